@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := true
+LANDING ?= sources/landing
+DATA ?= data
+SCALE ?= demo
+
+.PHONY: install demo run ui test test-fast bench dbt-parse clean
+
+$(BIN)/p3jr: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,deploy]"
+	touch $(BIN)/p3jr
+
+install: $(BIN)/p3jr dbt-parse
+
+# The dbt manifest is built at install time, never committed.
+dbt-parse: $(BIN)/p3jr
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
+
+demo: install
+	@if [ -z "$$(find $(LANDING) -mindepth 2 -type f 2>/dev/null | head -1)" ]; then \
+	  $(BIN)/p3jr generate --scale $(SCALE) --seed 1 --out $(LANDING); fi
+	$(BIN)/p3jr run --landing $(LANDING) --data-dir $(DATA)
+
+run: install
+	$(BIN)/p3jr run --landing $(LANDING) --data-dir $(DATA)
+
+ui: install
+	mkdir -p $(DATA)/dagster && cp dagster.yaml $(DATA)/dagster/dagster.yaml
+	DAGSTER_HOME=$(abspath $(DATA))/dagster P3JR_DATA_DIR=$(abspath $(DATA)) P3JR_LANDING_DIR=$(abspath $(LANDING)) \
+	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
+	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python bench/run_bench.py --scale ntt
+
+clean:
+	rm -rf $(DATA) dbt_project/target

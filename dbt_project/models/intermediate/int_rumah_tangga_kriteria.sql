@@ -1,0 +1,118 @@
+-- One row per accepted household with the housing criteria of CONTRACT section 4:
+-- the four BPS rumah layak huni criteria (each kept separately), RTLH, both backlog concepts,
+-- indicative BSPS eligibility, and the fill rate of the optional fields (for kelengkapan).
+{{ config(materialized='table') }}
+
+{%- set atap_layak = ['beton', 'genteng', 'seng', 'asbes', 'kayu_sirap'] -%}
+{%- set dinding_layak = ['tembok', 'plesteran_anyaman_bambu', 'kayu_papan', 'batang_kayu'] -%}
+{%- set lantai_tidak_layak = ['tanah', 'bambu'] -%}
+{%- set air_layak = ['ledeng', 'air_kemasan', 'sumur_bor', 'sumur_terlindung', 'mata_air_terlindung', 'air_hujan'] -%}
+{%- set sanitasi_layak = ['jamban_sendiri', 'jamban_bersama'] -%}
+{%- set kolom_opsional = [
+    'no_kk_terisi',
+    'koordinat_terisi',
+    'tanggal_pendataan_terisi',
+    'penghasilan_terisi',
+    'kondisi_atap_terisi',
+    'kondisi_dinding_terisi',
+    'kondisi_lantai_terisi',
+    'status_kepemilikan_lahan_terisi',
+] -%}
+
+with rumah_tangga as (
+    select * from {{ ref('stg_rumah_tangga') }}
+),
+
+kriteria as (
+    select
+        nik_hash,
+        kode_kabupaten,
+        kode_kecamatan,
+        kode_desa,
+        file_hash,
+        baris,
+        jumlah_anggota_keluarga,
+        -- NULL = not given (or invalid): one family lives in the house
+        coalesce(jumlah_kk, 1) as jumlah_kk,
+        status_kepemilikan_rumah,
+        status_kepemilikan_lahan,
+        luas_lantai_m2,
+        {{ bagi_aman('luas_lantai_m2', 'jumlah_anggota_keluarga') }} as luas_per_orang_m2,
+        penghasilan_per_bulan,
+
+        ---------- 1. ketahanan bangunan (BPS) + no component rusak berat (PUPR)
+        coalesce(
+            material_atap in {{ daftar_teks(atap_layak) }}
+            and material_dinding in {{ daftar_teks(dinding_layak) }}
+            and material_lantai not in {{ daftar_teks(lantai_tidak_layak) }}
+            and coalesce(kondisi_atap, '') <> 'rusak_berat'
+            and coalesce(kondisi_dinding, '') <> 'rusak_berat'
+            and coalesce(kondisi_lantai, '') <> 'rusak_berat',
+            false
+        ) as layak_ketahanan_bangunan,
+
+        ---------- 2. kecukupan luas: luas / orang >= var (exact decimal arithmetic, 7.2 is layak)
+        coalesce(
+            cast(luas_lantai_m2 as decimal(18, 4))
+                >= cast({{ var('luas_minimum_per_orang') }} as decimal(18, 4)) * jumlah_anggota_keluarga,
+            false
+        ) as layak_luas,
+
+        ---------- 3. air minum layak
+        coalesce(sumber_air_minum in {{ daftar_teks(air_layak) }}, false) as layak_air_minum,
+
+        ---------- 4. sanitasi layak
+        coalesce(fasilitas_sanitasi in {{ daftar_teks(sanitasi_layak) }}, false) as layak_sanitasi,
+
+        ---------- backlog kepemilikan (BPS): not milik sendiri, unless owning a house elsewhere
+        coalesce(
+            status_kepemilikan_rumah <> 'milik_sendiri' and not coalesce(memiliki_rumah_lain, false),
+            false
+        ) as is_backlog_kepemilikan,
+
+        ---------- backlog kepenghunian: families beyond the first in this house
+        coalesce(jumlah_kk, 1) - 1 as backlog_kepenghunian,
+
+        pernah_menerima_bantuan,
+
+        ---------- keterisian kolom opsional (kelengkapan)
+        no_kk_terisi,
+        koordinat_terisi,
+        (tanggal_pendataan is not null) as tanggal_pendataan_terisi,
+        (penghasilan_per_bulan is not null) as penghasilan_terisi,
+        (kondisi_atap is not null) as kondisi_atap_terisi,
+        (kondisi_dinding is not null) as kondisi_dinding_terisi,
+        (kondisi_lantai is not null) as kondisi_lantai_terisi,
+        (status_kepemilikan_lahan is not null) as status_kepemilikan_lahan_terisi
+
+    from rumah_tangga
+),
+
+turunan as (
+    select
+        *,
+        not (layak_ketahanan_bangunan and layak_luas and layak_air_minum and layak_sanitasi) as is_rtlh,
+        (
+            {%- for kolom in kolom_opsional %}
+            case when {{ kolom }} then 1 else 0 end{{ ' +' if not loop.last }}
+            {%- endfor %}
+        ) as jumlah_kolom_opsional_terisi
+    from kriteria
+)
+
+select
+    *,
+    cast(jumlah_kolom_opsional_terisi as double precision) / {{ kolom_opsional | length }} as rasio_keterisian,
+    -- Indicative BSPS eligibility (Permen PUPR 07/2018): RTLH, house and land milik sendiri,
+    -- no housing aid in the last 10 years (NULL = none reported), and, only if the
+    -- batas_penghasilan_bsps var is set, a known income at or below it.
+    (
+        is_rtlh
+        and status_kepemilikan_rumah = 'milik_sendiri'
+        and coalesce(status_kepemilikan_lahan = 'milik_sendiri', false)
+        and not coalesce(pernah_menerima_bantuan, false)
+        {%- if var('batas_penghasilan_bsps', none) is not none %}
+        and coalesce(penghasilan_per_bulan <= {{ var('batas_penghasilan_bsps') }}, false)
+        {%- endif %}
+    ) as indikatif_layak_bsps
+from turunan

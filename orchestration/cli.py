@@ -1,0 +1,148 @@
+"""`p3jr`: the one entry point for the data officer, `make` and the tests."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, TELEMETRY_OFF, load_settings
+
+
+def _configure_env(landing: str | None, data_dir: str | None) -> None:
+    for k, v in TELEMETRY_OFF.items():
+        os.environ.setdefault(k, v)
+    if landing:
+        os.environ["P3JR_LANDING_DIR"] = str(Path(landing).resolve())
+    if data_dir:
+        os.environ["P3JR_DATA_DIR"] = str(Path(data_dir).resolve())
+    settings = load_settings()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    cfg = settings.dagster_home / "dagster.yaml"
+    template = PROJECT_ROOT / "dagster.yaml"
+    if template.exists() and (not cfg.exists() or cfg.read_bytes() != template.read_bytes()):
+        shutil.copyfile(template, cfg)
+
+
+def ensure_dbt_manifest() -> Path:
+    """The manifest is built at install time (`make install`); rebuild it if someone removed it."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True,
+                       env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)})
+    return manifest
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sources.generator import generate
+
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    summary = generate(out, scale=args.scale, seed=args.seed, defect_rate=args.defect_rate)
+    print(f"Data demo ({args.scale}, seed {args.seed}) ditulis ke {out} dalam {time.perf_counter() - t0:.1f} s")
+    for k, v in summary.items():
+        if not isinstance(v, (dict, list)):
+            print(f"  {k}: {v}")
+    print(f"  manifest: {out / '_manifest'}")
+    return 0
+
+
+def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False):
+    """Run the refresh job in-process on the persistent instance; returns the Dagster result(s)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
+    from orchestration.defs.operations.jobs import REFRESH_JOB
+
+    ensure_dbt_manifest()
+    job = defs.resolve_job_def(REFRESH_JOB)
+    instance = dg.DagsterInstance.get()
+    tags = {"p3jr/pemicu": "cli"}
+    if not districts:
+        return [job.execute_in_process(instance=instance, tags={**tags, **ALL_DISTRICTS_TAGS}, raise_on_error=False)]
+    return [job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts]
+
+
+def print_summary(results) -> None:
+    import duckdb
+
+    s = load_settings()
+    ok = all(r.success for r in results)
+    print()
+    print("=" * 78)
+    print(f"Run Dagster: {', '.join(r.run_id[:8] for r in results)} — {'SELESAI / completed' if ok else 'GAGAL / FAILED'}")
+    if not ok:
+        for r in results:
+            for ev in r.all_events:
+                if ev.is_failure:
+                    print(f"  langkah gagal / failed step: {ev.step_key}: {(ev.message or '')[:300]}")
+    if not s.warehouse_path.exists():
+        print("Warehouse belum ada / no warehouse yet.")
+        return
+    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    try:
+        tables = {f"{a}.{b}" for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        if "quality.status_pengajuan" in tables:
+            rows = con.execute(
+                """SELECT s.kode_kabupaten, k.nama, s.status, s.file_aktif, s.file_ditolak, s.baris_dibaca,
+                          s.baris_diterima, s.baris_karantina
+                   FROM quality.status_pengajuan s JOIN ref.wilayah k ON k.kode = s.kode_kabupaten ORDER BY 1"""
+            ).fetchall()
+            print(f"{'kode':6} {'kabupaten/kota':32} {'status':18} {'file':>5} {'tolak':>5} {'dibaca':>8} {'diterima':>8} {'karantina':>9}")
+            for kode, nama, status, fa, fd, dib, dit, kar in rows:
+                print(f"{kode:6} {nama[:32]:32} {status:18} {fa:5} {fd:5} {dib:8} {dit:8} {kar:9}")
+                fb = s.feedback_dir / kode / f"umpan_balik_{kode}.xlsx"
+                if fb.exists():
+                    print(f"{'':6} umpan balik: {fb}")
+        if "marts.capaian_pendataan" in tables:
+            print("\nPeringkat capaian pendataan (5 teratas):")
+            for r in con.execute(
+                """SELECT peringkat, kode_kabupaten, nama_kabupaten, indeks_capaian, coalesce(penghargaan, '')
+                   FROM marts.capaian_pendataan ORDER BY peringkat LIMIT 5"""
+            ).fetchall():
+                print(f"  {r[0]:2}. {r[1]} {r[2]:34} indeks {r[3]:6.2f} {r[4]}")
+        else:
+            print("\nMarts belum dibangun pada run ini / marts not built in this run.")
+    finally:
+        con.close()
+    print(f"\nDatabase analis : {s.published_db}{'' if s.published_db.exists() else ' (belum diterbitkan / not published)'}")
+    print(f"  buka dengan   : .venv/bin/duckdb -readonly {s.published_db}")
+    print(f"Laporan         : {s.reports_dir}")
+    print(f"Dagster UI      : make ui  (DAGSTER_HOME={s.dagster_home})")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _configure_env(args.landing, args.data_dir)
+    t0 = time.perf_counter()
+    results = run_pipeline(args.district or None)
+    print_summary(results)
+    print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
+    return 0 if all(r.success for r in results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="p3jr", description="Pipeline pendataan Program 3 Juta Rumah NTT")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="tulis data kiriman demo / write demo district submissions")
+    g.add_argument("--scale", choices=["small", "demo", "ntt"], default="demo")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--out", default=str(PROJECT_ROOT / "sources" / "landing"))
+    g.add_argument("--defect-rate", type=float, default=0.03)
+    g.set_defaults(func=cmd_generate)
+    r = sub.add_parser("run", help="jalankan pipeline / run ingest → gate → dbt → publish")
+    r.add_argument("--landing", default=os.environ.get("P3JR_LANDING_DIR"))
+    r.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
+    r.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang)")
+    r.set_defaults(func=cmd_run)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Landing sensor: a district that uploads a correction at noon gets a run for that district only."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.ingestion.registry import sha256_of
+from sources.reference import district_codes
+
+
+def landing_state(landing_dir: Path, previous: dict) -> dict:
+    """{district: {file name: [size, mtime_ns, sha256]}}; content is re-hashed only when size/mtime changed."""
+    state: dict[str, dict[str, list]] = {}
+    for kode in district_codes():
+        folder = landing_dir / kode
+        if not folder.is_dir():
+            continue
+        files = {}
+        for entry in os.scandir(folder):
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            st = entry.stat(follow_symlinks=False)
+            old = previous.get(kode, {}).get(entry.name)
+            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                files[entry.name] = old
+            else:
+                files[entry.name] = [st.st_size, st.st_mtime_ns, sha256_of(Path(entry.path))]
+        state[kode] = files
+    return state
+
+
+def content_fingerprint(files: dict[str, list]) -> str:
+    return hashlib.sha256(json.dumps(sorted((n, v[2]) for n, v in files.items())).encode()).hexdigest()
+
+
+def changed_districts(previous: dict, current: dict) -> list[str]:
+    """Districts whose set of (name, content hash) differs; a touched-but-identical file is no change."""
+    out = []
+    for kode in district_codes():
+        if content_fingerprint(previous.get(kode, {})) != content_fingerprint(current.get(kode, {})):
+            out.append(kode)
+    return out
+
+
+def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
+    @dg.sensor(name="landing_files_sensor", job_name=job_name, minimum_interval_seconds=60,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Watches sources/landing/<kode>/ and requests a run for exactly the districts whose files changed.")
+    def landing_files_sensor(context: dg.SensorEvaluationContext):
+        from orchestration.settings import load_settings
+
+        previous = json.loads(context.cursor) if context.cursor else {}
+        current = landing_state(load_settings().landing_dir, previous)
+        changed = changed_districts(previous, current)
+        for kode in changed:
+            yield dg.RunRequest(
+                run_key=f"{kode}:{content_fingerprint(current.get(kode, {}))[:16]}",
+                partition_key=kode,
+                tags={"p3jr/pemicu": "landing_sensor"},
+            )
+        context.update_cursor(json.dumps(current))
+        if not changed:
+            yield dg.SkipReason("tidak ada file baru / no landing folder changed")
+
+    return landing_files_sensor

@@ -1,0 +1,299 @@
+"""Run-failure alerts and the retry rules of the pipeline.
+
+Alerts
+------
+``p3jr_run_failure_alert`` is a Dagster run-failure sensor (running by default, watches the jobs of
+this code location only). For every failed run it
+
+1. builds a short alert with :func:`build_alert` (Indonesian ``pesan`` + English ``message``: the
+   failed steps, the first line of the root error, the district partitions the run targeted),
+2. appends it as one JSON line to ``<P3JR_DATA_DIR>/alerts/alerts.jsonl`` and rewrites
+   ``<P3JR_DATA_DIR>/alerts/terakhir.json`` atomically (:func:`write_alert_record`),
+3. POSTs it as JSON to ``$P3JR_ALERT_WEBHOOK_URL`` when that variable is set (:func:`post_webhook`;
+   network errors are logged, never raised — an unreachable chat server must not make the sensor
+   fail and re-fire).
+
+The sensor is evaluated by the ``dagster-daemon`` (or ``dagster dev``); nothing is sent from a
+run worker.
+
+Retries: transient I/O vs. data quality
+---------------------------------------
+* Only steps that touch the file system / network in ways that can fail transiently (ingestion:
+  scanning the landing zone, archiving, reading files into the warehouse; the atomic publish) get
+  ``retry_policy=TRANSIENT_RETRY_POLICY`` (2 retries, 10 s then 20 s).
+* Quality assets and checks never get a retry policy. A data-quality verdict is deterministic: a
+  retry would produce the same verdict and only delay the alert. When a quality step must stop the
+  run, raise :func:`quality_failure` (a ``dg.Failure`` with ``allow_retries=False``, which Dagster
+  honours even if a retry policy was attached by a job-wide ``op_retry_policy``) or, in plain
+  Python helpers that do not know about Dagster, :class:`DataQualityFailure`, which the asset body
+  converts with ``raise quality_failure(str(exc), exc.metadata) from exc``.
+* Run-level retries (``run_retries`` in dagster.yaml) stay off, so a failed run is alerted once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+ALERT_SENSOR_NAME = "p3jr_run_failure_alert"
+WEBHOOK_ENV = "P3JR_ALERT_WEBHOOK_URL"
+ALERTS_SUBDIR = "alerts"
+ALERTS_LOG = "alerts.jsonl"
+ALERT_LATEST = "terakhir.json"
+
+_MAX_DETAIL_CHARS = 2000
+_MAX_LINE_CHARS = 300
+
+TRANSIENT_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2,
+    delay=10,
+    backoff=dg.Backoff.EXPONENTIAL,
+)
+"""For I/O-ish steps only (ingestion file scan/archive/load, publish). Never for quality steps."""
+
+
+class DataQualityFailure(Exception):
+    """A deterministic data-quality verdict: retrying cannot help, so it is never retried.
+
+    Raise it from plain helpers; asset bodies turn it into a non-retryable Dagster failure with
+    ``raise quality_failure(str(exc), exc.metadata) from exc``.
+    """
+
+    def __init__(self, message: str, metadata: Mapping[str, Any] | None = None):
+        super().__init__(message)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+
+
+def quality_failure(description: str, metadata: Mapping[str, Any] | None = None) -> dg.Failure:
+    """A ``dg.Failure`` that bypasses every retry policy (``allow_retries=False``)."""
+    return dg.Failure(description=description, metadata=dict(metadata or {}), allow_retries=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Pure alert building
+# --------------------------------------------------------------------------------------------
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            return line[:_MAX_LINE_CHARS]
+    return ""
+
+
+def _targeted_partitions(tags: Mapping[str, str]) -> dict[str, Any]:
+    """Which district partitions (kode kabupaten) a run targeted, from its Dagster tags."""
+    single = tags.get("dagster/partition")
+    start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition_range_end")
+    if single:
+        return {"partisi": [single], "teks": single}
+    if start or end:
+        start, end = start or "?", end or "?"
+        text = start if start == end else f"{start} s.d. {end}"
+        return {"partisi_awal": start, "partisi_akhir": end, "teks": text}
+    return {"teks": "semua kabupaten / tanpa partisi"}
+
+
+def build_alert(
+    run_id: str,
+    job_name: str,
+    error_message: str,
+    failed_steps: Sequence[str],
+    tags: Mapping[str, str],
+    when: datetime,
+) -> dict[str, Any]:
+    """A JSON-serialisable alert for one failed run (pure: no I/O)."""
+    steps = [str(s) for s in failed_steps]
+    first = _first_line(error_message) or "(tanpa pesan kesalahan)"
+    partitions = _targeted_partitions(tags or {})
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    steps_text = ", ".join(steps) if steps else "-"
+    short_id = run_id[:8]
+    pesan = (
+        f"Run p3jr gagal ({job_name}, run {short_id}): langkah {steps_text} — {first}. "
+        f"Kabupaten: {partitions['teks']}."
+    )
+    message = (
+        f"p3jr run failed ({job_name}, run {short_id}): step(s) {steps_text} — {first}. "
+        f"Partitions: {partitions['teks']}."
+    )
+    detail = (error_message or "").strip()
+    return {
+        "jenis": "run_gagal",
+        "run_id": run_id,
+        "job_name": job_name,
+        "waktu": when.isoformat(timespec="seconds"),
+        "langkah_gagal": steps,
+        "kesalahan": first,
+        "kesalahan_lengkap": detail[:_MAX_DETAIL_CHARS],
+        "kabupaten": partitions,
+        "backfill": tags.get("dagster/backfill") if tags else None,
+        "tags": {str(k): str(v) for k, v in (tags or {}).items()},
+        "pesan": pesan,
+        "message": message,
+        # Slack/Mattermost-style incoming webhooks display `text`.
+        "text": pesan,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery
+# --------------------------------------------------------------------------------------------
+
+def write_alert_record(alert: Mapping[str, Any], alerts_dir: Path) -> Path:
+    """Append ``alert`` to ``alerts_dir/alerts.jsonl`` and atomically replace ``terakhir.json``.
+
+    Returns the path of ``alerts.jsonl``.
+    """
+    alerts_dir = Path(alerts_dir)
+    alerts_dir.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(alert, ensure_ascii=False, sort_keys=True, default=str)
+    log_path = alerts_dir / ALERTS_LOG
+    with open(log_path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+    fd, tmp = tempfile.mkstemp(prefix=".terakhir-", suffix=".json.tmp", dir=alerts_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(alert, fh, ensure_ascii=False, sort_keys=True, indent=2, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, alerts_dir / ALERT_LATEST)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return log_path
+
+
+def post_webhook(url: str, alert: Mapping[str, Any], timeout: float = 5) -> bool:
+    """POST ``alert`` as JSON to ``url``. True on a 2xx answer; never raises.
+
+    Only ``http``/``https`` URLs are accepted (anything else — ``file:``, ``ftp:`` … — is refused
+    and logged). Network errors, timeouts and non-2xx answers are logged and return False.
+    """
+    try:
+        parsed = urllib.parse.urlsplit(url or "")
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+        logger.warning("p3jr alert webhook: URL ditolak (hanya http/https): %r", url)
+        return False
+    try:
+        body = json.dumps(alert, ensure_ascii=False, default=str).encode("utf-8")
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "p3jr-alert/1"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+            status = getattr(response, "status", None) or response.getcode()
+            ok = 200 <= int(status) < 300
+            if not ok:
+                logger.warning("p3jr alert webhook: jawaban %s dari %s", status, parsed.hostname)
+            return ok
+    except Exception as exc:  # network, timeout, HTTP error, bad host … never propagate
+        logger.warning("p3jr alert webhook gagal (%s): %s", parsed.hostname, exc)
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# The sensor
+# --------------------------------------------------------------------------------------------
+
+def _root_error_text(error: Any) -> str:
+    """Message of the innermost cause (the user's exception, not Dagster's wrapper)."""
+    text = ""
+    seen = 0
+    while error is not None and seen < 20:
+        text = getattr(error, "message", "") or text
+        error = getattr(error, "cause", None)
+        seen += 1
+    return text
+
+
+def _strip_exception_prefix(text: str) -> str:
+    """'dagster._core.definitions.events.Failure: gate' → 'Failure: gate'."""
+    head, sep, rest = text.partition(": ")
+    if sep and " " not in head and "." in head:
+        return f"{head.rsplit('.', 1)[-1]}: {rest}"
+    return text
+
+
+def _step_error_text(event: dg.DagsterEvent) -> str:
+    data = event.event_specific_data
+    user_failure = getattr(data, "user_failure_data", None)
+    if user_failure is not None and getattr(user_failure, "description", None):
+        return f"Failure: {user_failure.description}"
+    return _strip_exception_prefix(_root_error_text(getattr(data, "error", None)))
+
+
+def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
+    run = context.dagster_run
+    try:
+        step_events = list(context.get_step_failure_events())
+    except Exception:  # event log unreadable: still alert with the run failure event
+        context.log.exception("p3jr alert: langkah gagal tidak dapat dibaca")
+        step_events = []
+    failed_steps: list[str] = []
+    for event in step_events:
+        if event.step_key and event.step_key not in failed_steps:
+            failed_steps.append(event.step_key)
+
+    error_text = ""
+    if step_events:
+        error_text = _step_error_text(step_events[0])
+    if not error_text:
+        failure_event = context.failure_event
+        run_error = getattr(failure_event.event_specific_data, "error", None)
+        error_text = _strip_exception_prefix(_root_error_text(run_error)) or (failure_event.message or "")
+
+    return build_alert(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        error_message=error_text,
+        failed_steps=failed_steps,
+        tags=dict(run.tags or {}),
+        when=datetime.now(timezone.utc),
+    )
+
+
+@dg.run_failure_sensor(
+    name=ALERT_SENSOR_NAME,
+    description="Catat setiap run yang gagal di <data>/alerts/ dan kirim ke $P3JR_ALERT_WEBHOOK_URL.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=False,
+)
+def p3jr_run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    alert = _alert_from_context(context)
+    alerts_dir = load_settings().data_dir / ALERTS_SUBDIR
+    try:
+        path = write_alert_record(alert, alerts_dir)
+        context.log.info(f"p3jr alert dicatat: {path}")
+    except OSError:
+        # Still try the webhook: losing the file must not also lose the notification.
+        context.log.exception(f"p3jr alert: gagal menulis ke {alerts_dir}")
+
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if url:
+        delivered = post_webhook(url, alert)
+        context.log.info(f"p3jr alert webhook {'terkirim' if delivered else 'GAGAL'}")

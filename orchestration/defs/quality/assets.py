@@ -1,0 +1,143 @@
+"""Quality gate assets: per-district hold/release, then the province-wide accepted rows with
+blocking checks that stop the marts and the publish step when they fail."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+
+from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
+from orchestration.defs.ingestion.partitions import district_partitions
+from orchestration.defs.quality import gate, gx_adapter
+from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
+from orchestration.settings import load_settings
+
+GERBANG = dg.AssetKey(["quality", "gerbang_kabupaten"])
+RILIS_RUMAH_TANGGA = dg.AssetKey(["quality", "rilis_rumah_tangga"])
+RILIS_REALISASI = dg.AssetKey(["quality", "rilis_realisasi_program"])
+RUMAH_TANGGA_DITERIMA = dg.AssetKey(["quality", "rumah_tangga_diterima"])
+REALISASI_DITERIMA = dg.AssetKey(["quality", "realisasi_program_diterima"])
+KARANTINA = dg.AssetKey(["quality", "karantina"])
+PERINGATAN = dg.AssetKey(["quality", "peringatan"])
+STATUS_PENGAJUAN = dg.AssetKey(["quality", "status_pengajuan"])
+
+CHECK_REKONSILIASI = "rekonsiliasi_baris_dibaca_sama_dengan_diterima_plus_karantina"
+CHECK_REFERENSI = "kode_desa_diterima_ada_di_referensi"
+CHECK_GX_RUMAH_TANGGA = "gx_suite_rumah_tangga"
+CHECK_GX_REALISASI = "gx_suite_realisasi_program"
+
+
+def run_date():
+    return datetime.now(gate.WITA).date()
+
+
+@dg.multi_asset(
+    name="gate_district_submissions",
+    specs=[
+        dg.AssetSpec(GERBANG, group_name="quality", deps=[FILE_REGISTRY, RAW_RUMAH_TANGGA, RAW_REALISASI],
+                     kinds={"duckdb"},
+                     description="Gate decision per district submission: released (diterima) or held (ditahan) "
+                                 "with the reason, from the `pengajuan_kabupaten` GX suite."),
+        dg.AssetSpec(RILIS_RUMAH_TANGGA, group_name="quality", deps=[RAW_RUMAH_TANGGA], kinds={"duckdb"},
+                     description="Evaluated household rows of each district's last released submission (last-known-good)."),
+        dg.AssetSpec(RILIS_REALISASI, group_name="quality", deps=[RAW_REALISASI], kinds={"duckdb"},
+                     description="Evaluated programme rows of each district's last released submission."),
+    ],
+    partitions_def=district_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WRITER_POOL,
+)
+def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = load_settings()
+    with warehouse.connect() as con:
+        decisions = gate.gate_districts(
+            con, list(context.partition_keys), run_id=context.run_id, run_date=run_date(),
+            pseudonym_key=settings.pseudonym_key,
+        )
+    rows = ["| kabupaten | keputusan | baris dibaca | karantina | alasan ditahan |", "|---|---|---|---|---|"]
+    for d in decisions:
+        if d.status == "ditahan":
+            context.log.warning(f"{d.kode_kabupaten}: kiriman DITAHAN / submission HELD: {d.alasan_tahan}")
+        yield dg.AssetObservation(
+            asset_key=GERBANG, partition=d.kode_kabupaten,
+            metadata={"keputusan": d.status, "alasan_tahan": d.alasan_tahan or "",
+                      "baris_dibaca": d.baris_dibaca, "baris_karantina": d.baris_karantina},
+        )
+        rows.append(f"| {d.kode_kabupaten} | {d.status} | {d.baris_dibaca} | {d.baris_karantina} | {d.alasan_tahan or ''} |")
+    held = [d.kode_kabupaten for d in decisions if d.status == "ditahan"]
+    yield dg.MaterializeResult(
+        asset_key=GERBANG,
+        metadata={"keputusan": dg.MetadataValue.md("\n".join(rows)), "kabupaten_ditahan": ", ".join(held) or "-"},
+    )
+    yield dg.MaterializeResult(asset_key=RILIS_RUMAH_TANGGA)
+    yield dg.MaterializeResult(asset_key=RILIS_REALISASI)
+
+
+@dg.multi_asset(
+    name="resolve_accepted_rows",
+    specs=[
+        dg.AssetSpec(RUMAH_TANGGA_DITERIMA, group_name="quality", deps=[RILIS_RUMAH_TANGGA, FILE_REGISTRY],
+                     kinds={"duckdb"},
+                     description="Accepted households, deduplicated by NIK province-wide, typed. Restricted: personal data."),
+        dg.AssetSpec(REALISASI_DITERIMA, group_name="quality", deps=[RILIS_REALISASI], kinds={"duckdb"},
+                     description="Accepted programme-output rows, typed."),
+        dg.AssetSpec(KARANTINA, group_name="quality", deps=[RILIS_RUMAH_TANGGA, RILIS_REALISASI], kinds={"duckdb"},
+                     description="Quarantined rows with original values, file, sheet, row and reasons in Indonesian."),
+        dg.AssetSpec(PERINGATAN, group_name="quality", deps=[RILIS_RUMAH_TANGGA, RILIS_REALISASI], kinds={"duckdb"},
+                     description="Warnings on accepted rows (invalid optional fields set to empty)."),
+        dg.AssetSpec(STATUS_PENGAJUAN, group_name="quality", deps=[GERBANG, FILE_REGISTRY], kinds={"duckdb"},
+                     description="Per district (all 22): gate status, rows read / accepted / quarantined, first and last file."),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(CHECK_REKONSILIASI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
+                          description="Setiap file: baris dibaca = diterima + karantina (tidak ada baris yang hilang)."),
+        dg.AssetCheckSpec(CHECK_REFERENSI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
+                          description="Setiap kode_desa yang diterima ada di referensi Kemendagri dan di kabupaten pengirim."),
+        dg.AssetCheckSpec(CHECK_GX_RUMAH_TANGGA, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
+                          description="Suite Great Expectations expectations/rumah_tangga.json pada baris yang diterima."),
+        dg.AssetCheckSpec(CHECK_GX_REALISASI, asset=REALISASI_DITERIMA, blocking=True,
+                          description="Suite Great Expectations expectations/realisasi_program.json pada baris yang diterima."),
+    ],
+    pool=WRITER_POOL,
+)
+def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = load_settings()
+    docs_dir = settings.reports_dir / "validasi"
+    with warehouse.connect() as con:
+        counts = gate.resolve_province(con)
+        mismatches = gate.reconciliation(con)
+        bad_refs = con.execute(
+            """SELECT d.kode_kabupaten, d.kode_desa, count(*) FROM quality.rumah_tangga_diterima d
+               LEFT JOIN ref.wilayah w ON w.kode = d.kode_desa AND w.tingkat = 'desa_kelurahan'
+               WHERE w.kode IS NULL OR NOT starts_with(d.kode_desa, d.kode_kabupaten || '.') GROUP BY ALL LIMIT 20"""
+        ).fetchall()
+        frames = {
+            "rumah_tangga": con.sql("SELECT * FROM quality.rumah_tangga_diterima").df(),
+            "realisasi_program": con.sql("SELECT * FROM quality.realisasi_program_diterima").df(),
+        }
+        status_md = con.sql(
+            "SELECT kode_kabupaten, status, baris_dibaca, baris_diterima, baris_karantina FROM quality.status_pengajuan"
+        ).df().to_markdown(index=False)
+    yield dg.AssetCheckResult(
+        check_name=CHECK_REKONSILIASI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not mismatches,
+        metadata={"file_tidak_cocok": len(mismatches), "contoh": str(mismatches[:5])},
+    )
+    yield dg.AssetCheckResult(
+        check_name=CHECK_REFERENSI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not bad_refs,
+        metadata={"kode_tidak_dikenal": len(bad_refs), "contoh": str(bad_refs[:5])},
+    )
+    for check, key, suite in ((CHECK_GX_RUMAH_TANGGA, RUMAH_TANGGA_DITERIMA, "rumah_tangga"),
+                              (CHECK_GX_REALISASI, REALISASI_DITERIMA, "realisasi_program")):
+        res = gx_adapter.run_suite(suite, frames[suite], docs_dir=docs_dir)
+        failed = [f"{o.expectation_type}({o.column}): {o.observed}" for o in res.results if not o.success]
+        yield dg.AssetCheckResult(
+            check_name=check, asset_key=key, passed=res.success,
+            metadata={"expectations": len(res.results), "gagal": len(failed), "detail_gagal": "\n".join(failed[:20]),
+                      "laporan_validasi": dg.MetadataValue.path(str(res.docs_index or docs_dir))},
+        )
+    rt, rp = counts["rumah_tangga"], counts["realisasi_program"]
+    yield dg.MaterializeResult(asset_key=RUMAH_TANGGA_DITERIMA, metadata={"dagster/row_count": rt["diterima"]})
+    yield dg.MaterializeResult(asset_key=REALISASI_DITERIMA, metadata={"dagster/row_count": rp["diterima"]})
+    yield dg.MaterializeResult(asset_key=KARANTINA, metadata={"dagster/row_count": rt["karantina"] + rp["karantina"]})
+    yield dg.MaterializeResult(asset_key=PERINGATAN, metadata={"dagster/row_count": rt["peringatan"] + rp["peringatan"]})
+    yield dg.MaterializeResult(asset_key=STATUS_PENGAJUAN, metadata={"status": dg.MetadataValue.md(status_md)})

@@ -1,0 +1,61 @@
+"""The build DuckDB (one writer at a time) and its schema."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import load_settings
+
+# Every asset that writes the warehouse runs in this Dagster pool (limit 1 in dagster.yaml).
+WRITER_POOL = "duckdb_writer"
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path) -> Iterator[None]:
+    """Process-level lock beside the DuckDB file: DuckDB allows one writing process, and a
+    second one fails instead of waiting. The Dagster pool serialises steps inside Dagster;
+    this lock also covers the CLI, the tests and anything started by hand."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_path.with_suffix(db_path.suffix + ".lock"), "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(db_path) if db_path else load_settings().warehouse_path
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with writer_lock(path):
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Opens the build DuckDB for one step and closes it again (dbt needs the file afterwards)."""
+
+    path: str = ""
+
+    def db_path(self) -> Path:
+        return Path(self.path) if self.path else load_settings().warehouse_path
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with connect(self.db_path(), read_only=read_only) as con:
+            yield con

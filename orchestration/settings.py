@@ -1,0 +1,78 @@
+"""Every path and threshold the pipeline reads from the environment, in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Telemetry off in every entry point: these machines are offline and a tracker would stall.
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
+for _k, _v in TELEMETRY_OFF.items():
+    os.environ.setdefault(_k, _v)
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+def _float(var: str, default: float) -> float:
+    return float(os.environ.get(var, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    data_dir: Path
+    warehouse_path: Path
+    max_file_mb: float = 200.0
+    # Gate thresholds (per district submission); see README "Quality gate".
+    max_quarantine_rate: float = 0.5
+    min_row_ratio_vs_last_accepted: float = 0.5
+    pseudonym_key: str = field(default="p3jr-demo-key", repr=False)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published_dir / "p3jr.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.reports_dir / "umpan_balik"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+
+def load_settings() -> Settings:
+    data_dir = _path("P3JR_DATA_DIR", PROJECT_ROOT / "data")
+    return Settings(
+        landing_dir=_path("P3JR_LANDING_DIR", PROJECT_ROOT / "sources" / "landing"),
+        data_dir=data_dir,
+        warehouse_path=_path("P3JR_WAREHOUSE_PATH", data_dir / "warehouse" / "p3jr.duckdb"),
+        max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
+        max_quarantine_rate=_float("P3JR_MAX_QUARANTINE_RATE", 0.5),
+        min_row_ratio_vs_last_accepted=_float("P3JR_MIN_ROW_RATIO", 0.5),
+        pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY", "p3jr-demo-key"),
+    )

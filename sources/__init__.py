@@ -1,0 +1,1 @@
+"""The submission contract as code: column and alias lists, reference data, readers, demo data."""

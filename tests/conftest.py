@@ -1,0 +1,60 @@
+"""Shared fixtures: one small generated province and one real pipeline run on it per session."""
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+os.environ.update(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
+                  DAGSTER_DISABLE_TELEMETRY="true")
+
+SMALL_SEED = 7
+
+
+def run_cli(*args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    env.pop("P3JR_WAREHOUSE_PATH", None)
+    proc = subprocess.run([str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"p3jr {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def read_manifest(landing: Path) -> list[dict]:
+    mdir = landing / "_manifest"
+    path = mdir / "rows.csv"
+    opener = open
+    if not path.exists():
+        path, opener = mdir / "rows.csv.gz", gzip.open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="session")
+def small_landing(tmp_path_factory) -> Path:
+    from sources.generator import generate
+
+    out = tmp_path_factory.mktemp("landing_small")
+    generate(out, scale="small", seed=SMALL_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_run(small_landing, tmp_path_factory) -> dict:
+    """`p3jr run` exactly as a data officer runs it, on a copy of the small landing zone."""
+    data = tmp_path_factory.mktemp("data_small")
+    proc = run_cli("run", "--landing", str(small_landing), "--data-dir", str(data))
+    return {"landing": small_landing, "data": data, "stdout": proc.stdout,
+            "warehouse": data / "warehouse" / "p3jr.duckdb", "published": data / "published" / "p3jr.duckdb"}
+
+
+@pytest.fixture(scope="session")
+def published_db(small_run) -> Path:
+    return small_run["published"]

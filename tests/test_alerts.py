@@ -1,0 +1,308 @@
+"""Run-failure alert: pure builder, file record, webhook (local HTTP server only), sensor end to end."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.operations import alerts
+from orchestration.defs.operations.alerts import (
+    TRANSIENT_RETRY_POLICY,
+    DataQualityFailure,
+    build_alert,
+    p3jr_run_failure_alert,
+    post_webhook,
+    quality_failure,
+    write_alert_record,
+)
+
+WHEN = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    # The webhook tests talk to 127.0.0.1 only; a proxy from the environment must not intercept.
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def webhook_server():
+    """A local HTTP server on a random port; yields (url, queue of received (path, json))."""
+    received: queue.Queue = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            received.put((self.path, self.headers.get("Content-Type"), json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"ok": true}')
+
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------ build_alert
+
+
+def test_build_alert_single_partition():
+    alert = build_alert(
+        run_id="abcdef12-3456",
+        job_name="p3jr_harian",
+        error_message="ValueError: kolom nik hilang\n  detail baris kedua",
+        failed_steps=["ingestion__raw_load"],
+        tags={"dagster/partition": "53.01", "dagster/schedule_name": "malam"},
+        when=WHEN,
+    )
+    assert alert["run_id"] == "abcdef12-3456"
+    assert alert["langkah_gagal"] == ["ingestion__raw_load"]
+    assert alert["kesalahan"] == "ValueError: kolom nik hilang"
+    assert alert["kabupaten"]["partisi"] == ["53.01"]
+    assert alert["waktu"] == "2025-03-01T02:00:00+00:00"
+    assert alert["pesan"].startswith("Run p3jr gagal")
+    assert "langkah ingestion__raw_load — ValueError: kolom nik hilang" in alert["pesan"]
+    assert "53.01" in alert["pesan"] and "53.01" in alert["message"]
+    assert "baris kedua" not in alert["pesan"]
+    assert alert["text"] == alert["pesan"]
+    json.dumps(alert)  # serialisable
+
+
+def test_build_alert_partition_range_and_none():
+    ranged = build_alert(
+        "r1", "j", "boom", ["a", "b"],
+        {"dagster/asset_partition_range_start": "53.01", "dagster/asset_partition_range_end": "53.71"},
+        datetime(2025, 1, 1),  # naive → treated as UTC
+    )
+    assert ranged["kabupaten"]["partisi_awal"] == "53.01"
+    assert ranged["kabupaten"]["partisi_akhir"] == "53.71"
+    assert "53.01 s.d. 53.71" in ranged["pesan"]
+    assert "a, b" in ranged["pesan"]
+    assert ranged["waktu"].endswith("+00:00")
+
+    none = build_alert("r2", "j", "", [], {}, WHEN)
+    assert "partisi" not in none["kabupaten"]
+    assert none["kesalahan"] == "(tanpa pesan kesalahan)"
+    assert none["langkah_gagal"] == []
+
+
+# ------------------------------------------------------------------ write_alert_record
+
+
+def test_write_alert_record_appends_and_replaces(tmp_path: Path):
+    d = tmp_path / "alerts"
+    first = build_alert("run-1", "j", "e1", ["s1"], {}, WHEN)
+    second = build_alert("run-2", "j", "e2", ["s2"], {}, WHEN)
+    path = write_alert_record(first, d)
+    write_alert_record(second, d)
+    assert path == d / "alerts.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["run_id"] for line in lines] == ["run-1", "run-2"]
+    latest = json.loads((d / "terakhir.json").read_text(encoding="utf-8"))
+    assert latest["run_id"] == "run-2"
+    assert sorted(p.name for p in d.iterdir()) == ["alerts.jsonl", "terakhir.json"]  # no temp left
+
+
+# ------------------------------------------------------------------ post_webhook
+
+
+def test_post_webhook_delivers_json(webhook_server):
+    url, received = webhook_server
+    alert = build_alert("run-9", "j", "boom — ünïcode", ["step_x"], {"dagster/partition": "53.10"}, WHEN)
+    assert post_webhook(url, alert, timeout=5) is True
+    path, ctype, body = received.get(timeout=5)
+    assert path == "/hook"
+    assert ctype.startswith("application/json")
+    assert body == json.loads(json.dumps(alert))
+
+
+def test_post_webhook_closed_port_returns_false_quickly():
+    url = f"http://127.0.0.1:{_closed_port()}/hook"
+    start = time.monotonic()
+    assert post_webhook(url, {"x": 1}, timeout=2) is False
+    assert time.monotonic() - start < 4
+
+
+def test_post_webhook_non_2xx_returns_false():
+    class NotFound(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        assert post_webhook(f"http://127.0.0.1:{server.server_address[1]}/", {"x": 1}, timeout=3) is False
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "127.0.0.1:80/x", "", "http://", "javascript:alert(1)"]
+)
+def test_post_webhook_rejects_non_http(url, monkeypatch):
+    def _fail(*a, **k):
+        raise AssertionError("urlopen must not be called")
+
+    monkeypatch.setattr(alerts.urllib.request, "urlopen", _fail)
+    assert post_webhook(url, {"x": 1}) is False
+
+
+# ------------------------------------------------------------------ retry rules
+
+
+def test_retry_policy_and_quality_failure():
+    assert TRANSIENT_RETRY_POLICY.max_retries == 2
+    assert TRANSIENT_RETRY_POLICY.delay == 10
+    assert TRANSIENT_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
+    f = quality_failure("gate ditahan", {"kabupaten": "53.01"})
+    assert isinstance(f, dg.Failure)
+    assert f.allow_retries is False
+    assert f.description == "gate ditahan"
+    exc = DataQualityFailure("tingkat karantina 80%", {"rate": 0.8})
+    assert exc.metadata == {"rate": 0.8} and str(exc) == "tingkat karantina 80%"
+
+
+def test_quality_failure_is_not_retried_even_with_retry_policy(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("P3JR_ALERT_WEBHOOK_URL", raising=False)
+    attempts = {"quality": 0}
+
+    @dg.asset(retry_policy=dg.RetryPolicy(max_retries=3))
+    def quality_gate():
+        attempts["quality"] += 1
+        raise quality_failure("gate ditahan: 53.01", {"kabupaten": "53.01"})
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([quality_gate], raise_on_error=False, instance=instance)
+    assert not result.success
+    assert attempts["quality"] == 1
+
+    # the alert carries the Failure description, not Dagster's wrapper text
+    p3jr_run_failure_alert(
+        dg.build_run_status_sensor_context(
+            sensor_name="p3jr_run_failure_alert",
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            dagster_event=result.get_run_failure_event(),
+        )
+    )
+    latest = json.loads((tmp_path / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
+    assert latest["langkah_gagal"] == ["quality_gate"]
+    assert latest["kesalahan"] == "Failure: gate ditahan: 53.01"
+
+
+# ------------------------------------------------------------------ sensor end to end
+
+
+@dg.asset
+def sumber_ok():
+    return 1
+
+
+@dg.asset(deps=[sumber_ok])
+def muat_gagal():
+    raise RuntimeError("berkas 53.01/data.xlsx tidak terbaca\nbaris kedua tidak dikirim")
+
+
+_failing_job = dg.define_asset_job("uji_gagal", selection=[sumber_ok, muat_gagal])
+_defs = dg.Definitions(assets=[sumber_ok, muat_gagal], jobs=[_failing_job], sensors=[p3jr_run_failure_alert])
+
+
+def test_sensor_definition():
+    assert p3jr_run_failure_alert.name == "p3jr_run_failure_alert"
+    assert p3jr_run_failure_alert.default_status == dg.DefaultSensorStatus.RUNNING
+    _defs.get_repository_def()  # loads inside a Definitions together with jobs
+
+
+def test_sensor_end_to_end(tmp_path: Path, monkeypatch, webhook_server):
+    url, received = webhook_server
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("P3JR_ALERT_WEBHOOK_URL", url)
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = _defs.resolve_job_def("uji_gagal").execute_in_process(
+        raise_on_error=False, instance=instance, tags={"dagster/partition": "53.01"}
+    )
+    assert not result.success
+
+    context = dg.build_run_status_sensor_context(
+        sensor_name="p3jr_run_failure_alert",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    )
+    p3jr_run_failure_alert(context)
+
+    alerts_dir = tmp_path / "data" / "alerts"
+    latest = json.loads((alerts_dir / "terakhir.json").read_text(encoding="utf-8"))
+    assert latest["run_id"] == result.run_id
+    assert latest["job_name"] == "uji_gagal"
+    assert latest["langkah_gagal"] == ["muat_gagal"]
+    assert latest["kesalahan"] == "RuntimeError: berkas 53.01/data.xlsx tidak terbaca"
+    assert latest["kabupaten"]["partisi"] == ["53.01"]
+    assert len((alerts_dir / "alerts.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+    _, _, body = received.get(timeout=5)
+    assert body["run_id"] == result.run_id
+    assert "muat_gagal" in body["pesan"] and "muat_gagal" in body["text"]
+    assert "tidak terbaca" in body["pesan"]
+
+
+def test_sensor_without_webhook_and_unreachable_webhook(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("P3JR_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{_closed_port()}/")
+    instance = dg.DagsterInstance.ephemeral()
+    result = _defs.resolve_job_def("uji_gagal").execute_in_process(raise_on_error=False, instance=instance)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="p3jr_run_failure_alert",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    )
+    p3jr_run_failure_alert(context)  # must not raise although the webhook is down
+    latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
+    assert latest["kabupaten"]["teks"] == "semua kabupaten / tanpa partisi"
+
+    monkeypatch.delenv("P3JR_ALERT_WEBHOOK_URL")
+    p3jr_run_failure_alert(context)
+    lines = (tmp_path / "data" / "alerts" / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2

@@ -1,0 +1,207 @@
+"""Registry, archive and raw load for one district folder (no Dagster needed)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.defs.ingestion import registry, sensors
+
+HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
+          "Sumber Air Minum;Sanitasi\n")
+
+
+def household(i: int, desa: str = "53.01.04.2003") -> str:
+    return f"{desa};530104520385{i:04d};Maria Lake {i};4;Milik Sendiri;36,5;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n"
+
+
+def write_csv(path: Path, n: int, start: int = 1, mtime: float | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + "".join(household(i) for i in range(start, start + n)), encoding="utf-8")
+    if mtime:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+@pytest.fixture
+def env(tmp_path):
+    landing = tmp_path / "landing"
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    yield {"landing": landing, "con": con, "archive": tmp_path / "archive", "tmp": tmp_path}
+    con.close()
+
+
+def ingest(env, folder="53.01", run="r1", max_bytes=10_000_000, is_district=True):
+    return registry.ingest_folder(env["con"], folder, env["landing"] / folder, run_id=run,
+                                  archive_dir=env["archive"], max_bytes=max_bytes, is_district=is_district)
+
+
+def registry_rows(con, folder="53.01"):
+    return con.execute("SELECT nama_file, status, alasan_kode, waktu_file, baris_dibaca FROM ingestion.file_registry "
+                       "WHERE folder = ? ORDER BY nama_file, status", [folder]).fetchall()
+
+
+def raw_count(con, folder="53.01"):
+    return con.execute("SELECT count(*) FROM raw.rumah_tangga WHERE kode_kabupaten = ?", [folder]).fetchone()[0]
+
+
+def test_load_archive_and_idempotent_rerun(env):
+    f = write_csv(env["landing"] / "53.01" / "data kupang.csv", 5)
+    res = ingest(env)
+    assert res.rows_current["rumah_tangga"] == 5 and res.changed
+    h = registry.sha256_of(f)
+    assert (env["archive"] / h[:2] / h).read_bytes() == f.read_bytes()
+    before = (registry_rows(env["con"]), env["con"].execute("SELECT * FROM raw.rumah_tangga ORDER BY baris").fetchall())
+    res2 = ingest(env, run="r2")
+    assert not res2.changed and res2.files_new == 0
+    after = (registry_rows(env["con"]), env["con"].execute("SELECT * FROM raw.rumah_tangga ORDER BY baris").fetchall())
+    assert after == before
+    # provenance: file hash, file name, row number as the spreadsheet shows it (header is row 1)
+    rows = env["con"].execute("SELECT file_hash, nama_file, baris, nik FROM raw.rumah_tangga ORDER BY baris").fetchall()
+    assert rows[0] == (h, "data kupang.csv", 2, "5301045203850001")
+
+
+def test_replace_and_withdraw(env):
+    folder = env["landing"] / "53.01"
+    write_csv(folder / "a.csv", 5, mtime=1_760_000_000)
+    write_csv(folder / "b.csv", 3, start=100)
+    ingest(env)
+    write_csv(folder / "a.csv", 4, start=200, mtime=1_770_000_000)  # corrected version, same name
+    (folder / "b.csv").unlink()
+    res = ingest(env, run="r2")
+    statuses = {(n, s) for n, s, *_ in registry_rows(env["con"])}
+    assert statuses == {("a.csv", "replaced"), ("a.csv", "active"), ("b.csv", "withdrawn")}
+    assert raw_count(env["con"]) == 4 == res.rows_current["rumah_tangga"]
+    # every version stays in the archive
+    assert sum(1 for p in env["archive"].rglob("*") if p.is_file()) == 3
+
+
+def test_arrival_time_is_recorded_once(env):
+    f = write_csv(env["landing"] / "53.01" / "a.csv", 2, mtime=1_760_000_000)
+    ingest(env)
+    first = registry_rows(env["con"])[0][3]
+    os.utime(f, (1_790_000_000, 1_790_000_000))  # touched later, same content
+    ingest(env, run="r2")
+    assert registry_rows(env["con"])[0][3] == first
+
+
+def test_bad_files_are_rejected_with_reasons_and_others_load(env):
+    folder = env["landing"] / "53.01"
+    write_csv(folder / "Data 'Kab' Kupang é.csv", 3)  # odd name: handled safely, accepted
+    (folder / "kosong.csv").write_bytes(b"")
+    (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(200))
+    (folder / "bukan_excel.xlsx").write_text("ini bukan spreadsheet", encoding="utf-8")
+    (folder / "tanpa_header.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    (folder / "terkunci.xlsx").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600)
+    (folder / "laporan.pdf").write_bytes(b"%PDF-1.4 ...")
+    big = write_csv(folder / "besar.csv", 400, start=1000)
+    res = ingest(env, max_bytes=big.stat().st_size - 1)
+    got = {n: (s, c) for n, s, c, *_ in registry_rows(env["con"])}
+    assert got["Data 'Kab' Kupang é.csv"] == ("active", None)
+    assert got["kosong.csv"] == ("rejected", "file_kosong")
+    assert got["rusak.xlsx"] == ("rejected", "file_rusak")
+    assert got["bukan_excel.xlsx"] == ("rejected", "file_rusak")
+    assert got["tanpa_header.csv"] == ("rejected", "header_tidak_dikenal")
+    assert got["terkunci.xlsx"] == ("rejected", "file_terkunci")
+    assert got["laporan.pdf"] == ("rejected", "jenis_file_tidak_didukung")
+    assert got["besar.csv"] == ("rejected", "file_terlalu_besar")
+    assert raw_count(env["con"]) == 3
+    reasons = env["con"].execute("SELECT alasan FROM ingestion.file_registry WHERE status = 'rejected'").fetchall()
+    assert all(r[0] and "/" in r[0] for r in reasons)  # Indonesian / English
+    # every file received is archived, rejected ones included
+    assert sum(1 for p in env["archive"].rglob("*") if p.is_file()) == 8
+    assert len(res.rejected) == 7
+
+
+def test_stray_folder_is_rejected_and_archived(env):
+    write_csv(env["landing"] / "Kupang_lama" / "x.csv", 2)
+    write_csv(env["landing"] / "53.01" / "a.csv", 2)
+    strays = registry.stray_folders(env["landing"])
+    assert [s[0] for s in strays] == ["Kupang_lama"]
+    ingest(env, folder="Kupang_lama", is_district=False)
+    row = env["con"].execute("SELECT status, alasan_kode, kode_kabupaten FROM ingestion.file_registry WHERE folder = 'Kupang_lama'").fetchone()
+    assert row == ("rejected", "folder_bukan_kode_kabupaten", None)
+    assert env["con"].execute("SELECT count(*) FROM raw.rumah_tangga").fetchone()[0] == 0
+
+
+def test_failure_mid_load_leaves_previous_state(env, monkeypatch):
+    folder = env["landing"] / "53.01"
+    write_csv(folder / "a.csv", 5)
+    ingest(env)
+    before = (registry_rows(env["con"]), raw_count(env["con"]))
+    write_csv(folder / "b.csv", 3, start=100)
+    write_csv(folder / "c.csv", 3, start=200)
+    calls = {"n": 0}
+    real = registry._insert_sheet
+
+    def crashing(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("simulated crash in the middle of the load")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(registry, "_insert_sheet", crashing)
+    with pytest.raises(RuntimeError):
+        ingest(env, run="r2")
+    assert (registry_rows(env["con"]), raw_count(env["con"])) == before
+    monkeypatch.setattr(registry, "_insert_sheet", real)
+    assert ingest(env, run="r3").rows_current["rumah_tangga"] == 11
+
+
+def test_two_districts_loaded_by_parallel_processes(tmp_path):
+    landing = tmp_path / "landing"
+    write_csv(landing / "53.01" / "a.csv", 50)
+    (landing / "53.02").mkdir(parents=True)
+    (landing / "53.02" / "b.csv").write_text(HEADER + "".join(household(i, "53.01.04.2003") for i in range(1, 40)), encoding="utf-8")
+    wh = tmp_path / "wh.duckdb"
+    code = (
+        "import sys; from pathlib import Path; from orchestration.lib.warehouse import connect;"
+        "from orchestration.defs.ingestion import registry;\n"
+        "with connect(Path(sys.argv[1])) as con:\n"
+        "    r = registry.ingest_folder(con, sys.argv[2], Path(sys.argv[3]) / sys.argv[2], run_id='p', "
+        "archive_dir=Path(sys.argv[4]), max_bytes=10**8)\n"
+        "    print(r.rows_current['rumah_tangga'])"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(wh), d, str(landing), str(tmp_path / "arch")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in ("53.01", "53.02")]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert [o[0].strip() for o in outs] == ["50", "39"]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT kode_kabupaten, count(*) FROM raw.rumah_tangga GROUP BY 1 ORDER BY 1").fetchall() == [("53.01", 50), ("53.02", 39)]
+
+
+def test_sensor_requests_runs_only_for_changed_districts(tmp_path):
+    landing = tmp_path / "landing"
+    write_csv(landing / "53.01" / "a.csv", 2)
+    write_csv(landing / "53.05" / "b.csv", 2)
+    s1 = sensors.landing_state(landing, {})
+    assert sensors.changed_districts({}, s1) == ["53.01", "53.05"]
+    s2 = sensors.landing_state(landing, json.loads(json.dumps(s1)))
+    assert sensors.changed_districts(s1, s2) == []
+    os.utime(landing / "53.01" / "a.csv", (1_790_000_000, 1_790_000_000))  # touched, same content
+    s3 = sensors.landing_state(landing, s2)
+    assert sensors.changed_districts(s2, s3) == []
+    write_csv(landing / "53.05" / "b.csv", 3)  # corrected upload
+    s4 = sensors.landing_state(landing, s3)
+    assert sensors.changed_districts(s3, s4) == ["53.05"]
+
+
+def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch):
+    import dagster as dg
+
+    landing = tmp_path / "landing"
+    write_csv(landing / "53.12" / "a.csv", 2)
+    monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
+    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    ctx = dg.build_sensor_context(cursor=None)
+    reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
+    assert [r.partition_key for r in reqs] == ["53.12"]
+    ctx2 = dg.build_sensor_context(cursor=ctx.cursor)
+    assert [r for r in sensor(ctx2) if isinstance(r, dg.RunRequest)] == []

@@ -1,0 +1,111 @@
+"""Both dagster.yaml files validate against Dagster's own instance schema; one DuckDB writer; no telemetry."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+import dagster as dg
+import pytest
+import yaml
+from dagster._core.instance.config import dagster_instance_config
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / "dagster.yaml"
+DEPLOY = ROOT / "deploy" / "dagster.yaml"
+WORKSPACE = ROOT / "deploy" / "workspace.yaml"
+UNITS = ROOT / "deploy" / "systemd"
+
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [LOCAL, DEPLOY], ids=["local", "deploy"])
+def test_one_writer_and_no_telemetry(path: Path):
+    cfg = _load(path)
+    assert cfg["telemetry"] == {"enabled": False}
+    assert cfg["concurrency"]["pools"]["default_limit"] == 1
+    assert cfg["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert cfg["run_monitoring"]["enabled"] is True
+    assert cfg.get("run_retries", {}).get("enabled", False) is False
+    # `run_queue` limits conflict with `concurrency: runs` (Dagster refuses both).
+    assert "max_concurrent_runs" not in (cfg.get("run_queue") or {})
+
+
+@pytest.mark.parametrize("path", [LOCAL, DEPLOY], ids=["local", "deploy"])
+def test_validates_against_dagster_schema(path: Path, tmp_path: Path):
+    shutil.copy(path, tmp_path / "dagster.yaml")
+    value, custom_class = dagster_instance_config(str(tmp_path))  # schema only, no connection
+    assert custom_class is None
+    assert value["concurrency"]["pools"]["default_limit"] == 1
+    assert value["telemetry"]["enabled"] is False
+
+
+def test_local_file_has_no_hardcoded_paths():
+    cfg = _load(LOCAL)
+    assert "storage" not in cfg  # default: SQLite under $DAGSTER_HOME
+    code_lines = [ln for ln in LOCAL.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("#")]
+    assert not any("base_dir" in ln or ":/" in ln or " /" in ln for ln in code_lines)
+    for key in ("local_artifact_storage", "compute_logs", "run_storage", "event_log_storage"):
+        assert key not in cfg
+
+
+def test_local_instance_loads(tmp_path: Path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(LOCAL, home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    instance = dg.DagsterInstance.get()
+    try:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        cc = instance.get_concurrency_config()
+        assert cc.pool_config.default_pool_limit == 1
+        assert cc.run_queue_config.max_concurrent_runs == 1
+        assert instance.run_monitoring_enabled
+        assert instance.event_log_storage.supports_global_concurrency_limits  # pools on SQLite
+        assert not instance.run_retries_enabled
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        # storage sits inside DAGSTER_HOME
+        assert Path(instance.root_directory).resolve() == home.resolve()
+    finally:
+        instance.dispose()
+
+
+def test_deploy_uses_postgres_from_env_and_queued_coordinator():
+    cfg = _load(DEPLOY)
+    pg = cfg["storage"]["postgres"]["postgres_db"]
+    assert pg["username"] == {"env": "DAGSTER_PG_USERNAME"}
+    assert pg["password"] == {"env": "DAGSTER_PG_PASSWORD"}
+    assert pg["hostname"] == {"env": "DAGSTER_PG_HOST"}
+    assert pg["db_name"] == {"env": "DAGSTER_PG_DB"}
+    assert cfg["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    # the configured classes import
+    from dagster._serdes.config_class import class_from_code_pointer
+
+    for key in ("run_coordinator", "run_launcher"):
+        class_from_code_pointer(cfg[key]["module"], cfg[key]["class"])
+    import dagster_postgres  # noqa: F401  (the [deploy] extra)
+
+
+def test_deploy_workspace_and_units():
+    ws = _load(WORKSPACE)
+    [loc] = ws["load_from"]
+    assert loc["grpc_server"] == {"host": "127.0.0.1", "port": 4266, "location_name": "p3jr"}
+    code = (UNITS / "p3jr-code-location.service").read_text()
+    assert "dagster api grpc -m orchestration.definitions" in code
+    assert "-h 127.0.0.1 -p 4266" in code
+    daemon = (UNITS / "p3jr-dagster-daemon.service").read_text()
+    web = (UNITS / "p3jr-dagster-webserver.service").read_text()
+    for unit in (code, daemon, web):
+        assert "EnvironmentFile=/etc/p3jr/p3jr.env" in unit
+        assert "User=p3jr" in unit
+        assert "WantedBy=multi-user.target" in unit
+    assert "-w /opt/p3jr/deploy/workspace.yaml" in daemon
+    assert "/opt/p3jr/deploy/workspace.yaml" in web
+    env = (ROOT / "deploy" / "p3jr.env.example").read_text()
+    for var in ("DAGSTER_HOME", "DAGSTER_PG_USERNAME", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_HOST", "DAGSTER_PG_DB"):
+        assert f"{var}=" in env
