@@ -35,9 +35,7 @@ class Settings:
     data_dir: Path
     warehouse_path: Path
     max_file_mb: float = 200.0
-    # Gate thresholds (per district submission); see README "Quality gate".
-    max_quarantine_rate: float = 0.5
-    min_row_ratio_vs_last_accepted: float = 0.5
+    # The per-district hold thresholds live in expectations/pengajuan_kabupaten.json (one place).
     pseudonym_key: str = field(default="p3jr-demo-key", repr=False)
 
     @property
@@ -72,7 +70,5 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         warehouse_path=_path("P3JR_WAREHOUSE_PATH", data_dir / "warehouse" / "p3jr.duckdb"),
         max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
-        max_quarantine_rate=_float("P3JR_MAX_QUARANTINE_RATE", 0.5),
-        min_row_ratio_vs_last_accepted=_float("P3JR_MIN_ROW_RATIO", 0.5),
         pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY", "p3jr-demo-key"),
     )

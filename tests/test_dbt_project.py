@@ -1,7 +1,9 @@
 """End-to-end test of the dbt project on a tiny hand-made warehouse.
 
-The source tables (schemas ``quality`` and ``ingestion``) are created with exactly the columns of
-docs/ARSITEKTUR.md and a handful of rows across three districts. ``dbt build`` (seeds, models,
+The source tables (schemas ``quality`` and ``ingestion``) are created with the columns of
+docs/ARSITEKTUR.md (plus the registry's ``folder``/``encoding`` columns and its (folder, file_hash)
+key, as orchestration/defs/ingestion/registry.py creates it) and a handful of rows across three
+districts. ``dbt build`` (seeds, models,
 data tests, unit tests) must pass, and the marts are checked against numbers computed here in
 Python from the same rows, independently of the SQL. A second warehouse with a duplicate NIK
 hash proves that an error-severity test stops the build before the marts.
@@ -118,7 +120,6 @@ FILE_53_71_OLD = _hash("53.71/pendataan_v1.xlsx")
 FILE_53_71 = _hash("53.71/pendataan_v2.xlsx")
 FILE_53_12 = _hash("53.12/rt.csv")
 FILE_53_12_REJECTED = _hash("53.12/rusak.xlsx")
-FILE_BAD_FOLDER = _hash("bukan_kode/x.csv")
 
 # (kode_kabupaten, file_hash, nama_file, status, waktu_file, jenis)
 FILES = [
@@ -127,7 +128,8 @@ FILES = [
     ("53.71", FILE_53_71, "pendataan_v2.xlsx", "active", datetime(2025, 11, 5, 9, 0), "campuran"),
     ("53.12", FILE_53_12_REJECTED, "rusak.xlsx", "rejected", datetime(2025, 10, 1, 8, 0), "tidak_dikenal"),
     ("53.12", FILE_53_12, "rt.csv", "active", datetime(2025, 11, 9, 7, 30), "rumah_tangga"),
-    ("bukan_kode", FILE_BAD_FOLDER, "x.csv", "rejected", datetime(2025, 10, 2, 8, 0), "tidak_dikenal"),
+    # the same bytes in a stray folder: a second registry row with the same hash (key = folder, file_hash)
+    ("bukan_kode", FILE_53_01, "salinan.xlsx", "rejected", datetime(2025, 10, 2, 8, 0), "tidak_dikenal"),
 ]
 FILE_OF = {"53.01": FILE_53_01, "53.71": FILE_53_71, "53.12": FILE_53_12}
 
@@ -152,10 +154,11 @@ DDL = """
 create schema if not exists quality;
 create schema if not exists ingestion;
 create table ingestion.file_registry (
-    file_hash varchar primary key, kode_kabupaten varchar, nama_file varchar, path_relatif varchar,
+    folder varchar not null, file_hash varchar not null, kode_kabupaten varchar, nama_file varchar, path_relatif varchar,
     ukuran_bytes bigint, jenis varchar, waktu_file timestamp, pertama_dilihat_run varchar,
     terakhir_dilihat_run varchar, pertama_dilihat_pada timestamp, status varchar, alasan_kode varchar,
-    alasan varchar, arsip_path varchar, baris_dibaca integer
+    alasan varchar, arsip_path varchar, baris_dibaca integer, encoding varchar,
+    primary key (folder, file_hash)
 );
 create table quality.rumah_tangga_diterima (
     kode_kabupaten varchar, file_hash varchar, nama_file varchar, sheet varchar, baris integer,
@@ -196,9 +199,9 @@ def build_warehouse(path: Path, extra_sql: str = "") -> None:
         con.execute(DDL)
         for kode, fhash, nama, status, waktu, jenis in FILES:
             con.execute(
-                "insert into ingestion.file_registry values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [fhash, kode, nama, f"{kode}/{nama}", 1234, jenis, waktu, "run-1", "run-2", waktu, status,
-                 "file_rusak" if status == "rejected" else None, None, f"archive/{fhash[:2]}/{fhash}", 0],
+                "insert into ingestion.file_registry values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [kode, fhash, kode if kode.startswith("53.") else None, nama, f"{kode}/{nama}", 1234, jenis, waktu, "run-1", "run-2", waktu, status,
+                 "file_rusak" if status == "rejected" else None, None, f"archive/{fhash[:2]}/{fhash}", 0, "utf-8"],
             )
         for i, h in enumerate(HOUSEHOLDS, start=2):
             con.execute(

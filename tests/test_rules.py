@@ -127,6 +127,36 @@ def one(con, override: dict | None = None, kind: str = "rumah_tangga", **kw) -> 
     return evaluate(con, [override or {}], kind, **kw)[0]
 
 
+_SHARED: list[duckdb.DuckDBPyConnection] = []
+_BATCHES: dict[str, list[dict]] = {}
+
+
+def batch(key: str, overrides: list[dict], kind: str = "rumah_tangga", unique_nik: bool = True) -> list[dict]:
+    """Evaluate a whole list of cases once (one table, one query) and return the rows in case order.
+
+    Evaluating each parametrised case on its own costs a query plan per case; the rules are
+    row-independent, so one table per case list tests exactly the same thing.
+    """
+    if key not in _BATCHES:
+        if not _SHARED:
+            c = duckdb.connect()
+            rules.install(c, run_date=RUN_DATE, pseudonym_key=KEY)
+            _SHARED.append(c)
+        c = _SHARED[0]
+        load_raw(c, f"raw_{key}", kind, overrides, unique_nik=unique_nik)
+        rules.evaluate(c, kind, f"raw_{key}", f"ev_{key}")
+        cur = c.execute(f"SELECT * FROM ev_{key} ORDER BY baris")
+        names = [d[0] for d in cur.description]
+        _BATCHES[key] = [dict(zip(names, r)) for r in cur.fetchall()]
+        assert len(_BATCHES[key]) == len(overrides)
+    return _BATCHES[key]
+
+
+def cases(spec: list) -> dict:
+    """parametrize kwargs: one index per case, readable ids."""
+    return {"argnames": "i", "argvalues": range(len(spec)), "ids": [str(x[0] if isinstance(x, tuple) else x)[:40] for x in spec]}
+
+
 def reasons(row: dict) -> list[tuple[str, str]]:
     return [(a["kode"], a["kolom"]) for a in row["alasan"]]
 
@@ -175,7 +205,7 @@ def test_output_columns_match_architecture(con):
         "kode_kabupaten", "file_hash", "nama_file", "sheet", "baris", "kode_desa", "program", "sumber_dana",
         "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah", "tahun_anggaran",
     ]
-    types = dict(con.execute("SELECT column_name, data_type FROM (DESCRIBE eval_uji)").fetchall())
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE eval_uji)").fetchall())
     assert types["jumlah_anggota_keluarga"] == "INTEGER" and types["penghasilan_per_bulan"] == "BIGINT"
     assert types["luas_lantai_m2"] == "DOUBLE" and types["tanggal_pendataan"] == "DATE"
     assert types["memiliki_rumah_lain"] == "BOOLEAN"
@@ -214,10 +244,13 @@ def test_required_list_is_what_the_contract_says():
     assert "nik" in REQUIRED_RT and "luas_lantai_m2" in REQUIRED_RT and "no_kk" not in REQUIRED_RT
 
 
-@pytest.mark.parametrize("kolom", REQUIRED_RT)
-@pytest.mark.parametrize("kosong", ["", "   ", None, "\u00a0\t"])
-def test_required_empty_is_quarantined(con, kolom, kosong):
-    r = one(con, {kolom: kosong})
+REQUIRED_EMPTY = [(f"{k}={v!r}", k, v) for k in REQUIRED_RT for v in ["", "   ", None, "\u00a0\t"]]
+
+
+@pytest.mark.parametrize(**cases(REQUIRED_EMPTY))
+def test_required_empty_is_quarantined(i):
+    _, kolom, kosong = REQUIRED_EMPTY[i]
+    r = batch("wajib", [{k: v} for _, k, v in REQUIRED_EMPTY])[i]
     assert reasons(r) == [("wajib_kosong", kolom)]
 
 
@@ -235,9 +268,7 @@ def test_several_reasons_collect_sorted(con):
 # location
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "override, kode",
-    [
+LOKASI_OK = [
         ({"kode_desa": " 53.01.04.2003 "}, "53.01.04.2003"),
         ({"kode_desa": "5301042003"}, "53.01.04.2003"),
         ({"kode_desa": "", "kecamatan": "Semau", "desa": "Bokonusan"}, "53.01.04.2003"),
@@ -250,17 +281,18 @@ def test_several_reasons_collect_sorted(con):
         # same desa name in two kecamatan of one district: the kecamatan decides
         ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Timur", "desa": "OE'EKAM"}, "53.02.04.2012"),
         ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Tengah", "desa": "oe ekam"}, "53.02.05.2003"),
-    ],
-)
-def test_location_resolves(con, override, kode):
-    r = one(con, override)
+]
+
+
+@pytest.mark.parametrize(**cases(LOKASI_OK))
+def test_location_resolves(i):
+    kode = LOKASI_OK[i][1]
+    r = batch("lokasi_ok", [o for o, _ in LOKASI_OK])[i]
     assert r["alasan"] == [], reasons(r)
     assert r["kode_desa"] == kode and r["kode_kecamatan"] == kode[:8]
 
 
-@pytest.mark.parametrize(
-    "override, expected",
-    [
+LOKASI_TOLAK = [
         ({"kode_desa": "", "kecamatan": "", "desa": ""}, ("wajib_kosong", "kode_desa")),
         ({"kode_desa": "", "kecamatan": "Semau", "desa": ""}, ("wajib_kosong", "kode_desa")),
         ({"kode_desa": "", "kecamatan": "", "desa": "Bokonusan"}, ("wajib_kosong", "kode_desa")),
@@ -276,10 +308,13 @@ def test_location_resolves(con, override, kode):
         ({"kode_desa": "", "kecamatan": "Semau", "desa": "Oh'aem"}, ("desa_tidak_dikenal", "desa")),
         # ambiguous: Kupang Timur has a kelurahan and a desa both called Oesao
         ({"kode_desa": "", "kecamatan": "Kupang Timur", "desa": "Oesao"}, ("desa_tidak_dikenal", "desa")),
-    ],
-)
-def test_location_rejected(con, override, expected):
-    r = one(con, override)
+]
+
+
+@pytest.mark.parametrize(**cases(LOKASI_TOLAK))
+def test_location_rejected(i):
+    expected = LOKASI_TOLAK[i][1]
+    r = batch("lokasi_tolak", [o for o, _ in LOKASI_TOLAK])[i]
     assert reasons(r) == [expected]
     assert r["kode_desa"] is None and r["kode_kecamatan"] is None
 
@@ -293,9 +328,7 @@ def test_ambiguity_is_real_in_reference(con):
 # NIK
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "nik, numerik, alasan, peringatan, bersih",
-    [
+NIK_CASES = [
         ("5301041203850001", False, [], [], "5301041203850001"),
         ("'5301041203850001", False, [], [], "5301041203850001"),
         (" 5301 0412 0385 0001 ", False, [], [], "5301041203850001"),
@@ -315,7 +348,7 @@ def test_ambiguity_is_real_in_reference(con):
         ("5.30104E+15", False, [("nik_rusak_excel", "nik")], [], None),
         ("5301041203850000", True, [("nik_rusak_excel", "nik")], [], None),
         ("5301041203850010", True, [("nik_rusak_excel", "nik")], [], None),
-        ("5301041303850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 13
+        ("5301041213850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 13
         ("5301041200850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 00
         ("5301040003850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 00
         ("5301043203850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 32
@@ -324,10 +357,13 @@ def test_ambiguity_is_real_in_reference(con):
         ("5301041203850000", False, [("nik_tidak_valid", "nik")], [], None),  # serial 0000 (text cell)
         ("9901041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 99
         ("2001041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 20
-    ],
-)
-def test_nik_rules(con, nik, numerik, alasan, peringatan, bersih):
-    r = one(con, {"nik": nik, "nik_numerik": numerik}, unique_nik=False)
+]
+
+
+@pytest.mark.parametrize(**cases(NIK_CASES))
+def test_nik_rules(i):
+    nik, numerik, alasan, peringatan, bersih = NIK_CASES[i]
+    r = batch("nik", [{"nik": c[0], "nik_numerik": c[1]} for c in NIK_CASES], unique_nik=False)[i]
     assert reasons(r) == alasan
     assert warnings(r) == peringatan
     assert r["nik"] == bersih
@@ -370,9 +406,7 @@ def test_pseudonym_key_not_stored_in_catalog(tmp_path):
 # enums
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "kolom, teks, nilai",
-    [
+ENUM_CASES = [
         ("status_kepemilikan_rumah", "Numpang", "menumpang"),
         ("status_kepemilikan_rumah", "Rumah Dinas", "dinas"),
         ("status_kepemilikan_rumah", "Sewa/Kontrak", "kontrak"),
@@ -393,24 +427,33 @@ def test_pseudonym_key_not_stored_in_catalog(tmp_path):
         ("status_kepemilikan_lahan", "Tanah Adat", "lainnya"),
         ("kondisi_atap", "rusak berat", "rusak_berat"),
         ("usulan_program", "BSPS Baru", "bsps_baru"),
-    ],
-)
-def test_enum_aliases(con, kolom, teks, nilai):
-    r = one(con, {kolom: teks})
+]
+
+
+@pytest.mark.parametrize(**cases([f"{k}={t}" for k, t, _ in ENUM_CASES]))
+def test_enum_aliases(i):
+    kolom, teks, nilai = ENUM_CASES[i]
+    r = batch("enum", [{k: t} for k, t, _ in ENUM_CASES])[i]
     assert r["alasan"] == [] and r["peringatan"] == []
     assert r[kolom] == nilai
 
 
-@pytest.mark.parametrize("kolom", [c.name for c in contract.columns("rumah_tangga") if c.type == "enum" and c.required == "ya"])
-def test_required_enum_garbage(con, kolom):
-    r = one(con, {kolom: "Tidak tahu ???"})
+ENUM_WAJIB = [c.name for c in contract.columns("rumah_tangga") if c.type == "enum" and c.required == "ya"]
+ENUM_OPSIONAL = [c.name for c in contract.columns("rumah_tangga") if c.type == "enum" and c.required == "tidak"]
+
+
+@pytest.mark.parametrize(**cases(ENUM_WAJIB))
+def test_required_enum_garbage(i):
+    kolom = ENUM_WAJIB[i]
+    r = batch("enum_wajib", [{k: "Tidak tahu ???"} for k in ENUM_WAJIB])[i]
     assert reasons(r) == [("nilai_tidak_dikenal", kolom)]
     assert r[kolom] is None
 
 
-@pytest.mark.parametrize("kolom", [c.name for c in contract.columns("rumah_tangga") if c.type == "enum" and c.required == "tidak"])
-def test_optional_enum_garbage_is_null_with_warning(con, kolom):
-    r = one(con, {kolom: "xyz"})
+@pytest.mark.parametrize(**cases(ENUM_OPSIONAL))
+def test_optional_enum_garbage_is_null_with_warning(i):
+    kolom = ENUM_OPSIONAL[i]
+    r = batch("enum_opsional", [{k: "xyz"} for k in ENUM_OPSIONAL])[i]
     assert r["alasan"] == []
     assert warnings(r) == [("opsional_tidak_valid", kolom)]
     assert r[kolom] is None
@@ -428,13 +471,14 @@ def test_optional_empty_is_null_without_warning(con):
 # numbers, money, dates, coordinates
 # ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "teks, nilai",
-    [("36,5", 36.5), ("36.5", 36.5), ("1.234,5", None), ("1000", 1000.0), ("999,99", 999.99), (" 45 ", 45.0),
-     ("1", 1.0), ("0,5", None), ("1001", None), ("-36", None), ("36 m2", None), ("tiga puluh", None)],
-)
-def test_luas_lantai(con, teks, nilai):
-    r = one(con, {"luas_lantai_m2": teks})
+LUAS = [("36,5", 36.5), ("36.5", 36.5), ("1.234,5", None), ("1000", 1000.0), ("999,99", 999.99), (" 45 ", 45.0),
+        ("1", 1.0), ("0,5", None), ("1001", None), ("-36", None), ("36 m2", None), ("tiga puluh", None)]
+
+
+@pytest.mark.parametrize(**cases(LUAS))
+def test_luas_lantai(i):
+    teks, nilai = LUAS[i]
+    r = batch("luas", [{"luas_lantai_m2": t} for t, _ in LUAS])[i]
     if nilai is None:
         assert reasons(r) == [("angka_tidak_valid", "luas_lantai_m2")]
         assert r["luas_lantai_m2"] is None
@@ -448,70 +492,86 @@ def test_decimal_parser_thousands(con):
     assert got == (1234.5, 1234567.0, 1234.5, 36.5, 1234, 3, None)
 
 
-@pytest.mark.parametrize(
-    "teks, nilai",
-    [("4", 4), ("4.0", 4), ("4,0", 4), ("30", 30), ("1", 1), ("0", None), ("31", None), ("4,5", None),
-     ("empat", None), ("-2", None)],
-)
-def test_jumlah_anggota(con, teks, nilai):
-    r = one(con, {"jumlah_anggota_keluarga": teks})
+ANGGOTA = [("4", 4), ("4.0", 4), ("4,0", 4), ("30", 30), ("1", 1), ("0", None), ("31", None), ("4,5", None),
+           ("empat", None), ("-2", None)]
+
+
+@pytest.mark.parametrize(**cases(ANGGOTA))
+def test_jumlah_anggota(i):
+    teks, nilai = ANGGOTA[i]
+    r = batch("anggota", [{"jumlah_anggota_keluarga": t} for t, _ in ANGGOTA])[i]
     if nilai is None:
         assert reasons(r) == [("angka_tidak_valid", "jumlah_anggota_keluarga")]
     else:
         assert r["alasan"] == [] and r["jumlah_anggota_keluarga"] == nilai
 
 
-@pytest.mark.parametrize("teks, nilai, warn", [("", None, False), ("2", 2, False), ("2.0", 2, False),
-                                               ("11", None, True), ("0", None, True), ("dua", None, True)])
-def test_jumlah_kk_optional(con, teks, nilai, warn):
-    r = one(con, {"jumlah_kk": teks})
+JUMLAH_KK = [("", None, False), ("2", 2, False), ("2.0", 2, False), ("11", None, True), ("0", None, True),
+             ("dua", None, True), (None, None, False)]
+
+
+@pytest.mark.parametrize(**cases(JUMLAH_KK))
+def test_jumlah_kk_optional(i):
+    teks, nilai, warn = JUMLAH_KK[i]
+    r = batch("jumlah_kk", [{"jumlah_kk": t} for t, _, _ in JUMLAH_KK])[i]
     assert r["alasan"] == [] and r["jumlah_kk"] == nilai
     assert warnings(r) == ([("opsional_tidak_valid", "jumlah_kk")] if warn else [])
 
 
-@pytest.mark.parametrize(
-    "teks, nilai",
-    [("Rp 1.500.000", 1_500_000), ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("1,5 juta", 1_500_000),
+UANG = [("Rp 1.500.000", 1_500_000), ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("1,5 juta", 1_500_000),
      ("2 jt", 2_000_000), ("Rp1,5jt", 1_500_000), ("Rp. 1.500.000,-", 1_500_000), ("1.500.000,00", 1_500_000),
-     ("1500000.0", 1_500_000), ("750 ribu", 750_000), ("RP 2,5 JUTA", 2_500_000), ("0", 0)],
-)
-def test_money_formats(con, teks, nilai):
-    r = one(con, {"penghasilan_per_bulan": teks})
+     ("1500000.0", 1_500_000), ("750 ribu", 750_000), ("RP 2,5 JUTA", 2_500_000), ("0", 0)]
+
+
+@pytest.mark.parametrize(**cases(UANG))
+def test_money_formats(i):
+    teks, nilai = UANG[i]
+    r = batch("uang", [{"penghasilan_per_bulan": t} for t, _ in UANG])[i]
     assert r["alasan"] == [] and r["peringatan"] == []
     assert r["penghasilan_per_bulan"] == nilai
 
 
-@pytest.mark.parametrize("teks", ["satu juta", "Rp -500.000", "1,5 milyar", "Rp", "1.5.0"])
-def test_money_invalid_optional(con, teks):
-    r = one(con, {"penghasilan_per_bulan": teks})
+UANG_SALAH = ["satu juta", "Rp -500.000", "1,5 milyar", "Rp", "1.5.0"]
+
+
+@pytest.mark.parametrize(**cases(UANG_SALAH))
+def test_money_invalid_optional(i):
+    r = batch("uang_salah", [{"penghasilan_per_bulan": t} for t in UANG_SALAH])[i]
     assert r["alasan"] == [] and r["penghasilan_per_bulan"] is None
     assert warnings(r) == [("opsional_tidak_valid", "penghasilan_per_bulan")]
 
 
-@pytest.mark.parametrize(
-    "teks, nilai",
-    [("2025-01-12", date(2025, 1, 12)), ("12/01/2025", date(2025, 1, 12)), ("12-01-2025", date(2025, 1, 12)),
+TANGGAL = [("2025-01-12", date(2025, 1, 12)), ("12/01/2025", date(2025, 1, 12)), ("12-01-2025", date(2025, 1, 12)),
      ("12 Januari 2025", date(2025, 1, 12)), ("12 Jan 2025", date(2025, 1, 12)), ("3 Mei 2025", date(2025, 5, 3)),
      ("1 Agustus 2024", date(2024, 8, 1)), ("1 Agt 2024", date(2024, 8, 1)), ("1 agu 2024", date(2024, 8, 1)),
      ("5 Des 2024", date(2024, 12, 5)), ("7 Okt 2024", date(2024, 10, 7)), ("45669", date(2025, 1, 12)),
-     ("45669.0", date(2025, 1, 12)), ("2025-01-12 00:00:00", date(2025, 1, 12)), ("30/06/2025", RUN_DATE)],
-)
-def test_date_formats(con, teks, nilai):
-    r = one(con, {"tanggal_pendataan": teks})
+     ("45669.0", date(2025, 1, 12)), ("2025-01-12 00:00:00", date(2025, 1, 12)), ("30/06/2025", RUN_DATE)]
+
+
+@pytest.mark.parametrize(**cases(TANGGAL))
+def test_date_formats(i):
+    teks, nilai = TANGGAL[i]
+    r = batch("tanggal", [{"tanggal_pendataan": t} for t, _ in TANGGAL])[i]
     assert r["alasan"] == [] and r["peringatan"] == []
     assert r["tanggal_pendataan"] == nilai
 
 
-@pytest.mark.parametrize("teks", ["2025-07-01", "01/07/2025", "31 Desember 2025", "46000"])
-def test_future_date_is_warning_and_null(con, teks):
-    r = one(con, {"tanggal_pendataan": teks})
+MASA_DEPAN = ["2025-07-01", "01/07/2025", "31 Desember 2025", "46000"]
+
+
+@pytest.mark.parametrize(**cases(MASA_DEPAN))
+def test_future_date_is_warning_and_null(i):
+    r = batch("masa_depan", [{"tanggal_pendataan": t} for t in MASA_DEPAN])[i]
     assert r["alasan"] == [] and r["tanggal_pendataan"] is None
     assert warnings(r) == [("tanggal_di_masa_depan", "tanggal_pendataan")]
 
 
-@pytest.mark.parametrize("teks", ["31/02/2025", "13/13/2025", "kemarin", "12 Foo 2025", "123", "90000"])
-def test_unparseable_date_is_optional_invalid(con, teks):
-    r = one(con, {"tanggal_pendataan": teks})
+TANGGAL_SALAH = ["31/02/2025", "13/13/2025", "kemarin", "12 Foo 2025", "123", "90000"]
+
+
+@pytest.mark.parametrize(**cases(TANGGAL_SALAH))
+def test_unparseable_date_is_optional_invalid(i):
+    r = batch("tanggal_salah", [{"tanggal_pendataan": t} for t in TANGGAL_SALAH])[i]
     assert r["alasan"] == [] and r["tanggal_pendataan"] is None
     assert warnings(r) == [("opsional_tidak_valid", "tanggal_pendataan")]
 
@@ -520,15 +580,16 @@ def test_run_date_is_a_macro(con):
     assert con.execute("SELECT p3jr_tanggal_run()").fetchone()[0] == RUN_DATE
 
 
-@pytest.mark.parametrize(
-    "lat, lon, ok",
-    [("-10,18", "123,61", True), ("-8.5", "121.0", True), ("", "", None),
+KOORDINAT = [("-10,18", "123,61", True), ("-8.5", "121.0", True), ("", "", None),
      ("123.61", "-10.18", False),  # swapped
      ("-10.18", "", False), ("", "123.61", False), ("-12.0", "123.6", False), ("-10.1", "130.0", False),
-     ("10°10'S", "123.6", False)],
-)
-def test_coordinates(con, lat, lon, ok):
-    r = one(con, {"latitude": lat, "longitude": lon})
+     ("10°10'S", "123.6", False)]
+
+
+@pytest.mark.parametrize(**cases(KOORDINAT))
+def test_coordinates(i):
+    lat, lon, ok = KOORDINAT[i]
+    r = batch("koordinat", [{"latitude": a, "longitude": b} for a, b, _ in KOORDINAT])[i]
     assert r["alasan"] == []
     if ok:
         assert r["peringatan"] == [] and r["latitude"] is not None and r["longitude"] is not None
@@ -537,14 +598,15 @@ def test_coordinates(con, lat, lon, ok):
         assert warnings(r) == ([] if ok is None else [("koordinat_tidak_valid", "latitude,longitude")])
 
 
-@pytest.mark.parametrize(
-    "override, kolom",
-    [({"no_kk": "530104120385099"}, "no_kk"), ({"no_kk": "5.30104E+15", "no_kk_numerik": True}, "no_kk"),
+OPSIONAL_SALAH = [({"no_kk": "530104120385099"}, "no_kk"), ({"no_kk": "5.30104E+15", "no_kk_numerik": True}, "no_kk"),
      ({"no_kk": "5301041203850990", "no_kk_numerik": True}, "no_kk"), ({"jenis_kelamin": "X"}, "jenis_kelamin"),
-     ({"kondisi_lantai": "hancur"}, "kondisi_lantai"), ({"usulan_program": "rumah gratis"}, "usulan_program")],
-)
-def test_optional_invalid_is_null_with_warning(con, override, kolom):
-    r = one(con, override)
+     ({"kondisi_lantai": "hancur"}, "kondisi_lantai"), ({"usulan_program": "rumah gratis"}, "usulan_program")]
+
+
+@pytest.mark.parametrize(**cases(OPSIONAL_SALAH))
+def test_optional_invalid_is_null_with_warning(i):
+    kolom = OPSIONAL_SALAH[i][1]
+    r = batch("opsional_salah", [o for o, _ in OPSIONAL_SALAH])[i]
     assert r["alasan"] == []
     assert warnings(r) == [("opsional_tidak_valid", kolom)]
     assert r[kolom] is None
@@ -568,9 +630,7 @@ def test_realisasi_base_passes(con):
     assert json.loads(r["nilai_asli"])["kode_kabupaten"] == "53.01"
 
 
-@pytest.mark.parametrize(
-    "override, alasan, peringatan",
-    [
+REALISASI = [
         ({rules.KOLOM_KABUPATEN_BARIS: "53.02"}, [("kabupaten_tidak_sesuai", "kode_kabupaten")], []),
         ({rules.KOLOM_KABUPATEN_BARIS: ""}, [("wajib_kosong", "kode_kabupaten")], []),
         ({"kode_kabupaten": "53.10", rules.KOLOM_KABUPATEN_BARIS: "53.1"}, [], []),  # numeric cell of 53.10
@@ -590,10 +650,13 @@ def test_realisasi_base_passes(con):
         ({"kode_desa": "53.01.04.2003"}, [], []),
         ({"kode_desa": "53.02.03.2001"}, [], [("opsional_tidak_valid", "kode_desa")]),
         ({"kode_desa": "53.01.99.9999"}, [], [("opsional_tidak_valid", "kode_desa")]),
-    ],
-)
-def test_realisasi_rules(con, override, alasan, peringatan):
-    r = one(con, override, kind="realisasi_program")
+]
+
+
+@pytest.mark.parametrize(**cases(REALISASI))
+def test_realisasi_rules(i):
+    _, alasan, peringatan = REALISASI[i]
+    r = batch("realisasi", [o for o, _, _ in REALISASI], kind="realisasi_program")[i]
     assert reasons(r) == alasan
     assert warnings(r) == peringatan
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Per district that sent anything: household rows read / accepted / quarantined, the
 -- quarantined rows that count against accuracy, the mean fill rate of the optional fields,
 -- and the first/last file arrival (registry waktu_file of non-rejected files ever seen).

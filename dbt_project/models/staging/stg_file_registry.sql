@@ -4,7 +4,9 @@ with sumber as (
 
 diubah as (
     select
+        cast(folder as varchar) as folder,
         cast(file_hash as varchar) as file_hash,
+        -- the landing folder when it is a district code, else NULL
         cast(kode_kabupaten as varchar) as kode_kabupaten,
         cast(nama_file as varchar) as nama_file,
         cast(path_relatif as varchar) as path_relatif,

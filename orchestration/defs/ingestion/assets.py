@@ -1,5 +1,4 @@
 """Landing folders → file registry + archive → raw tables, one district partition at a time."""
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,5 +1,4 @@
 """Landing sensor: a district that uploads a correction at noon gets a run for that district only."""
-from __future__ import annotations
 
 import hashlib
 import json

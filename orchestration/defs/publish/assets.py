@@ -1,5 +1,4 @@
 """Analyst database, officials' reports and district feedback files, after the marts."""
-from __future__ import annotations
 
 from datetime import timedelta
 

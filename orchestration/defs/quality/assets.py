@@ -1,6 +1,5 @@
 """Quality gate assets: per-district hold/release, then the province-wide accepted rows with
 blocking checks that stop the marts and the publish step when they fail."""
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -209,15 +209,21 @@ def _contract_suite(kind: str) -> tuple[list[dict], str]:
     for c in cols:
         if c.type != "enum" or not c.domain:
             continue
-        values = list(contract.enum_values(c.domain))
         optional = c.required == "tidak"
+        if c.domain == "ya_tidak":  # stored as BOOLEAN in the accepted table
+            values: list[Any] = [True, False]
+            text = f"Isian '{c.name}' ({c.description}) disimpan sebagai BOOLEAN (ya = true, tidak = false)"
+        else:
+            values = list(contract.enum_values(c.domain))
+            text = (
+                f"Isian '{c.name}' ({c.description}) harus salah satu nilai baku domain '{c.domain}' "
+                "dari sources/kontrak/enum_aliases.csv"
+            )
         exps.append(
             _e(
                 "expect_column_values_to_be_in_set",
                 {"column": c.name, "value_set": values},
-                f"Isian '{c.name}' ({c.description}) harus salah satu nilai baku domain '{c.domain}' "
-                "dari sources/kontrak/enum_aliases.csv"
-                + (" (kolom opsional: kosong diperbolehkan)." if optional else "."),
+                text + (" (kolom opsional: kosong diperbolehkan)." if optional else "."),
                 "warning" if optional else "critical",
             )
         )
@@ -411,16 +417,43 @@ def build_suites(expectations_dir: Path | None = None) -> dict[str, Path]:
 # --------------------------------------------------------------------------------------------
 # Running suites
 # --------------------------------------------------------------------------------------------
+# Frames with at least this many rows are validated column by column: GX's pandas engine filters
+# the *whole* frame (copying every column) for each metric and fingerprints the whole batch on every
+# run, so one run over a 35-column, 1.36M-row frame is ~2x slower than one run per column on a
+# one-column frame. Small frames (the per-district statistics) go through one run.
+SPLIT_MIN_ROWS = 100_000
+
+# Expectations that only look at the column names: evaluated on a zero-row frame in split mode.
+_SCHEMA_ONLY = {
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_column_to_exist",
+    "expect_table_column_count_to_equal",
+    "expect_table_column_count_to_be_between",
+}
+
 _lock = threading.RLock()
 _context: Any = None
 _asset: Any = None
-_validations: dict[tuple[str, str], tuple[Any, list[dict]]] = {}  # (path, file signature) → (vd, specs)
 _serial = itertools.count(1)
+
+
+@dataclass
+class _Prepared:
+    suite_name: str
+    specs: list[dict]
+    whole: tuple[Any, dict[str, int]] | None = None
+    # (column or None, kind "schema" | "table" | "column", vd, expectation id → spec index)
+    parts: list[tuple[str | None, str, Any, dict[str, int]]] | None = None
+    numeric_columns: frozenset[str] = frozenset()
+
+
+_prepared: dict[str, tuple[str, _Prepared]] = {}  # path → (file signature, prepared)
 
 
 def _clear_cache() -> None:
     with _lock:
-        _validations.clear()
+        _prepared.clear()
 
 
 def _get_context() -> Any:
@@ -447,31 +480,87 @@ def _get_context() -> Any:
         return _context
 
 
-def _validation_for(suite_name: str, expectations_dir: Path | None) -> tuple[Any, list[dict]]:
+def _make_vd(label: str, meta: dict, expectations: list[dict]) -> tuple[Any, dict[str, int]]:
+    """A ValidationDefinition over ``expectations`` (each carrying its spec index in ``_idx``)."""
+    import great_expectations as gx
+
+    ctx = _get_context()
+    uniq = f"{label}_{next(_serial)}"
+    order: list[int] = []
+    clean: list[dict] = []
+    for e in expectations:
+        e = dict(e)
+        order.append(e.pop("_idx"))
+        e.pop("id", None)
+        clean.append(e)
+    suite = gx.ExpectationSuite(name=uniq, meta=meta, expectations=clean)
+    suite = ctx.suites.add(suite)
+    ids = {str(x.id): i for x, i in zip(suite.expectations, order)}
+    bd = _asset.add_batch_definition_whole_dataframe(f"bd_{uniq}")
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"vd_{uniq}", data=bd, suite=suite))
+    return vd, ids
+
+
+def _prepare(suite_name: str, expectations_dir: Path | None) -> _Prepared:
     path = suite_path(suite_name, expectations_dir)
     st = path.stat()
-    key = (str(path), f"{st.st_mtime_ns}:{st.st_size}")
+    sig = f"{st.st_mtime_ns}:{st.st_size}"
     with _lock:
-        hit = _validations.get(key)
-        if hit is not None:
-            return hit
-        import great_expectations as gx
-
-        ctx = _get_context()
+        hit = _prepared.get(str(path))
+        if hit is not None and hit[0] == sig:
+            return hit[1]
         data = json.loads(path.read_text(encoding="utf-8"))
-        data.pop("id", None)
         specs = [dict(e) for e in data.get("expectations", [])]
-        for e in data.get("expectations", []):
-            e.pop("id", None)
-        uniq = f"{suite_name}_{next(_serial)}"
-        suite = ctx.suites.add(gx.ExpectationSuite(**{**data, "name": uniq}))
-        bd = _asset.add_batch_definition_whole_dataframe(f"bd_{uniq}")
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"vd_{uniq}", data=bd, suite=suite))
-        # forget older versions of the same file
-        for k in [k for k in _validations if k[0] == key[0]]:
-            del _validations[k]
-        _validations[key] = (vd, specs)
-        return vd, specs
+        numeric = frozenset(
+            e["kwargs"]["column"]
+            for e in specs
+            if e.get("type") == "expect_column_values_to_be_between" and e.get("kwargs", {}).get("column")
+        )
+        prep = _Prepared(suite_name, specs, numeric_columns=numeric)
+        _prepared[str(path)] = (sig, prep)
+        return prep
+
+
+def _whole(prep: _Prepared) -> tuple[Any, dict[str, int]]:
+    if prep.whole is None:
+        prep.whole = _make_vd(prep.suite_name, {}, [{**e, "_idx": i} for i, e in enumerate(prep.specs)])
+    return prep.whole
+
+
+def _parts(prep: _Prepared) -> list[tuple[str | None, str, Any, dict[str, int]]]:
+    if prep.parts is None:
+        groups: dict[tuple[str | None, str], list[dict]] = {}
+        for i, e in enumerate(prep.specs):
+            col = e.get("kwargs", {}).get("column")
+            if col is not None:
+                key = (col, "column")
+            elif e.get("type") in _SCHEMA_ONLY:
+                key = (None, "schema")
+            else:
+                key = (None, "table")
+            groups.setdefault(key, []).append({**e, "_idx": i})
+        prep.parts = [
+            (col, kind, *_make_vd(f"{prep.suite_name}_{kind}", {}, exps)) for (col, kind), exps in groups.items()
+        ]
+    return prep.parts
+
+
+def _as_numeric(s: "pd.Series") -> "pd.Series":
+    """GX compares only plain int64/float64 columns vectorised; int32, nullable Int64 etc. go
+    element by element in Python. Cast those to float64 (NULL → NaN)."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) in ("int64", "float64"):
+        return s
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64")
+    return s
+
+
+def _fit_numeric(df: "pd.DataFrame", columns: frozenset[str]) -> "pd.DataFrame":
+    todo = {c: _as_numeric(df[c]) for c in columns if c in df.columns}
+    todo = {c: s for c, s in todo.items() if s is not df[c]}
+    return df.assign(**todo) if todo else df
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -486,10 +575,14 @@ def _clean(v: Any) -> Any:
 
 
 def _observed(etype: str, column: str | None, res: dict, exc: dict | None) -> tuple[str, int | None]:
-    if exc and exc.get("raised_exception"):
-        msg = str(exc.get("exception_message") or "")
-        if column and (column in msg and ("not found" in msg.lower() or "column" in msg.lower())):
-            return f"kolom '{column}' tidak ada", None
+    """Short Indonesian description of what GX saw; never a personal-data value."""
+    # exception_info is either {"raised_exception": ...} or {metric id: {"raised_exception": ...}}
+    errors = [exc] if exc and "raised_exception" in exc else [v for v in (exc or {}).values() if isinstance(v, dict)]
+    errors = [e for e in errors if e.get("raised_exception")]
+    if errors:
+        msg = str(errors[0].get("exception_message") or "")
+        if column and column in msg:
+            return f"kolom '{column}' tidak ada atau tidak dapat diperiksa", None
         return _short(f"galat: {msg}"), None
     if etype == "expect_table_columns_to_match_set":
         missing = (res.get("details") or {}).get("mismatched", {}).get("missing") or []
@@ -499,12 +592,12 @@ def _observed(etype: str, column: str | None, res: dict, exc: dict | None) -> tu
     if "unexpected_count" in res:
         n = int(res.get("unexpected_count") or 0)
         total = res.get("element_count")
+        if etype == "expect_column_values_to_not_be_null":
+            return (f"{n} dari {total} baris kosong" if n else f"tidak ada yang kosong dari {total} baris"), n
         if n == 0:
             missing = res.get("missing_count")
-            tail = f"; {missing} kosong" if missing and etype != "expect_column_values_to_not_be_null" else ""
+            tail = f" ({missing} kosong, tidak diperiksa)" if missing else ""
             return f"0 dari {total} baris menyimpang{tail}", 0
-        if etype == "expect_column_values_to_not_be_null":
-            return f"{n} dari {total} baris kosong", n
         if column in PERSONAL_COLUMNS:
             return f"{n} dari {total} baris menyimpang (nilai data pribadi tidak ditampilkan)", n
         sample = [_clean(v) for v in (res.get("partial_unexpected_list") or [])[:_PARTIAL_COUNT]]
@@ -514,31 +607,48 @@ def _observed(etype: str, column: str | None, res: dict, exc: dict | None) -> tu
     return "", None
 
 
-def _evaluate(vd: Any, specs: list[dict], df: "pd.DataFrame", suite_name: str) -> SuiteResult:
+def _outcome(er: Any, ids: dict[str, int], specs: list[dict]) -> tuple[int, ExpectationOutcome]:
+    cfg = er.expectation_config
+    idx = ids.get(str(cfg.id), len(specs))
+    spec = specs[idx] if idx < len(specs) else {}
+    column = cfg.kwargs.get("column")
+    observed, n = _observed(cfg.type, column, dict(er.result or {}), dict(er.exception_info or {}))
+    sev = spec.get("severity") or getattr(cfg.severity, "value", cfg.severity) or BLOCKING_SEVERITY
+    catatan = (spec.get("meta") or {}).get("catatan") or (cfg.meta or {}).get("catatan") or ""
+    return idx, ExpectationOutcome(cfg.type, column, bool(er.success), observed, n, catatan, str(sev))
+
+
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _PARTIAL_COUNT}
+
+
+def _evaluate(prep: _Prepared, df: "pd.DataFrame", *, split: bool | None = None) -> SuiteResult:
+    import pandas as pd
+
     t0 = time.perf_counter()
-    run = vd.run(
-        batch_parameters={"dataframe": df},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": _PARTIAL_COUNT},
-    )
-    by_id: dict[str, int] = {}
-    for i, e in enumerate(vd.suite.expectations):
-        by_id[str(e.id)] = i
+    if split is None:
+        split = len(df) >= SPLIT_MIN_ROWS
     rows: list[tuple[int, ExpectationOutcome]] = []
-    for er in run.results:
-        cfg = er.expectation_config
-        idx = by_id.get(str(cfg.id), len(specs))
-        spec = specs[idx] if idx < len(specs) else {}
-        column = cfg.kwargs.get("column")
-        observed, n = _observed(cfg.type, column, dict(er.result or {}), dict(er.exception_info or {}))
-        sev = getattr(cfg.severity, "value", cfg.severity) or spec.get("severity") or BLOCKING_SEVERITY
-        catatan = (cfg.meta or {}).get("catatan") or (spec.get("meta") or {}).get("catatan") or ""
-        rows.append(
-            (idx, ExpectationOutcome(cfg.type, column, bool(er.success), observed, n, catatan, str(sev)))
-        )
+    if not split:
+        vd, ids = _whole(prep)
+        run = vd.run(batch_parameters={"dataframe": _fit_numeric(df, prep.numeric_columns)}, result_format=_RESULT_FORMAT)
+        rows = [_outcome(er, ids, prep.specs) for er in run.results]
+    else:
+        for col, kind, vd, ids in _parts(prep):
+            if kind == "schema":
+                sub = df.iloc[:0]
+            elif kind == "table":
+                sub = df
+            elif col in df.columns:
+                s = df[col]
+                sub = pd.DataFrame({col: _as_numeric(s) if col in prep.numeric_columns else s}, index=df.index)
+            else:  # missing column: GX reports it on every expectation of the column
+                sub = df.iloc[:, :0]
+            run = vd.run(batch_parameters={"dataframe": sub}, result_format=_RESULT_FORMAT)
+            rows += [_outcome(er, ids, prep.specs) for er in run.results]
     rows.sort(key=lambda r: r[0])
     outcomes = [o for _, o in rows]
     return SuiteResult(
-        suite_name=suite_name,
+        suite_name=prep.suite_name,
         success=not any(o.blocking for o in outcomes),
         results=outcomes,
         row_count=len(df),
@@ -552,11 +662,15 @@ def run_suite(
     *,
     docs_dir: Path | None = None,
     expectations_dir: Path | None = None,
+    split: bool | None = None,
 ) -> SuiteResult:
-    """Validate ``df`` against ``expectations/<suite_name>.json``; optional HTML report in ``docs_dir``."""
-    vd, specs = _validation_for(suite_name, expectations_dir)
+    """Validate ``df`` against ``expectations/<suite_name>.json``; optional HTML report in ``docs_dir``.
+
+    ``split`` forces (True) or forbids (False) column-by-column evaluation; default: by frame size.
+    """
+    prep = _prepare(suite_name, expectations_dir)
     with _lock:  # GX contexts are not thread-safe
-        result = _evaluate(vd, specs, df, suite_name)
+        result = _evaluate(prep, df, split=split)
     if docs_dir is not None:
         result.docs_index = write_report(docs_dir, suite_name, {None: result})
     return result
@@ -570,19 +684,19 @@ def run_per_group(
     docs_dir: Path | None = None,
     expectations_dir: Path | None = None,
 ) -> dict[Any, SuiteResult]:
-    """Validate each group of rows (e.g. one row per district submission) separately, one context."""
-    vd, specs = _validation_for(suite_name, expectations_dir)
+    """Validate each group of rows (e.g. one row per district submission) separately; one context,
+    one validation definition, one HTML report for the whole set."""
+    prep = _prepare(suite_name, expectations_dir)
     out: dict[Any, SuiteResult] = {}
     with _lock:
         for key, part in df.groupby(group_col, sort=True, dropna=False):
             key = key[0] if isinstance(key, tuple) and len(key) == 1 else key
-            out[key] = _evaluate(vd, specs, part.reset_index(drop=True), suite_name)
+            out[key] = _evaluate(prep, part.reset_index(drop=True))
     if docs_dir is not None and out:
         index = write_report(docs_dir, suite_name, out, group_col=group_col)
         for r in out.values():
             r.docs_index = index
     return out
-
 
 # --------------------------------------------------------------------------------------------
 # HTML report

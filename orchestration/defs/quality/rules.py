@@ -89,17 +89,23 @@ def _macros(run_date: date, pseudonym_key: str) -> list[str]:
     accents = contract._ACCENTS  # the same table normalize() uses: one definition
     acc_from = "".join(chr(k) for k in accents)
     acc_to = "".join(chr(v) for v in accents.values())
-    blanks = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(8203) || chr(65279)"
+    blanks = " \t\n\x0b\x0c\r\u00a0\u200b\ufeff"  # trimmed around every cell (NBSP, zero-width, BOM too)
+    blank_re = "[\\s\\x{0b}\\x{a0}\\x{200b}\\x{feff}]"
     bulan_case = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v in BULAN.items())
     m = "CREATE OR REPLACE TEMP MACRO "
     return [
         # text: trimmed (spaces, tabs, newlines, NBSP, BOM), '' → NULL
-        m + f"p3jr_teks(x) AS nullif(trim(CAST(x AS VARCHAR), {blanks}), '')",
+        # (the regex guard skips the slow multi-character trim for the usual clean cell)
+        m + f"""p3jr__teks(v) AS CASE WHEN regexp_matches(v, '^{blank_re}|{blank_re}$')
+            THEN nullif(trim(v, {_q(blanks)}), '') ELSE nullif(v, '') END""",
+        m + "p3jr_teks(x) AS p3jr__teks(CAST(x AS VARCHAR))",
         # contract.normalize(): lower, accents, drop everything but [0-9a-z]
         m + f"p3jr_norm(x) AS regexp_replace(translate(lower(CAST(x AS VARCHAR)), {_q(acc_from)}, {_q(acc_to)}), "
         f"{_q(contract.NORMALIZE_SQL_PATTERN)}, '', 'g')",
         # numbers: spaces dropped, unicode minus → '-'
-        m + "p3jr__angka_bersih(x) AS regexp_replace(replace(p3jr_teks(x), chr(8722), '-'), '[\\s' || chr(160) || ']', '', 'g')",
+        m + f"""p3jr__angka_bersih2(t) AS CASE WHEN regexp_matches(t, '{blank_re}|\\x{{2212}}')
+            THEN regexp_replace(replace(t, chr(8722), '-'), '{blank_re}', '', 'g') ELSE t END""",
+        m + "p3jr__angka_bersih(x) AS p3jr__angka_bersih2(p3jr_teks(x))",
         # decimal: '36,5' '36.5' '1.234,5' '1.234.567' '1,234.5' '1e3'; a single '.' or ',' is the decimal mark
         m + """p3jr__desimal(s) AS CASE
             WHEN regexp_full_match(s, '[+-]?\\d+([.,]\\d+)?') THEN TRY_CAST(replace(s, ',', '.') AS DOUBLE)
@@ -149,11 +155,14 @@ def _macros(run_date: date, pseudonym_key: str) -> list[str]:
         m + """p3jr_tanggal(x) AS p3jr__tanggal(regexp_replace(regexp_replace(lower(p3jr_teks(x)), '\\s+', ' ', 'g'),
             '[ t]\\d{1,2}[:.]\\d{2}([:.]\\d{2}([.,]\\d+)?)?$', ''))""",
         # NIK / No. KK: trim, one leading apostrophe, a '.0' a numeric cell may carry, then spaces and dots
-        m + f"""p3jr_nik(x) AS regexp_replace(regexp_replace(regexp_replace(p3jr_teks(x),
-            '^[''`' || chr(8216) || chr(8217) || ']', ''), '^(\\d{{16}})\\.0+$', '\\1'), '[\\s.' || chr(160) || ']', '', 'g')""",
+        m + f"""p3jr__nik(t) AS CASE WHEN regexp_full_match(t, '\\d{{16}}') THEN t
+            ELSE regexp_replace(regexp_replace(regexp_replace(t, '^[''`\\x{{2018}}\\x{{2019}}]', ''),
+                 '^(\\d{{16}})\\.0+$', '\\1'), '[.]|{blank_re}', '', 'g') END""",
+        m + "p3jr_nik(x) AS p3jr__nik(p3jr_teks(x))",
         # Excel scientific notation of a long number: '5.30104E+15', '5,30104E+15'
-        m + """p3jr_nik_sains(x) AS regexp_full_match(regexp_replace(p3jr_teks(x), '^[''`]', ''),
-            '\\d+([.,]\\d+)?\\s*[eE]\\+\\d{1,2}')""",
+        m + """p3jr__nik_sains(t) AS CASE WHEN strpos(t, 'E') = 0 AND strpos(t, 'e') = 0 THEN false
+            ELSE regexp_full_match(t, '[''`]?\\d+([.,]\\d+)?\\s*[eE]\\+\\d{1,2}') END""",
+        m + "p3jr_nik_sains(x) AS p3jr__nik_sains(p3jr_teks(x))",
         m + f"p3jr_tanggal_run() AS DATE {_q(run_date.isoformat())}",
         m + f"p3jr_kunci() AS {_q(pseudonym_key)}",
         m + "p3jr_nik_hash(nik) AS sha256(p3jr_kunci() || nik)",
@@ -220,26 +229,40 @@ def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: st
 # --------------------------------------------------------------------------------------------
 # evaluate: SQL generation from the contract
 # --------------------------------------------------------------------------------------------
+#
+# Speed: most columns have few distinct values (enums, counts, dates, money, area codes), so
+# their rules run once per *distinct raw value* in a small "dictionary" CTE and are joined back
+# to the rows; only high-cardinality columns (NIK, No. KK, names, coordinates) are evaluated
+# row by row. Either way every rule is one SQL expression generated from columns.csv.
+
+LEVELS = 5  # row-level stages: 0 = on source columns, 1 = after dictionary joins, 2.. = derived
+
 
 @dataclass
 class _Plan:
     """Pieces of the evaluation query, collected column by column from the contract."""
-    pre: list[str] = field(default_factory=list)      # stage 1: trimmed / normalised text per column
-    joins: list[str] = field(default_factory=list)    # stage 2: lookups
-    mid: list[str] = field(default_factory=list)      # stage 2: parsed values
-    out: list[str] = field(default_factory=list)      # stage 3: typed output columns, in order
-    alasan: list[str] = field(default_factory=list)   # struct-or-NULL expressions (quarantine)
-    warn: list[str] = field(default_factory=list)     # struct-or-NULL expressions (warnings)
+    ctes: list[str] = field(default_factory=list)      # dictionary CTEs
+    joins: list[str] = field(default_factory=list)     # joins at level 1
+    levels: list[list[str]] = field(default_factory=lambda: [[] for _ in range(LEVELS)])
+    out: list[str] = field(default_factory=list)       # typed output columns, in order
+    alasan: list[str] = field(default_factory=list)    # names of struct-or-NULL columns (quarantine)
+    warn: list[str] = field(default_factory=list)      # names of struct-or-NULL columns (warnings)
+
+    def add(self, level: int, expr: str) -> None:
+        self.levels[level].append(expr)
+
+
+def _st(kode: str, kolom: str) -> str:
+    return f"{{'kode': {_q(kode)}, 'kolom': {_q(kolom)}}}"
 
 
 def _r(cond: str, kode: str, kolom: str) -> str:
-    return f"CASE WHEN {cond} THEN {{'kode': {_q(kode)}, 'kolom': {_q(kolom)}}} END"
+    return f"CASE WHEN {cond} THEN {_st(kode, kolom)} END"
 
 
-def _r_case(whens: list[tuple[str, str]], kolom: str) -> str:
-    """One reason for a column, the first matching condition wins."""
-    body = " ".join(f"WHEN {c} THEN {{'kode': {_q(k)}, 'kolom': {_q(kolom)}}}" for c, k in whens)
-    return f"CASE {body} END"
+def _r_case(whens: list[tuple[str, str, str]]) -> str:
+    """One struct per column: the first matching (condition, kode, kolom) wins."""
+    return "CASE " + " ".join(f"WHEN {c} THEN {_st(k, kol)}" for c, k, kol in whens) + " END"
 
 
 def _between(v: str, c: contract.Column) -> str:
@@ -251,11 +274,31 @@ def _between(v: str, c: contract.Column) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def _plan(kind: str, has: set[str], kolom_kab: str) -> _Plan:
+def _dict_cte(p: _Plan, name: str, source: str, keys: dict[str, str], stage_a: list[str],
+              stage_b: list[str], exposed: list[str], joins_a: str = "") -> None:
+    """A dictionary CTE over the distinct values of ``keys`` (alias → source expression).
+
+    ``stage_a`` sees ``d.<alias>`` and ``joins_a``; ``stage_b`` sees stage_a's columns.
+    ``exposed`` columns are joined back to the rows at level 1.
+    """
+    sel = ", ".join(f"{expr} AS {alias}" for alias, expr in keys.items())
+    a = ", ".join(["d.*"] + stage_a)
+    b = ", ".join(["x.*"] + stage_b)
+    p.ctes.append(
+        f"{name} AS (SELECT {b} FROM (SELECT {a} FROM (SELECT DISTINCT {sel} FROM {source}) d {joins_a}) x)"
+    )
+    on = " AND ".join(f"{name}.{alias} IS NOT DISTINCT FROM s.{expr}" for alias, expr in keys.items())
+    p.joins.append(f"LEFT JOIN {name} ON {on}")
+    for e in exposed:
+        p.add(1, f"{name}.{e}")
+
+
+def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
     p = _Plan()
     cols = contract.columns(kind)
     by_name = {c.name: c for c in cols}
     koordinat = [c for c in cols if c.type == "koordinat"]
+    kab = {"kab": "kode_kabupaten"}
 
     def src(name: str) -> str:
         if kind == "realisasi_program" and name == "kode_kabupaten":
@@ -263,188 +306,198 @@ def _plan(kind: str, has: set[str], kolom_kab: str) -> _Plan:
         return _ident(name)
 
     for c in cols:
-        p.pre.append(f"p3jr_teks({src(c.name)}) AS _t_{c.name}")
-
-    enum_i = 0
-    for c in cols:
-        t = f"_t_{c.name}"
+        n = c.name
         wajib = c.required == "ya"
+        a, w = f"_a_{n}", f"_w_{n}"
 
         if c.type == "kode_desa":
-            # '5301042003' (digits only) is accepted as '53.01.04.2003'
-            p.pre.append(
-                f"CASE WHEN regexp_full_match(replace({t}, ' ', ''), '\\d{{10}}') THEN "
-                f"regexp_replace(replace({t}, ' ', ''), '^(\\d\\d)(\\d\\d)(\\d\\d)(\\d{{4}})$', '\\1.\\2.\\3.\\4') "
-                f"ELSE replace({t}, ' ', '') END AS _kd_{c.name}"
-            )
-            p.joins.append(
-                f"LEFT JOIN ref.wilayah _wd_{c.name} ON _wd_{c.name}.tingkat = 'desa_kelurahan' "
-                f"AND _wd_{c.name}.kode = s._kd_{c.name}"
-            )
-            p.mid.append(f"_wd_{c.name}.kode AS _kode_ref_{c.name}")
-            p.mid.append(f"_wd_{c.name}.kode_induk AS _kec_ref_{c.name}")
-            dalam = f"starts_with(_kode_ref_{c.name}, kode_kabupaten || '.')"
+            # '5301042003' (digits only) is read as '53.01.04.2003'
+            kd = ("CASE WHEN regexp_full_match(replace(_t, ' ', ''), '\\d{10}') THEN "
+                  "regexp_replace(replace(_t, ' ', ''), '^(\\d\\d)(\\d\\d)(\\d\\d)(\\d{4})$', '\\1.\\2.\\3.\\4') "
+                  "ELSE replace(_t, ' ', '') END")
             if c.required == "lokasi":
                 kec, desa = by_name["kecamatan"], by_name["desa"]
-                p.pre.append(f"p3jr_norm(_t_{kec.name}) AS _n_{kec.name}")
-                p.pre.append(f"p3jr_norm(_t_{desa.name}) AS _n_{desa.name}")
-                p.joins.append(
-                    f"LEFT JOIN _kec ON _kec.kode_induk = s.kode_kabupaten AND _kec.nama_norm = s._n_{kec.name}"
-                )
-                p.joins.append(
-                    f"LEFT JOIN _desa ON _desa.kode_induk = _kec.kode AND _desa.nama_norm = s._n_{desa.name}"
-                )
-                p.mid.append("_kec.kode AS _kec_nama_kode")
-                p.mid.append("_desa.kode AS _desa_nama_kode")
-                punya_kode = f"_kd_{c.name} IS NOT NULL"
-                punya_nama = f"(_t_{kec.name} IS NOT NULL AND _t_{desa.name} IS NOT NULL)"
-                p.mid.append(
-                    f"CASE WHEN {punya_kode} THEN (CASE WHEN {dalam} THEN _kode_ref_{c.name} END) "
-                    f"WHEN {punya_nama} THEN _desa_nama_kode END AS _lokasi"
-                )
-                p.out.append(f"_lokasi AS {c.name}")
-                p.out.append(f"left(_lokasi, 8) AS kode_kecamatan")
-                p.alasan.append(_r_case([
-                    (f"NOT {punya_kode} AND NOT {punya_nama}", "wajib_kosong"),
-                    (f"{punya_kode} AND _kode_ref_{c.name} IS NULL", "desa_tidak_dikenal"),
-                    (f"{punya_kode} AND NOT {dalam}", "desa_di_kabupaten_lain"),
-                ], c.name))
-                p.alasan.append(_r(f"NOT {punya_kode} AND {punya_nama} AND _kec_nama_kode IS NULL",
-                                   "desa_tidak_dikenal", kec.name))
-                p.alasan.append(_r(f"NOT {punya_kode} AND {punya_nama} AND _kec_nama_kode IS NOT NULL "
-                                   f"AND _desa_nama_kode IS NULL", "desa_tidak_dikenal", desa.name))
+                keys = {"kab": "kode_kabupaten", "v": src(n), "kec": src(kec.name), "ds": src(desa.name)}
+                inner = (f"(SELECT d0.*, p3jr_teks(d0.v) AS _t, p3jr_teks(d0.kec) AS _tkec, p3jr_teks(d0.ds) AS _tds "
+                         f"FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v, {src(kec.name)} AS kec, "
+                         f"{src(desa.name)} AS ds FROM {source}) d0)")
+                # resolve the code, or the kecamatan name within the district then the desa within it
+                p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, x.kec, x.ds,
+                    CASE WHEN x._kd IS NOT NULL THEN (CASE WHEN starts_with(x._wd, x.kab || '.') THEN x._wd END)
+                         WHEN x._punya_nama THEN x._nama_kode END AS _o_{n},
+                    CASE WHEN x._kd IS NULL AND NOT x._punya_nama THEN {_st('wajib_kosong', n)}
+                         WHEN x._kd IS NOT NULL AND x._wd IS NULL THEN {_st('desa_tidak_dikenal', n)}
+                         WHEN x._kd IS NOT NULL AND NOT starts_with(x._wd, x.kab || '.') THEN {_st('desa_di_kabupaten_lain', n)}
+                         WHEN x._kd IS NOT NULL THEN NULL
+                         WHEN x._kec_kode IS NULL THEN {_st('desa_tidak_dikenal', kec.name)}
+                         WHEN x._nama_kode IS NULL THEN {_st('desa_tidak_dikenal', desa.name)} END AS {a}
+                  FROM (SELECT y.*, _wd.kode AS _wd, _kec.kode AS _kec_kode, _desa.kode AS _nama_kode
+                        FROM (SELECT d.*, {kd} AS _kd, (d._tkec IS NOT NULL AND d._tds IS NOT NULL) AS _punya_nama
+                              FROM {inner} d) y
+                        LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan' AND _wd.kode = y._kd
+                        LEFT JOIN _kec ON y._kd IS NULL AND _kec.kode_induk = y.kab AND _kec.nama_norm = p3jr_norm(y._tkec)
+                        LEFT JOIN _desa ON _desa.kode_induk = _kec.kode AND _desa.nama_norm = p3jr_norm(y._tds)) x)""")
+                on = " AND ".join(f"_d_{n}.{k} IS NOT DISTINCT FROM s.{e}" for k, e in keys.items())
+                p.joins.append(f"LEFT JOIN _d_{n} ON {on}")
+                p.add(1, f"_d_{n}._o_{n}")
+                p.add(1, f"_d_{n}.{a}")
+                p.out.append(f"_o_{n} AS {n}")
+                p.out.append("left(_o_" + n + ", 8) AS kode_kecamatan")
+                p.alasan.append(a)
             else:
-                ok = f"(_kode_ref_{c.name} IS NOT NULL AND {dalam})"
-                p.out.append(f"CASE WHEN {ok} THEN _kode_ref_{c.name} END AS {c.name}")
+                ok = "(_wd.kode IS NOT NULL AND starts_with(_wd.kode, x.kab || '.'))"
+                stage_b = [f"CASE WHEN {ok} THEN _wd.kode END AS _o_{n}"]
                 if wajib:
-                    p.alasan.append(_r_case([
-                        (f"{t} IS NULL", "wajib_kosong"),
-                        (f"_kode_ref_{c.name} IS NULL", "desa_tidak_dikenal"),
-                        (f"NOT {dalam}", "desa_di_kabupaten_lain"),
-                    ], c.name))
+                    stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
+                                            ("_wd.kode IS NULL", "desa_tidak_dikenal", n),
+                                            (f"NOT {ok}", "desa_di_kabupaten_lain", n)]) + f" AS {a}")
+                    p.alasan.append(a)
                 else:
-                    p.warn.append(_r(f"{t} IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", c.name))
+                    stage_b.append(_r(f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n) + f" AS {w}")
+                    p.warn.append(w)
+                p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, {', '.join(stage_b)}
+                    FROM (SELECT d.*, p3jr_teks(d.v) AS _t FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v
+                          FROM {source}) d) x
+                    LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan'
+                          AND _wd.kode = {kd.replace('_t', 'x._t')})""")
+                p.joins.append(f"LEFT JOIN _d_{n} ON _d_{n}.kab IS NOT DISTINCT FROM s.kode_kabupaten "
+                               f"AND _d_{n}.v IS NOT DISTINCT FROM s.{src(n)}")
+                p.add(1, f"_d_{n}._o_{n}")
+                p.add(1, f"_d_{n}.{a if wajib else w}")
+                p.out.append(f"_o_{n} AS {n}")
 
         elif c.required == "lokasi":
-            continue  # kecamatan / desa names: handled with kode_desa
+            continue  # kecamatan / desa names: resolved together with kode_desa
 
         elif c.type == "nik":
-            num = f"coalesce(s.{c.name}_numerik, false)" if f"{c.name}_numerik" in has else "false"
-            p.pre.append(f"p3jr_nik({src(c.name)}) AS _c_{c.name}")
-            p.pre.append(f"p3jr_nik_sains({src(c.name)}) AS _sains_{c.name}")
-            c_ = f"_c_{c.name}"
-            p.mid.append(f"regexp_full_match({c_}, '\\d{{16}}') AS _16_{c.name}")
-            p.mid.append(f"({num} AND right({c_}, 1) = '0') AS _rusak_{c.name}")
-            p.mid.append(f"{num} AS _num_{c.name}")
-            p.joins.append(f"LEFT JOIN ref.kode_provinsi _prov_{c.name} ON _prov_{c.name}.kode = substr(s.{c_}, 1, 2)")
-            p.mid.append(
-                f"(_prov_{c.name}.kode IS NOT NULL "
-                f"AND (TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 1 AND 31 OR TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 41 AND 71) "
-                f"AND TRY_CAST(substr({c_}, 9, 2) AS INTEGER) BETWEEN 1 AND 12 "
-                f"AND substr({c_}, 13, 4) <> '0000') AS _struktur_{c.name}"
-            )
-            whens = [
-                (f"{t} IS NULL", "wajib_kosong"),
-                (f"_sains_{c.name}", "nik_rusak_excel"),
-                (f"NOT _16_{c.name}", "nik_bukan_16_digit"),
-                (f"_rusak_{c.name}", "nik_rusak_excel"),
-                (f"NOT _struktur_{c.name}", "nik_tidak_valid"),
-            ]
-            ok = (f"({t} IS NOT NULL AND NOT _sains_{c.name} AND _16_{c.name} AND NOT _rusak_{c.name} "
-                  f"AND _struktur_{c.name})")
-            p.mid.append(f"{ok} AS _ok_{c.name}")
-            p.alasan.append(_r_case(whens, c.name))
-            p.out.append(f"CASE WHEN _ok_{c.name} THEN {c_} END AS {c.name}")
-            p.out.append(f"CASE WHEN _ok_{c.name} THEN p3jr_nik_hash({c_}) END AS {c.name}_hash")
-            p.warn.append(_r(f"_ok_{c.name} AND left({c_}, 2) <> {_q(PROVINSI_SENDIRI)}", "nik_provinsi_lain", c.name))
-            p.warn.append(_r(f"_ok_{c.name} AND _num_{c.name}", "nik_format_angka", c.name))
+            num = f"coalesce(s.{n}_numerik, false)" if f"{n}_numerik" in has else "false"
+            p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
+            p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
+            p.add(0, f"p3jr_nik_sains({src(n)}) AS _sains_{n}")
+            p.joins.append(f"LEFT JOIN ref.kode_provinsi _prov_{n} ON _prov_{n}.kode = substr(s._c_{n}, 1, 2)")
+            p.add(1, f"_prov_{n}.kode IS NOT NULL AS _prov_ok_{n}")
+            p.add(1, f"{num} AS _num_{n}")
+            c_ = f"_c_{n}"
+            p.add(2, f"regexp_full_match({c_}, '\\d{{16}}') AS _16_{n}")
+            p.add(2, f"(_num_{n} AND right({c_}, 1) = '0') AS _rusak_{n}")
+            p.add(2,
+                  f"(_prov_ok_{n} "
+                  f"AND (TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 1 AND 31 "
+                  f"OR TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 41 AND 71) "
+                  f"AND TRY_CAST(substr({c_}, 9, 2) AS INTEGER) BETWEEN 1 AND 12 "
+                  f"AND substr({c_}, 13, 4) <> '0000') AS _struktur_{n}")
+            p.add(3, f"coalesce(_t_{n} IS NOT NULL AND NOT _sains_{n} AND _16_{n} AND NOT _rusak_{n} "
+                     f"AND _struktur_{n}, false) AS _ok_{n}")
+            p.add(3, _r_case([(f"_t_{n} IS NULL", "wajib_kosong", n),
+                              (f"_sains_{n}", "nik_rusak_excel", n),
+                              (f"NOT _16_{n}", "nik_bukan_16_digit", n),
+                              (f"_rusak_{n}", "nik_rusak_excel", n),
+                              (f"NOT _struktur_{n}", "nik_tidak_valid", n)]) + f" AS {a}")
+            p.alasan.append(a)
+            p.add(4, _r(f"_ok_{n} AND left({c_}, 2) <> {_q(PROVINSI_SENDIRI)}", "nik_provinsi_lain", n) + f" AS {w}_provinsi")
+            p.add(4, _r(f"_ok_{n} AND _num_{n}", "nik_format_angka", n) + f" AS {w}_angka")
+            p.warn += [f"{w}_provinsi", f"{w}_angka"]
+            p.out.append(f"CASE WHEN _ok_{n} THEN {c_} END AS {n}")
+            p.out.append(f"CASE WHEN _ok_{n} THEN p3jr_nik_hash({c_}) END AS {n}_hash")
 
         elif c.type == "digit16":
-            num = f"coalesce(s.{c.name}_numerik, false)" if f"{c.name}_numerik" in has else "false"
-            p.pre.append(f"p3jr_nik({src(c.name)}) AS _c_{c.name}")
-            ok = f"(regexp_full_match(_c_{c.name}, '\\d{{16}}') AND NOT ({num} AND right(_c_{c.name}, 1) = '0'))"
-            p.mid.append(f"{ok} AS _ok_{c.name}")
-            p.out.append(f"CASE WHEN _ok_{c.name} THEN _c_{c.name} END AS {c.name}")
+            num = f"coalesce(s.{n}_numerik, false)" if f"{n}_numerik" in has else "false"
+            p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
+            p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
+            p.add(1, f"{num} AS _num_{n}")
+            p.add(2, f"coalesce(regexp_full_match(_c_{n}, '\\d{{16}}') AND NOT (_num_{n} AND right(_c_{n}, 1) = '0'), false) AS _ok_{n}")
             if wajib:
-                p.alasan.append(_r_case([(f"{t} IS NULL", "wajib_kosong"),
-                                         (f"NOT _ok_{c.name}", "nik_bukan_16_digit")], c.name))
+                p.add(3, _r_case([(f"_t_{n} IS NULL", "wajib_kosong", n),
+                                  (f"NOT _ok_{n}", "nik_bukan_16_digit", n)]) + f" AS {a}")
+                p.alasan.append(a)
             else:
-                p.warn.append(_r(f"{t} IS NOT NULL AND NOT _ok_{c.name}", "opsional_tidak_valid", c.name))
+                p.add(3, _r(f"_t_{n} IS NOT NULL AND NOT _ok_{n}", "opsional_tidak_valid", n) + f" AS {w}")
+                p.warn.append(w)
+            p.out.append(f"CASE WHEN _ok_{n} THEN _c_{n} END AS {n}")
 
         elif c.type == "teks":
-            p.out.append(f"{t} AS {c.name}")
+            p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
+            p.out.append(f"_t_{n} AS {n}")
             if wajib:
-                p.alasan.append(_r(f"{t} IS NULL", "wajib_kosong", c.name))
+                p.add(3, _r(f"_t_{n} IS NULL", "wajib_kosong", n) + f" AS {a}")
+                p.alasan.append(a)
 
         elif c.type == "enum":
-            enum_i += 1
-            a = f"_e{enum_i}"
-            p.pre.append(f"p3jr_norm({t}) AS _n_{c.name}")
-            p.joins.append(f"LEFT JOIN ref.enum_alias {a} ON {a}.domain = {_q(c.domain)} AND {a}.alias_norm = s._n_{c.name}")
-            p.mid.append(f"{a}.nilai AS _v_{c.name}")
-            v = f"_v_{c.name}"
-            if c.domain == "ya_tidak":
-                p.out.append(f"CASE WHEN {v} IS NULL THEN NULL ELSE {v} = 'ya' END AS {c.name}")
-            else:
-                p.out.append(f"{v} AS {c.name}")
+            v = "e.nilai"
+            typed = f"CASE WHEN {v} IS NULL THEN NULL ELSE {v} = 'ya' END" if c.domain == "ya_tidak" else v
+            stage_b = [f"{typed.replace('e.nilai', 'x._n')} AS _o_{n}"]
             if wajib:
-                p.alasan.append(_r_case([(f"{t} IS NULL", "wajib_kosong"),
-                                         (f"{v} IS NULL", "nilai_tidak_dikenal")], c.name))
+                stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
+                                        ("x._n IS NULL", "nilai_tidak_dikenal", n)]) + f" AS {a}")
             else:
-                p.warn.append(_r(f"{t} IS NOT NULL AND {v} IS NULL", "opsional_tidak_valid", c.name))
+                stage_b.append(_r("x._t IS NOT NULL AND x._n IS NULL", "opsional_tidak_valid", n) + f" AS {w}")
+            _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
+                      ["p3jr_teks(d.v) AS _t", "e.nilai AS _n"], stage_b,
+                      [f"_o_{n}", a if wajib else w],
+                      joins_a=f"LEFT JOIN ref.enum_alias e ON e.domain = {_q(c.domain)} "
+                              f"AND e.alias_norm = p3jr_norm(p3jr_teks(d.v))")
+            (p.alasan if wajib else p.warn).append(a if wajib else w)
+            p.out.append(f"_o_{n} AS {n}")
 
         elif c.type in ("bilangan_bulat", "desimal", "rupiah"):
             parse = {"bilangan_bulat": "p3jr_bulat", "desimal": "p3jr_desimal", "rupiah": "p3jr_rupiah"}[c.type]
             sqltype = {"bilangan_bulat": "INTEGER", "desimal": "DOUBLE", "rupiah": "BIGINT"}[c.type]
-            p.pre.append(f"{parse}({t}) AS _p_{c.name}")
-            ok = _between(f"_p_{c.name}", c)
-            p.mid.append(f"{ok} AS _ok_{c.name}")
-            p.out.append(f"CAST(CASE WHEN _ok_{c.name} THEN _p_{c.name} END AS {sqltype}) AS {c.name}")
+            ok = _between("x._p", c)
+            stage_b = [f"CAST(CASE WHEN {ok} THEN x._p END AS {sqltype}) AS _o_{n}"]
             if wajib:
-                p.alasan.append(_r_case([(f"{t} IS NULL", "wajib_kosong"),
-                                         (f"NOT _ok_{c.name}", "angka_tidak_valid")], c.name))
+                stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
+                                        (f"NOT {ok}", "angka_tidak_valid", n)]) + f" AS {a}")
             else:
-                p.warn.append(_r(f"{t} IS NOT NULL AND NOT _ok_{c.name}", "opsional_tidak_valid", c.name))
-
-        elif c.type == "koordinat":
-            if c is not koordinat[0]:
-                continue
-            names = [k.name for k in koordinat]
-            for k in koordinat:
-                p.pre.append(f"p3jr_desimal(_t_{k.name}) AS _p_{k.name}")
-            ada = " OR ".join(f"_t_{k.name} IS NOT NULL" for k in koordinat)
-            ok = " AND ".join(_between(f"_p_{k.name}", k) for k in koordinat)
-            p.mid.append(f"({ok}) AS _ok_koordinat")
-            for k in koordinat:
-                p.out.append(f"CASE WHEN _ok_koordinat THEN _p_{k.name} END AS {k.name}")
-            p.warn.append(_r(f"({ada}) AND NOT _ok_koordinat", "koordinat_tidak_valid", ",".join(names)))
+                stage_b.append(_r(f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n) + f" AS {w}")
+            _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
+                      ["p3jr_teks(d.v) AS _t", f"{parse}(d.v) AS _p"], stage_b, [f"_o_{n}", a if wajib else w])
+            (p.alasan if wajib else p.warn).append(a if wajib else w)
+            p.out.append(f"_o_{n} AS {n}")
 
         elif c.type == "tanggal":
-            p.pre.append(f"p3jr_tanggal({t}) AS _p_{c.name}")
-            v = f"_p_{c.name}"
-            p.out.append(f"CASE WHEN {v} <= p3jr_tanggal_run() THEN {v} END AS {c.name}")
+            stage_b = [f"CASE WHEN x._p <= p3jr_tanggal_run() THEN x._p END AS _o_{n}"]
             if wajib:
-                p.alasan.append(_r_case([(f"{t} IS NULL", "wajib_kosong"),
-                                         (f"{v} IS NULL OR {v} > p3jr_tanggal_run()", "nilai_tidak_dikenal")], c.name))
+                stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
+                                        ("x._p IS NULL OR x._p > p3jr_tanggal_run()", "nilai_tidak_dikenal", n)]) + f" AS {a}")
             else:
-                p.warn.append(_r(f"{t} IS NOT NULL AND {v} IS NULL", "opsional_tidak_valid", c.name))
-                p.warn.append(_r(f"{v} > p3jr_tanggal_run()", "tanggal_di_masa_depan", c.name))
+                stage_b.append(_r_case([("x._t IS NOT NULL AND x._p IS NULL", "opsional_tidak_valid", n),
+                                        ("x._p > p3jr_tanggal_run()", "tanggal_di_masa_depan", n)]) + f" AS {w}")
+            _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
+                      ["p3jr_teks(d.v) AS _t", "p3jr_tanggal(d.v) AS _p"], stage_b, [f"_o_{n}", a if wajib else w])
+            (p.alasan if wajib else p.warn).append(a if wajib else w)
+            p.out.append(f"_o_{n} AS {n}")
+
+        elif c.type == "koordinat":
+            p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
+            p.add(0, f"p3jr_desimal({src(n)}) AS _p_{n}")
+            if c is not koordinat[-1]:
+                continue
+            ada = " OR ".join(f"_t_{k.name} IS NOT NULL" for k in koordinat)
+            ok = " AND ".join(_between(f"_p_{k.name}", k) for k in koordinat)
+            p.add(2, f"({ok}) AS _ok_koordinat")
+            for k in koordinat:
+                p.out.append(f"CASE WHEN _ok_koordinat THEN _p_{k.name} END AS {k.name}")
+            p.add(3, _r(f"({ada}) AND NOT _ok_koordinat", "koordinat_tidak_valid",
+                        ",".join(k.name for k in koordinat)) + " AS _w_koordinat")
+            p.warn.append("_w_koordinat")
 
         elif c.type == "kode_kabupaten":
             # '53.1' (a numeric cell of 53.10) and '5310' are read as '53.10'
-            p.pre.append(
-                f"CASE WHEN regexp_full_match({t}, '\\d\\d\\.\\d') THEN {t} || '0' "
-                f"WHEN regexp_full_match({t}, '\\d{{4}}') THEN left({t}, 2) || '.' || right({t}, 2) "
-                f"ELSE replace({t}, ' ', '') END AS _kk_{c.name}"
-            )
-            p.alasan.append(_r_case([(f"{t} IS NULL", "wajib_kosong"),
-                                     (f"_kk_{c.name} <> kode_kabupaten", "kabupaten_tidak_sesuai")], c.name))
+            kk = ("CASE WHEN regexp_full_match(x._t, '\\d\\d\\.\\d') THEN x._t || '0' "
+                  "WHEN regexp_full_match(x._t, '\\d{4}') THEN left(x._t, 2) || '.' || right(x._t, 2) "
+                  "ELSE replace(x._t, ' ', '') END")
+            stage_b = [_r_case([("x._t IS NULL", "wajib_kosong", n),
+                                (f"{kk} IS DISTINCT FROM x.kab", "kabupaten_tidak_sesuai", n)]) + f" AS {a}"]
+            _dict_cte(p, f"_d_{n}", source, {"kab": "kode_kabupaten", "v": src(n)},
+                      ["p3jr_teks(d.v) AS _t"], stage_b, [a])
+            p.alasan.append(a)
         else:
-            raise ValueError(f"tipe kolom tidak dikenal di columns.csv: {c.kind}.{c.name} = {c.type}")
+            raise ValueError(f"tipe kolom tidak dikenal di columns.csv: {c.kind}.{n} = {c.type}")
 
     if kind == "realisasi_program" and "unit_selesai" in by_name and "unit_rencana" in by_name:
-        p.warn.append(_r("_ok_unit_selesai AND _ok_unit_rencana AND _p_unit_selesai > _p_unit_rencana",
-                         "unit_selesai_melebihi_rencana", "unit_selesai"))
+        p.add(3, _r("_o_unit_selesai > _o_unit_rencana", "unit_selesai_melebihi_rencana", "unit_selesai")
+              + " AS _w_unit_selesai_rencana")
+        p.warn.append("_w_unit_selesai_rencana")
     return p
 
 
@@ -469,36 +522,42 @@ def output_columns(kind: str) -> list[str]:
     return out
 
 
+def _struct_list(names: list[str]) -> str:
+    if not names:
+        return f"CAST([] AS {STRUCT_ALASAN})"
+    none = " AND ".join(f"{x} IS NULL" for x in names)
+    return (f"CASE WHEN {none} THEN CAST([] AS {STRUCT_ALASAN}) ELSE CAST(list_sort(list_filter([{', '.join(names)}], "
+            f"lambda x: x IS NOT NULL)) AS {STRUCT_ALASAN}) END")
+
+
 def build_sql(kind: str, source: str, source_columns: list[str], *,
               kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS) -> str:
     """The SELECT that evaluates every row of ``source`` (exposed for inspection and tests)."""
     has = set(source_columns)
-    p = _plan(kind, has, kolom_kabupaten_baris)
+    p = _plan(kind, source, has, kolom_kabupaten_baris)
     canon = contract.column_names(kind)
 
     def raw_name(n: str) -> str:
         return kolom_kabupaten_baris if (kind == "realisasi_program" and n == "kode_kabupaten") else n
 
-    nilai_asli = "json_object(" + ", ".join(f"{_q(n)}, CAST({_ident(raw_name(n))} AS VARCHAR)" for n in canon) + ")"
+    nilai_asli = "json_object(" + ", ".join(f"{_q(n)}, CAST(s.{_ident(raw_name(n))} AS VARCHAR)" for n in canon) + ")"
     extra = ", kolom_tambahan" if "kolom_tambahan" in has else ""
-    prov = ", ".join(f"CAST(s.{c} AS {'BIGINT' if c == 'baris' else 'VARCHAR'}) AS {c}" for c in PROVENANCE)
-    ctes = []
-    if any("_kec" in j for j in p.joins):
-        ctes.append("""_kec AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
-              FROM ref.wilayah WHERE tingkat = 'kecamatan' GROUP BY ALL)""")
-        ctes.append("""_desa AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
-              FROM ref.wilayah WHERE tingkat = 'desa_kelurahan' GROUP BY ALL)""")
-    ctes.append(f"_s1 AS (SELECT *, {', '.join(p.pre)}, {nilai_asli} AS _nilai_asli FROM {source})")
-    ctes.append(
-        f"_s2 AS (SELECT {prov}, s.* EXCLUDE ({', '.join(PROVENANCE)}), {', '.join(p.mid) if p.mid else 'NULL AS _kosong'} "
-        f"FROM _s1 s {' '.join(p.joins)})"
-    )
-    alasan = f"list_sort(list_filter([{', '.join(p.alasan)}], lambda x: x IS NOT NULL))" if p.alasan else f"CAST([] AS {STRUCT_ALASAN})"
-    warn = f"list_sort(list_filter([{', '.join(p.warn)}], lambda x: x IS NOT NULL))" if p.warn else f"CAST([] AS {STRUCT_ALASAN})"
+    prov = ", ".join(f"CAST({c} AS {'BIGINT' if c == 'baris' else 'VARCHAR'}) AS {c}" for c in PROVENANCE)
+    ctes = [
+        """_kec AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
+              FROM ref.wilayah WHERE tingkat = 'kecamatan' GROUP BY ALL)""",
+        """_desa AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
+              FROM ref.wilayah WHERE tingkat = 'desa_kelurahan' GROUP BY ALL)""",
+        *p.ctes,
+    ]
+    lv = [", " + ", ".join(x) if x else "" for x in p.levels]
+    ctes.append(f"_s0 AS (SELECT s.*{lv[0]}, {nilai_asli} AS _nilai_asli FROM {source} s)")
+    ctes.append(f"_s1 AS (SELECT s.*{lv[1]} FROM _s0 s {' '.join(p.joins)})")
+    for i in range(2, LEVELS):
+        ctes.append(f"_s{i} AS (SELECT *{lv[i]} FROM _s{i - 1})")
     final = (
-        f"SELECT {', '.join(PROVENANCE)}, {', '.join(p.out)}, "
-        f"CAST({alasan} AS {STRUCT_ALASAN}) AS alasan, CAST({warn} AS {STRUCT_ALASAN}) AS peringatan, "
-        f"_nilai_asli AS nilai_asli{extra} FROM _s2"
+        f"SELECT {prov}, {', '.join(p.out)}, {_struct_list(p.alasan)} AS alasan, "
+        f"{_struct_list(p.warn)} AS peringatan, _nilai_asli AS nilai_asli{extra} FROM _s{LEVELS - 1}"
     )
     return "WITH " + ",\n".join(ctes) + "\n" + final
 
@@ -529,32 +588,27 @@ def resolve_duplicates(con: duckdb.DuckDBPyConnection, evaluated: str, file_time
 
     Winner: latest ``tanggal_pendataan`` (NULL oldest), then later ``waktu_file`` (NULL oldest), then
     greater ``file_hash``, then greater ``baris`` (then ``sheet``, ``kode_kabupaten`` so the order is
-    total). Losers get ``duplikat_nik`` appended to ``alasan``. The table is rebuilt in place.
+    total). Losers get ``duplikat_nik`` appended to ``alasan`` (UPDATE in place; only losers change).
     """
     dup = "{'kode': 'duplikat_nik', 'kolom': 'nik'}"
     con.execute(f"""
-        CREATE OR REPLACE TABLE {evaluated} AS
-        WITH ft AS (SELECT file_hash, max(waktu_file) AS waktu_file FROM {file_times} GROUP BY file_hash),
+        WITH ganda AS (SELECT nik FROM {evaluated} WHERE len(alasan) = 0 AND nik IS NOT NULL
+                       GROUP BY nik HAVING count(*) > 1),
+        ft AS (SELECT file_hash, max(waktu_file) AS waktu_file FROM {file_times} GROUP BY file_hash),
         kandidat AS (
-            SELECT e.kode_kabupaten, e.file_hash, e.sheet, e.baris,
+            SELECT e.rowid AS rid,
                    row_number() OVER (
                        PARTITION BY e.nik
                        ORDER BY e.tanggal_pendataan DESC NULLS LAST, ft.waktu_file DESC NULLS LAST,
-                                e.file_hash DESC, e.baris DESC, e.sheet DESC, e.kode_kabupaten DESC
-                   ) AS _urut
-            FROM {evaluated} e LEFT JOIN ft ON ft.file_hash = e.file_hash
-            WHERE len(e.alasan) = 0 AND e.nik IS NOT NULL
-              AND e.nik IN (SELECT nik FROM {evaluated} WHERE len(alasan) = 0 AND nik IS NOT NULL
-                            GROUP BY nik HAVING count(*) > 1)
-        ),
-        kalah AS (SELECT * EXCLUDE (_urut) FROM kandidat WHERE _urut > 1)
-        SELECT e.* REPLACE (
-            CASE WHEN k.file_hash IS NOT NULL
-                 THEN CAST(list_sort(list_append(e.alasan, {dup})) AS {STRUCT_ALASAN})
-                 ELSE e.alasan END AS alasan)
-        FROM {evaluated} e
-        LEFT JOIN kalah k ON k.kode_kabupaten = e.kode_kabupaten AND k.file_hash = e.file_hash
-                         AND k.sheet IS NOT DISTINCT FROM e.sheet AND k.baris = e.baris
+                                e.file_hash DESC NULLS LAST, e.baris DESC NULLS LAST,
+                                e.sheet DESC NULLS LAST, e.kode_kabupaten DESC NULLS LAST
+                   ) AS urut
+            FROM {evaluated} e SEMI JOIN ganda g ON g.nik = e.nik
+            LEFT JOIN ft ON ft.file_hash = e.file_hash
+            WHERE len(e.alasan) = 0
+        )
+        UPDATE {evaluated} SET alasan = CAST(list_sort(list_append(alasan, {dup})) AS {STRUCT_ALASAN})
+        WHERE rowid IN (SELECT rid FROM kandidat WHERE urut > 1)
     """)
 
 

@@ -1,0 +1,77 @@
+"""All dbt nodes (seeds, staging, intermediate, marts) as ONE @dbt_assets definition.
+
+One definition on purpose: dbt itself skips models downstream of a failing error-severity
+test inside a single `dbt build`, and failures are not respected across separate @dbt_assets
+(dagster-io/dagster#19821). Error-severity dbt tests are turned into BLOCKING asset checks by
+dagster-dbt (severity error -> AssetCheckSpec(blocking=True)), so Python assets downstream of
+the marts (publish, reports) do not run on bad data either.
+
+Unit tests are excluded from the production build (they run in CI / pytest:
+`dbt test --select resource_type:unit_test`); see dagster-io/dagster#34080.
+"""
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.lib.warehouse import writer_lock
+from orchestration.settings import load_settings
+
+from .project import dbt_project
+from .translator import P3jrDbtTranslator
+
+ZONA_WAKTU = ZoneInfo("Asia/Makassar")  # WITA, the Balai's local time
+EXCLUDE_UNIT_TESTS = "resource_type:unit_test"
+DUCKDB_POOL = "duckdb_writer"
+
+
+
+def dbt_executable() -> str:
+    """The `dbt` of this interpreter's environment (works without an activated venv)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+dbt_translator = P3jrDbtTranslator()
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+
+
+def tanggal_run_hari_ini(now: datetime | None = None) -> str:
+    """Today's date in Asia/Makassar, ISO (the `tanggal_run` var of capaian_pendataan_harian)."""
+    now = now or datetime.now(tz=ZONA_WAKTU)
+    return now.astimezone(ZONA_WAKTU).date().isoformat()
+
+
+def dbt_build_args(tanggal_run: str) -> list[str]:
+    """The dbt CLI arguments of the production build (pure; unit-tested)."""
+    return [
+        "build",
+        "--exclude",
+        EXCLUDE_UNIT_TESTS,
+        "--vars",
+        json.dumps({"tanggal_run": tanggal_run}),
+    ]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=dbt_translator,
+    exclude=EXCLUDE_UNIT_TESTS,
+    pool=DUCKDB_POOL,
+    name="p3jr_dbt_assets",
+)
+def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
+    # dbt's profile reads the warehouse path from the same variable as the Python assets, and
+    # holds the writer lock for the whole build (dbt runs as a separate process).
+    warehouse = load_settings().warehouse_path
+    os.environ["P3JR_WAREHOUSE_PATH"] = str(warehouse)
+    with writer_lock(warehouse):
+        yield from dbt.cli(dbt_build_args(tanggal_run_hari_ini()), context=context).stream()

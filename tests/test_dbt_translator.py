@@ -1,0 +1,152 @@
+"""Pure tests of the dbt -> Dagster mapping (no warehouse, no dbt run).
+
+The manifest comes from ``dbt parse``; a session fixture runs it when
+``dbt_project/target/manifest.json`` is missing or older than the project files.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = ROOT / "dbt_project"
+MANIFEST = DBT_DIR / "target" / "manifest.json"
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+SOURCE_KEYS = {
+    ("quality", "rumah_tangga_diterima"),
+    ("quality", "realisasi_program_diterima"),
+    ("quality", "karantina"),
+    ("quality", "status_pengajuan"),
+    ("ingestion", "file_registry"),
+}
+MARTS = {"backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "realisasi_program", "capaian_pendataan",
+         "capaian_pendataan_harian"}
+
+
+def _stale() -> bool:
+    if not MANIFEST.exists():
+        return True
+    built = MANIFEST.stat().st_mtime
+    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
+    for sub in ("models", "seeds", "macros", "tests"):
+        files += [p for p in (DBT_DIR / sub).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in files)
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    if _stale():
+        from dbt.cli.main import dbtRunner
+
+        res = dbtRunner().invoke(
+            ["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"]
+        )
+        assert res.success, res.exception
+    return json.loads(MANIFEST.read_text())
+
+
+@pytest.fixture(scope="session")
+def translator(manifest):
+    # importing the package loads the manifest (@dbt_assets), so parse first
+    from orchestration.defs.marts.translator import P3jrDbtTranslator
+
+    return P3jrDbtTranslator()
+
+
+def _spec(translator, manifest, unique_id):
+    return translator.get_asset_spec(manifest, unique_id, None)
+
+
+def test_models_keyed_by_schema_and_grouped_by_folder(translator, manifest):
+    models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    assert {n["name"] for n in models.values()} >= MARTS
+    for uid, node in models.items():
+        spec = _spec(translator, manifest, uid)
+        folder = node["fqn"][1]  # p3jr / <folder> / ... / name
+        assert folder in ("staging", "intermediate", "marts")
+        assert spec.key == dg.AssetKey([folder, node["name"]])
+        assert spec.group_name == folder == node["schema"]
+
+
+def test_marts_keys(translator, manifest):
+    spec = _spec(translator, manifest, "model.p3jr.capaian_pendataan")
+    assert spec.key == dg.AssetKey(["marts", "capaian_pendataan"])
+    assert spec.group_name == "marts"
+    assert dg.AssetKey(["intermediate", "int_statistik_pengajuan"]) in {d.asset_key for d in spec.deps}
+
+
+def test_seeds_in_referensi(translator, manifest):
+    seeds = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "seed"}
+    assert {n["name"] for n in seeds.values()} == {"kabupaten_kota_ntt", "wilayah_ntt", "target_pendataan"}
+    for uid, node in seeds.items():
+        spec = _spec(translator, manifest, uid)
+        assert spec.key == dg.AssetKey(["referensi", node["name"]])
+        assert spec.group_name == "referensi"
+
+
+def test_sources_line_up_with_python_assets(translator, manifest):
+    keys = {tuple(_spec(translator, manifest, uid).key.path) for uid in manifest["sources"]}
+    assert keys == SOURCE_KEYS
+    stg = _spec(translator, manifest, "model.p3jr.stg_rumah_tangga")
+    assert {d.asset_key for d in stg.deps} == {dg.AssetKey(["quality", "rumah_tangga_diterima"])}
+
+
+def test_sources_have_no_dagster_group_override(translator, manifest):
+    # sources keep the default behaviour (meta.dagster.asset_key), nothing else is rewritten
+    for uid, src in manifest["sources"].items():
+        assert src["meta"]["dagster"]["asset_key"] == list(_spec(translator, manifest, uid).key.path)
+
+
+def test_dbt_assets_definition(manifest):
+    from orchestration.defs.marts import defs, p3jr_dbt_assets
+    from orchestration.defs.marts.assets import DUCKDB_POOL
+
+    keys = {tuple(k.path) for k in p3jr_dbt_assets.keys}
+    assert ("marts", "capaian_pendataan") in keys and ("referensi", "wilayah_ntt") in keys
+    assert not keys & SOURCE_KEYS  # sources are upstream, not materialized here
+    assert {p3jr_dbt_assets.group_names_by_key[k] for k in p3jr_dbt_assets.keys} == {
+        "staging", "intermediate", "marts", "referensi"}
+    assert p3jr_dbt_assets.op.pool == DUCKDB_POOL
+    assert "dbt" in defs.resources
+
+
+def test_error_tests_are_blocking_checks(manifest):
+    from orchestration.defs.marts import p3jr_dbt_assets
+
+    specs = list(p3jr_dbt_assets.check_specs)
+    assert specs, "dbt tests should load as asset checks"
+    by_name = {(tuple(s.asset_key.path), s.name): s for s in specs}
+    assert by_name[(("staging", "stg_rumah_tangga"), "unique_stg_rumah_tangga_nik_hash")].blocking
+    assert by_name[(("marts", "backlog_kabupaten"),
+                    "backlog_total_desa_kecamatan_kabupaten_konsisten")].blocking
+    assert by_name[(("marts", "capaian_pendataan"), "capaian_peringkat_lengkap_tanpa_celah")].blocking
+    severities = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test":
+            severities[node["name"]] = (node["config"].get("severity") or "error").lower()
+    for s in specs:
+        assert s.blocking == (severities[s.name] == "error"), s.name
+    # unit tests are not part of the production asset definition
+    assert manifest["unit_tests"], "the project has unit tests"
+    assert all(s.metadata["dagster_dbt/unique_id"].startswith("test.") for s in specs)
+    assert any(not s.blocking for s in specs), "warn-severity tests stay non-blocking"
+
+
+def test_build_args_and_run_date():
+    from orchestration.defs.marts.assets import dbt_build_args, tanggal_run_hari_ini
+
+    args = dbt_build_args("2025-11-10")
+    assert args[0] == "build"
+    assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
+    assert json.loads(args[args.index("--vars") + 1]) == {"tanggal_run": "2025-11-10"}
+    # 20:30 UTC is already the next day in Asia/Makassar (UTC+8)
+    assert tanggal_run_hari_ini(datetime(2025, 10, 31, 20, 30, tzinfo=timezone.utc)) == "2025-11-01"
+    assert tanggal_run_hari_ini(datetime(2025, 10, 31, 15, 59, tzinfo=timezone.utc)) == "2025-10-31"

@@ -1,0 +1,169 @@
+"""District feedback workbook (orchestration/defs/quality/feedback.py)."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import datetime
+
+import duckdb
+import openpyxl
+import pytest
+
+from orchestration.defs.quality.feedback import write_feedback
+
+INJECTION = ['=HYPERLINK("http://x")', "+1", "@SUM(1)", "-2+3", "\t=1+1", "\r=1"]
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect(":memory:")
+    c.execute("CREATE SCHEMA ingestion; CREATE SCHEMA quality")
+    c.execute("""
+        CREATE TABLE ingestion.file_registry (
+            file_hash VARCHAR PRIMARY KEY, kode_kabupaten VARCHAR, nama_file VARCHAR, path_relatif VARCHAR,
+            ukuran_bytes BIGINT, jenis VARCHAR, waktu_file TIMESTAMP, pertama_dilihat_run VARCHAR,
+            terakhir_dilihat_run VARCHAR, pertama_dilihat_pada TIMESTAMP, status VARCHAR, alasan_kode VARCHAR,
+            alasan VARCHAR, arsip_path VARCHAR, baris_dibaca INTEGER)""")
+    c.execute("""
+        INSERT INTO ingestion.file_registry VALUES
+        ('h1', '53.01', 'pendataan_kupang.xlsx', '53.01/pendataan_kupang.xlsx', 1000, 'campuran',
+         TIMESTAMP '2025-10-01 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-01 09:00:00', 'active', NULL, NULL, 'a/h1', 5),
+        ('h2', '53.01', '=cmd|calc.xlsx', '53.01/=cmd|calc.xlsx', 10, 'tidak_dikenal',
+         TIMESTAMP '2025-10-02 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-02 09:00:00', 'rejected', 'file_rusak',
+         'File rusak atau bukan spreadsheet yang dapat dibaca', 'a/h2', 0),
+        ('h3', '53.71', 'kota.csv', '53.71/kota.csv', 10, 'rumah_tangga',
+         TIMESTAMP '2025-10-03 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-03 09:00:00', 'active', NULL, NULL, 'a/h3', 1)
+    """)
+    c.execute("""
+        CREATE TABLE quality.karantina (
+            jenis VARCHAR, kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR,
+            baris INTEGER, alasan VARCHAR[], kolom VARCHAR[], pesan VARCHAR, nilai_asli JSON)""")
+    rows = [
+        ("rumah_tangga", "53.01", "h1", "pendataan_kupang.xlsx", "RT", 5, ["nik_bukan_16_digit"], ["nik"],
+         "NIK harus 16 digit angka", {"nik": "530101", "nama_kepala_keluarga": INJECTION[0], "kode_desa": "53.01.01.2001"}),
+        ("rumah_tangga", "53.01", "h1", "pendataan_kupang.xlsx", "RT", 6, ["desa_tidak_dikenal", "wajib_kosong"],
+         ["kode_desa", "luas_lantai_m2"],
+         "Desa tidak dikenal di kabupaten ini; Kolom wajib 'luas_lantai_m2' kosong",
+         {"nik": "5301010101800001", "nama_kepala_keluarga": INJECTION[1], "luas_lantai_m2": INJECTION[3],
+          "kolom_aneh": INJECTION[2]}),
+        ("realisasi_program", "53.01", "h1", "pendataan_kupang.xlsx", "Realisasi", 3, ["kabupaten_tidak_sesuai"],
+         ["kode_kabupaten"], "Kode kabupaten pada baris tidak sama dengan kabupaten pengirim",
+         {"kode_kabupaten": "53.02", "program": INJECTION[4], "sumber_dana": INJECTION[5]}),
+        ("rumah_tangga", "53.71", "h3", "kota.csv", "", 2, ["duplikat_nik"], ["nik"], "Duplikat NIK", {"nik": "x"}),
+    ]
+    for r in rows:
+        c.execute("INSERT INTO quality.karantina VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*r[:-1], json.dumps(r[-1])])
+    c.execute("""
+        CREATE TABLE quality.peringatan (
+            jenis VARCHAR, kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR,
+            baris INTEGER, kode VARCHAR, kolom VARCHAR, pesan VARCHAR)""")
+    c.execute("""
+        INSERT INTO quality.peringatan VALUES
+        ('rumah_tangga', '53.01', 'h1', 'pendataan_kupang.xlsx', 'RT', 2, 'koordinat_tidak_valid', 'latitude',
+         'Koordinat di luar wilayah NTT atau tidak terbaca (lintang/bujur tertukar?); dikosongkan'),
+        ('rumah_tangga', '53.71', 'h3', 'kota.csv', '', 2, 'nik_format_angka', 'nik', 'x')
+    """)
+    c.execute("""
+        CREATE TABLE quality.status_pengajuan (
+            kode_kabupaten VARCHAR, status VARCHAR, alasan_tahan VARCHAR, baris_dibaca INTEGER,
+            baris_diterima INTEGER, baris_karantina INTEGER, baris_karantina_duplikat INTEGER, file_aktif INTEGER,
+            file_ditolak INTEGER, file_pertama_diterima TIMESTAMP, file_terakhir_diterima TIMESTAMP)""")
+    c.execute("""
+        INSERT INTO quality.status_pengajuan VALUES
+        ('53.01', 'ditahan', '60% baris dikarantina (batas dilampaui)', 5, 2, 3, 0, 1, 1,
+         TIMESTAMP '2025-10-01 08:00:00', TIMESTAMP '2025-10-01 08:00:00'),
+        ('53.05', 'tidak_ada_kiriman', NULL, 0, 0, 0, 0, 0, 0, NULL, NULL)
+    """)
+    yield c
+    c.close()
+
+
+def _values(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_writes_workbook_with_three_sheets(con, tmp_path):
+    capaian = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "cakupan": 12.5,
+               "indeks_capaian": 40.25, "peringkat": 3, "penghargaan": "Terbaik III",
+               "file_pertama_diterima": datetime(2025, 10, 1, 8), "target_rumah_tangga": None}
+    path = write_feedback(con, "53.01", tmp_path, capaian=capaian)
+    assert path == tmp_path / "53.01" / "umpan_balik_53.01.xlsx"
+    assert not [p for p in path.parent.iterdir() if p != path]  # no temp file left behind
+    assert not stat.S_IMODE(os.stat(path).st_mode) & stat.S_IROTH  # personal data: not world-readable
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Ringkasan", "Karantina", "Peringatan"]
+
+    ring = _values(wb["Ringkasan"])
+    flat = [v for row in ring for v in row if v is not None]
+    assert any("Kupang" in str(v) and "53.01" in str(v) for v in flat)
+    labels = {row[0]: row[1] for row in ring if row and row[0]}
+    assert labels["Baris data dibaca"] == 5
+    assert labels["Baris diterima"] == 2
+    assert labels["Baris dikarantina (lihat lembar Karantina)"] == 3
+    assert labels["Peringatan (lihat lembar Peringatan)"] == 1
+    assert labels["Status"].startswith("DITAHAN")
+    assert labels["Alasan ditahan"] == "60% baris dikarantina (batas dilampaui)"
+    assert labels["Cakupan (%)"] == 12.5 and labels["Penghargaan"] == "Terbaik III"
+    files = [row for row in ring if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx")]
+    assert len(files) == 2
+    rejected = [row for row in files if row[0] == "=cmd|calc.xlsx"][0]
+    assert rejected[3] == "ditolak" and rejected[4] == "file_rusak" and "File rusak" in rejected[5]
+    assert isinstance(rejected[6], datetime)
+    assert "kota.csv" not in flat  # another district's file never appears
+
+    kar = _values(wb["Karantina"])
+    header, body = kar[0], kar[1:]
+    assert header[:6] == ["jenis", "file", "sheet", "baris", "kode alasan", "pesan"]
+    assert len(body) == 3
+    by_row = {(r[2], r[3]): dict(zip(header, r)) for r in body}
+    r5 = by_row[("RT", 5)]
+    assert r5["kode alasan"] == "nik_bukan_16_digit" and r5["pesan"] == "NIK harus 16 digit angka"
+    assert r5["nik"] == "530101" and r5["kode_desa"] == "53.01.01.2001"
+    r6 = by_row[("RT", 6)]
+    assert r6["kode alasan"] == "desa_tidak_dikenal, wajib_kosong"
+    assert "Desa tidak dikenal" in r6["pesan"] and r6["kolom_aneh"] == "@SUM(1)"
+    assert r6["luas_lantai_m2"] == "-2+3"
+    assert header.index("nik") < header.index("kolom_aneh")  # contract columns first
+
+    per = _values(wb["Peringatan"])
+    assert per[0] == ["jenis", "file", "sheet", "baris", "kode", "kolom", "pesan"]
+    assert len(per) == 2 and per[1][4] == "koordinat_tidak_valid" and "wilayah NTT" in per[1][6]
+
+
+def test_formula_like_values_are_stored_as_text(con, tmp_path):
+    path = write_feedback(con, "53.01", tmp_path)
+    wb = openpyxl.load_workbook(path)  # formulas would load as data_type 'f'
+    seen = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    seen[cell.value] = cell.data_type
+    for text in ['=HYPERLINK("http://x")', "+1", "@SUM(1)", "-2+3", "=cmd|calc.xlsx"]:
+        assert seen.get(text) == "s", (text, seen.get(text))
+    assert any(v.endswith("=1+1") and t == "s" for v, t in seen.items())
+    cr = [(v, t) for v, t in seen.items() if v.endswith("=1") and not v.endswith("+1")]
+    assert cr and all(t == "s" for _, t in cr), cr
+
+
+def test_rewrite_replaces_file_atomically(con, tmp_path):
+    first = write_feedback(con, "53.01", tmp_path)
+    con.execute("DELETE FROM quality.karantina WHERE kode_kabupaten = '53.01' AND baris = 6")
+    second = write_feedback(con, "53.01", tmp_path)
+    assert first == second
+    assert len(_values(openpyxl.load_workbook(second)["Karantina"])) == 3  # header + 2
+
+
+def test_none_when_district_has_no_files(con, tmp_path):
+    assert write_feedback(con, "53.05", tmp_path) is None
+    assert not (tmp_path / "53.05").exists()
+
+
+def test_district_without_status_row_counts_from_tables(con, tmp_path):
+    path = write_feedback(con, "53.71", tmp_path)
+    labels = {r[0]: r[1] for r in _values(openpyxl.load_workbook(path)["Ringkasan"]) if r and r[0]}
+    assert labels["Status"] == "belum diperiksa"
+    assert labels["Baris dikarantina (lihat lembar Karantina)"] == 1
+    assert labels["Peringatan (lihat lembar Peringatan)"] == 1
