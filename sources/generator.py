@@ -32,7 +32,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -80,7 +80,6 @@ RP_FAULTS = (
     "kabupaten_tidak_sesuai", "nilai_tidak_dikenal", "angka_tidak_valid", "wajib_kosong",
     "opsional_tidak_valid", "unit_selesai_melebihi_rencana",
 )
-WARNING_CODES = {c for c, r in contract.reasons().items() if r.level == "peringatan"}
 
 RT_ORDER = [
     "no", "kode_desa", "kecamatan", "desa", "nik", "no_kk", "nama_kepala_keluarga", "jenis_kelamin",
@@ -105,8 +104,6 @@ RT_OPTIONAL_P = {
 }
 REQUIRED_ENUMS = ("status_kepemilikan_rumah", "material_atap", "material_dinding", "material_lantai",
                   "sumber_air_minum", "fasilitas_sanitasi")
-RP_ORDER = ["no", "kode_kabupaten", "kode_desa", "program", "sumber_dana", "jenis_kegiatan", "unit_rencana",
-            "unit_selesai", "nilai_rupiah", "tahun_anggaran", "keterangan"]
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember"]
@@ -818,12 +815,7 @@ class _Gen:
                     continue
                 desas.append(d)
         weights = [(2.5 if d.kode[9] == "1" else 1.0) * (0.5 + rng.random()) for d in desas]
-        cum = []
-        t = 0.0
-        for w in weights:
-            t += w
-            cum.append(t)
-        counts = [0] * len(desas)
+        t = sum(weights)
         # deterministic largest-remainder allocation (no per-household draws)
         exact = [n * w / t for w in weights]
         floors = [int(x) for x in exact]
@@ -948,7 +940,7 @@ class _Gen:
             out[k] = rows
         # faults: each kind at least once, then at about twice the row rate
         all_rows = [(k, r) for k in sorted(out) for r in out[k]]
-        n_faults = max(len(RP_FAULTS), round(len(all_rows) * self.defect_rate * 2))
+        n_faults = max(len(RP_FAULTS), round(len(all_rows) * self.defect_rate * 2)) if self.defect_rate > 0 else 0
         idx = rng.sample(range(len(all_rows)), min(n_faults, len(all_rows)))
         kinds = list(RP_FAULTS) * (n_faults // len(RP_FAULTS) + 1)
         pending_kd = []
@@ -1252,7 +1244,7 @@ class _Gen:
         rng = ctx.rng
         n = 0
         no = 0
-        sums = [0, 0]
+        sums = [0]
         forced_accent = fp.force_accent
         for kec, desas in fp.kecs:
             for desa, count in desas:
@@ -1594,9 +1586,7 @@ class _Gen:
         for c in cols:
             if c in over:
                 v = over[c]
-                if xlsx and isinstance(v, float) and c in ("latitude", "longitude"):
-                    pass
-                elif not xlsx and not isinstance(v, str):
+                if not xlsx and not isinstance(v, str):
                     v = f"{v:.6f}" if isinstance(v, float) else str(v)
                 out.append(v)
                 continue

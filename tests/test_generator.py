@@ -388,6 +388,54 @@ def test_manifest_values_match_the_cells(sheets, manifest):
     assert checked["nik"] > 2000 and checked["rp"] > 20 and checked["by_name"] > 100
 
 
+def test_each_reason_is_visible_in_its_cell(sheets, manifest):
+    """Quarantined rows really carry the fault the manifest names (checked on the cells)."""
+    rows, _ = manifest
+    resolve = _resolver()
+    desa_codes = {w.kode for w in reference.wilayah() if w.tingkat == "desa_kelurahan"}
+    seen = Counter()
+    for r in rows:
+        if r["hasil"] != "karantina" or r["jenis"] != "rumah_tangga":
+            continue
+        hdr, srows = sheets[(r["kode_folder"], r["nama_file"], r["sheet"])]
+        row = srows[int(r["baris"])]
+        code, col = r["alasan"], r["kolom_alasan"]
+        cell = _cell(hdr, row, col)
+        text = _cell_text(cell).strip()
+        if code == "wajib_kosong":
+            if col == "kode_desa":
+                names = [_cell_text(_cell(hdr, row, c)).strip() for c in ("kecamatan", "desa")]
+                assert not text and not all(names)
+            else:
+                assert text == ""
+        elif code == "nilai_tidak_dikenal":
+            assert text and _enum(col, cell) is None
+        elif code == "angka_tidak_valid":
+            try:
+                v = float(text.replace(",", "."))
+                lo, hi = (1, 30) if col == "jumlah_anggota_keluarga" else (1, 1000)
+                assert not lo <= v <= hi
+            except ValueError:
+                pass
+        elif code == "nik_bukan_16_digit":
+            assert not re.fullmatch(r"\d{16}", _clean_nik(cell))
+        elif code == "nik_tidak_valid":
+            n = _clean_nik(cell)
+            assert re.fullmatch(r"\d{16}", n)
+            day, month = int(n[6:8]), int(n[8:10])
+            assert not (1 <= day <= 31 or 41 <= day <= 71) or not 1 <= month <= 12 or n[12:] == "0000"
+        elif code == "desa_di_kabupaten_lain":
+            assert text in desa_codes and not text.startswith(r["kode_folder"] + ".")
+        elif code == "desa_tidak_dikenal":
+            if text:
+                assert text not in desa_codes
+            else:
+                k, d = (_cell_text(_cell(hdr, row, c)) for c in ("kecamatan", "desa"))
+                assert resolve(r["kode_folder"], k, d) is None
+        seen[code] += 1
+    assert len(seen) >= 8
+
+
 def test_clean_niks_are_structurally_valid(manifest):
     rows, _ = manifest
     kec_codes = {w.kode.replace(".", "") for w in reference.wilayah() if w.tingkat == "kecamatan"}
@@ -466,7 +514,9 @@ def test_every_defect_and_warning_is_present(small, manifest, sheets):
     assert {r["nama_file"].rsplit(".", 1)[1] for r in dmg} == {"xlsx", "csv"}
     # every column-level variant of wajib_kosong/angka/nilai appears in several columns
     assert len({r["kolom_alasan"] for r in rt if r["alasan"] == "wajib_kosong"}) >= 3
-    assert len({r["kolom_peringatan"] for r in rt if r["peringatan"] == "opsional_tidak_valid"}) >= 3
+    opt_cols = {k for r in rt for c, k in zip(r["peringatan"].split(";"), r["kolom_peringatan"].split(";"))
+                if c == "opsional_tidak_valid"}
+    assert len(opt_cols) >= 3
     # whole-file faults
     rej = {f["alasan"] for f in files if f["status_expected"] == "rejected"}
     assert {"file_rusak", "file_kosong", "folder_bukan_kode_kabupaten", "header_tidak_dikenal"} <= rej

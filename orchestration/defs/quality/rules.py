@@ -247,6 +247,7 @@ class _Plan:
     out: list[str] = field(default_factory=list)       # typed output columns, in order
     alasan: list[str] = field(default_factory=list)    # names of struct-or-NULL columns (quarantine)
     warn: list[str] = field(default_factory=list)      # names of struct-or-NULL columns (warnings)
+    lapor: list[str] = field(default_factory=list)     # extra conditions under which nilai_asli is kept
 
     def add(self, level: int, expr: str) -> None:
         self.levels[level].append(expr)
@@ -335,7 +336,7 @@ def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
                         FROM (SELECT d.*, {kd} AS _kd, (d._tkec IS NOT NULL AND d._tds IS NOT NULL) AS _punya_nama
                               FROM {inner} d) y
                         LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan' AND _wd.kode = y._kd
-                        LEFT JOIN _kec ON y._kd IS NULL AND _kec.kode_induk = y.kab AND _kec.nama_norm = p3jr_norm(y._tkec)
+                        LEFT JOIN _kec ON _kec.kode_induk = y.kab AND _kec.nama_norm = p3jr_norm(y._tkec)
                         LEFT JOIN _desa ON _desa.kode_induk = _kec.kode AND _desa.nama_norm = p3jr_norm(y._tds)) x)""")
                 on = " AND ".join(f"_d_{n}.{k} IS NOT DISTINCT FROM s.{e}" for k, e in keys.items())
                 p.joins.append(f"LEFT JOIN _d_{n} ON {on}")
@@ -375,6 +376,11 @@ def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
             p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
             p.add(0, f"p3jr_nik_sains({src(n)}) AS _sains_{n}")
             p.joins.append(f"LEFT JOIN ref.kode_provinsi _prov_{n} ON _prov_{n}.kode = substr(s._c_{n}, 1, 2)")
+            # rows that may lose a duplicate contest later keep their original values (nilai_asli)
+            p.ctes.append(f"_ganda_{n} AS (SELECT p3jr_nik({src(n)}) AS c FROM {source} GROUP BY 1 HAVING count(*) > 1)")
+            p.joins.append(f"LEFT JOIN _ganda_{n} ON _ganda_{n}.c = s._c_{n}")
+            p.add(1, f"_ganda_{n}.c IS NOT NULL AS _ganda_{n}")
+            p.lapor.append(f"_ganda_{n}")
             p.add(1, f"_prov_{n}.kode IS NOT NULL AS _prov_ok_{n}")
             p.add(1, f"{num} AS _num_{n}")
             c_ = f"_c_{n}"
@@ -540,7 +546,10 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
     def raw_name(n: str) -> str:
         return kolom_kabupaten_baris if (kind == "realisasi_program" and n == "kode_kabupaten") else n
 
-    nilai_asli = "json_object(" + ", ".join(f"{_q(n)}, CAST(s.{_ident(raw_name(n))} AS VARCHAR)" for n in canon) + ")"
+    nilai_asli = "json_object(" + ", ".join(f"{_q(n)}, CAST({_ident(raw_name(n))} AS VARCHAR)" for n in canon) + ")"
+    # original values only where there is something to report (a reason, a warning, or a NIK that
+    # occurs more than once and may lose the duplicate contest): keeps the table small
+    ada = " OR ".join([f"{x} IS NOT NULL" for x in p.alasan + p.warn] + p.lapor) or "false"
     extra = ", kolom_tambahan" if "kolom_tambahan" in has else ""
     prov = ", ".join(f"CAST({c} AS {'BIGINT' if c == 'baris' else 'VARCHAR'}) AS {c}" for c in PROVENANCE)
     ctes = [
@@ -551,13 +560,14 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
         *p.ctes,
     ]
     lv = [", " + ", ".join(x) if x else "" for x in p.levels]
-    ctes.append(f"_s0 AS (SELECT s.*{lv[0]}, {nilai_asli} AS _nilai_asli FROM {source} s)")
+    ctes.append(f"_s0 AS (SELECT s.*{lv[0]} FROM {source} s)")
     ctes.append(f"_s1 AS (SELECT s.*{lv[1]} FROM _s0 s {' '.join(p.joins)})")
     for i in range(2, LEVELS):
         ctes.append(f"_s{i} AS (SELECT *{lv[i]} FROM _s{i - 1})")
     final = (
         f"SELECT {prov}, {', '.join(p.out)}, {_struct_list(p.alasan)} AS alasan, "
-        f"{_struct_list(p.warn)} AS peringatan, _nilai_asli AS nilai_asli{extra} FROM _s{LEVELS - 1}"
+        f"{_struct_list(p.warn)} AS peringatan, CASE WHEN {ada} THEN {nilai_asli} END AS nilai_asli{extra} "
+        f"FROM _s{LEVELS - 1}"
     )
     return "WITH " + ",\n".join(ctes) + "\n" + final
 
@@ -640,7 +650,11 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) ->
     cols = ", ".join(output_columns(kind))
     prov = ", ".join(PROVENANCE)
     j = _q(kind)
-    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        own = True
+    except duckdb.TransactionException:  # the caller already holds a transaction: work inside it
+        own = False
     try:
         _ensure_outcome_tables(con)
         con.execute(f"""CREATE OR REPLACE TABLE quality.{kind}_diterima AS
@@ -672,9 +686,11 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) ->
                 (SELECT count(*) FROM quality.{kind}_diterima),
                 (SELECT count(*) FROM quality.karantina WHERE jenis = {j}),
                 (SELECT count(*) FROM quality.peringatan WHERE jenis = {j})""").fetchone()
-        con.execute("COMMIT")
+        if own:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if own:
+            con.execute("ROLLBACK")
         raise
     return dict(zip(("dibaca", "diterima", "karantina", "peringatan"), counts))
 

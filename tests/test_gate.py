@@ -1,0 +1,133 @@
+"""Gating semantics through the real Dagster job: per-district hold (last-known-good) and run-level stops."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from tests.conftest import run_cli
+
+HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
+          "Sumber Air Minum;Sanitasi\n")
+
+
+def rows(desa: str, kec6: str, start: int, n: int, bad: int = 0) -> str:
+    out = []
+    for i in range(start, start + n):
+        nik = f"{kec6}5203850{i:03d}" if i - start >= bad else f"{kec6}520385{i:03d}"  # bad = 15 digits
+        out.append(f"{desa};{nik};Yohanes Tefa {i};4;Milik Sendiri;36,5;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n")
+    return HEADER + "".join(out)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def published_row(data: Path, kode: str):
+    with duckdb.connect(str(data / "published" / "p3jr.duckdb"), read_only=True) as con:
+        return con.execute("SELECT jumlah_rumah_tangga, jumlah_rtlh FROM marts.backlog_kabupaten WHERE kode_kabupaten = ?",
+                           [kode]).fetchone()
+
+
+def gate_status(data: Path, kode: str):
+    with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
+        return con.execute("SELECT status, alasan_tahan FROM quality.status_pengajuan WHERE kode_kabupaten = ?", [kode]).fetchone()
+
+
+@pytest.mark.slow
+def test_held_submission_keeps_last_known_good_and_others_proceed(tmp_path):
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40))
+    write(landing / "53.12" / "sumba_barat.csv", rows("53.12.04.2001", "531204", 100, 20))
+    run_cli("run", "--landing", str(landing), "--data-dir", str(data))
+    assert published_row(data, "53.01")[0] == 40
+    assert gate_status(data, "53.01")[0] == "diterima"
+
+    # 53.01 sends a broken correction (30 of 40 rows bad); 53.12 sends more households.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40, bad=30))
+    write(landing / "53.12" / "sumba_barat.csv", rows("53.12.04.2001", "531204", 100, 25))
+    out = run_cli("run", "--landing", str(landing), "--data-dir", str(data)).stdout
+    status, reason = gate_status(data, "53.01")
+    assert status == "ditahan" and "dikarantina" in reason
+    assert published_row(data, "53.01")[0] == 40  # last-known-good stays in the marts
+    assert published_row(data, "53.12")[0] == 25  # the other district proceeds
+    assert "ditahan" in out
+    fb = openpyxl.load_workbook(data / "reports" / "umpan_balik" / "53.01" / "umpan_balik_53.01.xlsx", read_only=True)
+    text = " ".join(str(c) for row in fb["Ringkasan"].iter_rows(values_only=True) for c in row if c)
+    assert "DITAHAN" in text and "dikarantina" in text
+
+    # A submission whose row count falls by more than half is held too.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 15))
+    run_cli("run", "--landing", str(landing), "--data-dir", str(data), "--district", "53.01")
+    status, reason = gate_status(data, "53.01")
+    assert status == "ditahan" and "turun" in reason
+    assert published_row(data, "53.01")[0] == 40
+
+    # A good correction is released again.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 42))
+    run_cli("run", "--landing", str(landing), "--data-dir", str(data), "--district", "53.01")
+    assert gate_status(data, "53.01")[0] == "diterima"
+    assert published_row(data, "53.01")[0] == 42
+
+
+def _digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def _in_process_run(monkeypatch, landing: Path, data: Path):
+    from orchestration import cli
+
+    monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
+    monkeypatch.setenv("P3JR_DATA_DIR", str(data))
+    monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    cli._configure_env(str(landing), str(data))
+    [result] = cli.run_pipeline()
+    return result
+
+
+def _materialized(result) -> set[str]:
+    return {"/".join(ev.asset_key.path) for ev in result.get_asset_materialization_events()}
+
+
+@pytest.mark.slow
+def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
+    from orchestration.defs.quality import gate
+
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 30))
+    ok = _in_process_run(monkeypatch, landing, data)
+    assert ok.success
+    published = data / "published" / "p3jr.duckdb"
+    before = _digest(published)
+
+    # 1. The reconciliation invariant (a Python blocking check before the marts) fails.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 35))
+    monkeypatch.setattr(gate, "reconciliation", lambda con: [("53.01", "x", 35, 35, 34)])
+    failed = _in_process_run(monkeypatch, landing, data)
+    assert not failed.success
+    done = _materialized(failed)
+    assert "quality/rumah_tangga_diterima" in done
+    assert not {k for k in done if k.startswith(("marts/", "publish/"))}, done
+    assert _digest(published) == before
+    monkeypatch.undo()
+
+    # 2. A dbt error-severity test fails (a duplicate district row in the status table).
+    real_write_status = gate.write_status
+
+    def broken_status(con):
+        real_write_status(con)
+        con.execute("INSERT INTO quality.status_pengajuan SELECT * FROM quality.status_pengajuan LIMIT 1")
+
+    monkeypatch.setattr(gate, "write_status", broken_status)
+    failed = _in_process_run(monkeypatch, landing, data)
+    assert not failed.success
+    done = _materialized(failed)
+    assert "marts/capaian_pendataan" not in done and "publish/database_analis" not in done, done
+    checks = [e for e in failed.get_asset_check_evaluations() if not e.passed]
+    assert checks, "a dbt test should have failed as an asset check"
+    assert _digest(published) == before
