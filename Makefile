@@ -11,7 +11,7 @@ LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
 
-.PHONY: install demo run ui test test-fast bench dbt-parse clean
+.PHONY: install demo run ui test test-fast bench dbt-parse docs clean
 
 $(BIN)/p3jr: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -48,3 +48,7 @@ bench: install
 
 clean:
 	rm -rf $(DATA) dbt_project/target
+
+# The column dictionary for analysts, generated from the dbt docs (never retyped).
+docs: dbt-parse
+	$(BIN)/python -c "from pathlib import Path; from orchestration.defs.publish.publish import write_data_dictionary as w; w(Path('dbt_project/target/manifest.json'), Path('docs/kamus_data.md'))"

@@ -185,10 +185,10 @@ def test_base_row_passes_with_typed_values(con):
     assert r["kondisi_dinding"] == "rusak_ringan" and r["usulan_program"] == "bsps_peningkatan"
     assert r["tanggal_pendataan"] == date(2025, 3, 1)
     assert r["latitude"] == pytest.approx(-10.18) and r["longitude"] == pytest.approx(123.61)
-    assert r["nilai_asli"] is None  # nothing to report: original values are not kept
+    assert json.loads(r["nilai_asli"])["penghasilan_per_bulan"] == "Rp 1.500.000"
 
 
-def test_nilai_asli_kept_where_something_is_reported(con):
+def test_nilai_asli_on_every_row(con):
     rows = evaluate(con, [
         {"nik": _nik(0)},
         {"nik": _nik(1), "jenis_kelamin": "?"},  # warning
@@ -196,7 +196,7 @@ def test_nilai_asli_kept_where_something_is_reported(con):
         {"nik": "'5301041203850999"},  # same NIK as the next row: may lose the duplicate contest
         {"nik": "5301 0412 0385 0999"},
     ], unique_nik=False)
-    assert [r["nilai_asli"] is not None for r in rows] == [False, True, True, True, True]
+    assert all(r["nilai_asli"] is not None for r in rows)
     asli = json.loads(rows[2]["nilai_asli"])
     assert asli["luas_lantai_m2"] == "luas" and asli["penghasilan_per_bulan"] == "Rp 1.500.000"
     assert set(asli) == set(contract.column_names("rumah_tangga"))
@@ -641,7 +641,7 @@ def test_realisasi_base_passes(con):
     assert r["alasan"] == [] and r["peringatan"] == []
     assert (r["program"], r["sumber_dana"], r["jenis_kegiatan"]) == ("BSPS", "APBN", "peningkatan_kualitas")
     assert (r["unit_rencana"], r["unit_selesai"], r["nilai_rupiah"], r["tahun_anggaran"]) == (100, 80, 2_000_000_000, 2025)
-    assert r["kode_desa"] is None and r["nilai_asli"] is None
+    assert r["kode_desa"] is None
     r = one(con, {rules.KOLOM_KABUPATEN_BARIS: "53.02"}, kind="realisasi_program")
     asli = json.loads(r["nilai_asli"])
     assert asli["kode_kabupaten"] == "53.02" and set(asli) == set(contract.column_names("realisasi_program"))

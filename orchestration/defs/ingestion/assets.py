@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.ingestion import registry
 from orchestration.defs.ingestion.partitions import district_partitions
+from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
 from orchestration.settings import load_settings
 
@@ -26,7 +27,7 @@ RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
     partitions_def=district_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WRITER_POOL,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
+    retry_policy=TRANSIENT_RETRY_POLICY,  # file-system hiccups only; bad data never raises here
 )
 def ingest_district_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """One bad file or district never stops the others: readers turn every failure into a `rejected` row."""
@@ -37,7 +38,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
         registry.ensure_schema(con)
         for folder, path in registry.stray_folders(settings.landing_dir):
             res = registry.ingest_folder(
-                con, folder or registry.STRAY_FOLDER, path, run_id=context.run_id,
+                con, folder or registry.STRAY_FOLDER, path, run_id=context.run.run_id,
                 archive_dir=settings.archive_dir, max_bytes=int(settings.max_file_mb * 1e6), is_district=False,
                 log=context.log,
             )
@@ -45,7 +46,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
                 context.log.warning(f"landing/{folder}/{name}: ditolak ({code}): folder is not a district code")
         for d in districts:
             res = registry.ingest_folder(
-                con, d, settings.landing_dir / d, run_id=context.run_id, archive_dir=settings.archive_dir,
+                con, d, settings.landing_dir / d, run_id=context.run.run_id, archive_dir=settings.archive_dir,
                 max_bytes=int(settings.max_file_mb * 1e6), log=context.log,
             )
             per_district[d] = res

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS, district_partitions
+from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
 
 REFRESH_JOB = "p3jr_refresh"
 
@@ -13,7 +13,6 @@ REFRESH_JOB = "p3jr_refresh"
 refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
-    partitions_def=district_partitions,
     description="Ingest → quality gate → dbt marts → publish, for the districts of the run's partition (range).",
     executor_def=dg.in_process_executor,
     tags={"p3jr/job": "refresh"},

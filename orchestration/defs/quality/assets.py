@@ -50,7 +50,7 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
     settings = load_settings()
     with warehouse.connect() as con:
         decisions = gate.gate_districts(
-            con, list(context.partition_keys), run_id=context.run_id, run_date=run_date(),
+            con, list(context.partition_keys), run_id=context.run.run_id, run_date=run_date(),
             pseudonym_key=settings.pseudonym_key,
         )
     rows = ["| kabupaten | keputusan | baris dibaca | karantina | alasan ditahan |", "|---|---|---|---|---|"]

@@ -247,7 +247,6 @@ class _Plan:
     out: list[str] = field(default_factory=list)       # typed output columns, in order
     alasan: list[str] = field(default_factory=list)    # names of struct-or-NULL columns (quarantine)
     warn: list[str] = field(default_factory=list)      # names of struct-or-NULL columns (warnings)
-    lapor: list[str] = field(default_factory=list)     # extra conditions under which nilai_asli is kept
 
     def add(self, level: int, expr: str) -> None:
         self.levels[level].append(expr)
@@ -376,11 +375,6 @@ def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
             p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
             p.add(0, f"p3jr_nik_sains({src(n)}) AS _sains_{n}")
             p.joins.append(f"LEFT JOIN ref.kode_provinsi _prov_{n} ON _prov_{n}.kode = substr(s._c_{n}, 1, 2)")
-            # rows that may lose a duplicate contest later keep their original values (nilai_asli)
-            p.ctes.append(f"_ganda_{n} AS (SELECT p3jr_nik({src(n)}) AS c FROM {source} GROUP BY 1 HAVING count(*) > 1)")
-            p.joins.append(f"LEFT JOIN _ganda_{n} ON _ganda_{n}.c = s._c_{n}")
-            p.add(1, f"_ganda_{n}.c IS NOT NULL AS _ganda_{n}")
-            p.lapor.append(f"_ganda_{n}")
             p.add(1, f"_prov_{n}.kode IS NOT NULL AS _prov_ok_{n}")
             p.add(1, f"{num} AS _num_{n}")
             c_ = f"_c_{n}"
@@ -547,9 +541,8 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
         return kolom_kabupaten_baris if (kind == "realisasi_program" and n == "kode_kabupaten") else n
 
     nilai_asli = "json_object(" + ", ".join(f"{_q(n)}, CAST({_ident(raw_name(n))} AS VARCHAR)" for n in canon) + ")"
-    # original values only where there is something to report (a reason, a warning, or a NIK that
-    # occurs more than once and may lose the duplicate contest): keeps the table small
-    ada = " OR ".join([f"{x} IS NOT NULL" for x in p.alasan + p.warn] + p.lapor) or "false"
+    # original values on every row: an accepted row may still lose a duplicate contest later, against
+    # rows evaluated in another run (resolve_duplicates sees the whole province, evaluate may not)
     extra = ", kolom_tambahan" if "kolom_tambahan" in has else ""
     prov = ", ".join(f"CAST({c} AS {'BIGINT' if c == 'baris' else 'VARCHAR'}) AS {c}" for c in PROVENANCE)
     ctes = [
@@ -566,7 +559,7 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
         ctes.append(f"_s{i} AS (SELECT *{lv[i]} FROM _s{i - 1})")
     final = (
         f"SELECT {prov}, {', '.join(p.out)}, {_struct_list(p.alasan)} AS alasan, "
-        f"{_struct_list(p.warn)} AS peringatan, CASE WHEN {ada} THEN {nilai_asli} END AS nilai_asli{extra} "
+        f"{_struct_list(p.warn)} AS peringatan, {nilai_asli} AS nilai_asli{extra} "
         f"FROM _s{LEVELS - 1}"
     )
     return "WITH " + ",\n".join(ctes) + "\n" + final
