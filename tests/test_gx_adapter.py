@@ -253,3 +253,27 @@ def test_html_report_regenerated_each_run(tmp_path):
     assert all(p.name in index for p in runs) and "gagal" in index and "lolos" in index
     latest = runs[-1].read_text(encoding="utf-8")
     assert "GAGAL" in latest and "5301010180000" not in latest  # no personal data in the report
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_duckdb_relation_is_validated_column_by_column_with_same_outcome(kind):
+    import duckdb
+
+    con = duckdb.connect()
+    frame = _mutate(kind)
+    con.register("_f", frame)
+    con.execute("CREATE TABLE rt AS SELECT * FROM _f")
+    res = gx_adapter.run_suite("rumah_tangga", gx_adapter.DuckDBColumns(con, "rt"))
+    assert not res.success
+    assert failed(res) == CASES[kind], res.ringkasan()
+    assert res.row_count == len(frame)
+
+
+def test_duckdb_relation_valid_passes():
+    import duckdb
+
+    con = duckdb.connect()
+    frame = household_frame()
+    con.register("_f", frame)
+    con.execute("CREATE TABLE rt AS SELECT * FROM _f")
+    assert gx_adapter.run_suite("rumah_tangga", gx_adapter.DuckDBColumns(con, "rt")).success

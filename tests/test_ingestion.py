@@ -205,3 +205,27 @@ def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch
     assert [r.partition_key for r in reqs] == ["53.12"]
     ctx2 = dg.build_sensor_context(cursor=ctx.cursor)
     assert [r for r in sensor(ctx2) if isinstance(r, dg.RunRequest)] == []
+
+
+def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
+    folder = env["landing"] / "53.01"
+    write_csv(folder / "a.csv", 30)
+    write_csv(folder / "b.csv", 20, start=500)
+    (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + b"x" * 100)
+    files = registry.pending_reads(env["con"], "53.01", folder)
+    reader = registry.ParallelReader(10**8, workers=2, min_total_bytes=0)
+    try:
+        reader.submit(files)
+        got = reader.results_for(files)
+    finally:
+        reader.close()
+    assert set(got) == {f.file_hash for f in files}
+    for f in files:
+        seq = registry.read_safely(f.path, 10**8)
+        if isinstance(seq, Exception):
+            assert isinstance(got[f.file_hash], Exception) and got[f.file_hash].code == seq.code == "file_rusak"
+        else:
+            assert [s.table for s in got[f.file_hash].sheets] == [s.table for s in seq.sheets]
+    res = registry.ingest_folder(
+        env["con"], "53.01", folder, run_id="r1", archive_dir=env["archive"], max_bytes=10**8, prefetched=got)
+    assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1

@@ -125,24 +125,40 @@ def _dismiss_community_dialog(page) -> None:
 # ----------------------------------------------------------------------------------------------
 # fixtures
 # ----------------------------------------------------------------------------------------------
+class _Unavailable(str):
+    """Why the browser test cannot run; the tests FAIL with it (never skip)."""
+
+
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    """Debian's chromium; listed first so a missing browser fails before the pipeline runs."""
+    """Debian's chromium, or an `_Unavailable` reason. Checked before the pipeline fixture runs, so a
+    missing browser fails in seconds instead of after the 1-2 minute `small_run`."""
     exe = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.access(exe, os.X_OK):
-        pytest.fail("Debian chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium). "
-                    "Install it with `apt-get install -y chromium` (.ci/run does this); the UI test never "
-                    "downloads a browser.", pytrace=False)
+        return _Unavailable(
+            "Debian chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium). Install it "
+            "with `apt-get install -y chromium` (.ci/run does this); the UI test never downloads a browser.")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as exc:
-        pytest.fail(f"the playwright Python package is missing ({exc}); install the `test` extra", pytrace=False)
+        return _Unavailable(f"the playwright Python package is missing ({exc}); install the `test` extra")
     return exe
 
 
+def _require(page):
+    """First line of every test: fail (not skip, not error) when the browser is unavailable."""
+    if isinstance(page, _Unavailable):
+        pytest.fail(str(page), pytrace=False)
+    return page
+
+
 @pytest.fixture(scope="module")
-def ui_server(chromium_executable, small_run):
+def ui_server(request, chromium_executable):
     """`dagster-webserver` on the instance of the completed small run; always terminated."""
+    if isinstance(chromium_executable, _Unavailable):
+        yield chromium_executable
+        return
+    small_run = request.getfixturevalue("small_run")  # only now: the real pipeline run (1-2 min)
     data, landing = Path(small_run["data"]), Path(small_run["landing"])
     dagster_home = data / "dagster"
     assert (dagster_home / "dagster.yaml").is_file(), f"no Dagster instance at {dagster_home} after p3jr run"
@@ -212,6 +228,9 @@ def ui_server(chromium_executable, small_run):
 
 @pytest.fixture(scope="module")
 def browser(chromium_executable):
+    if isinstance(chromium_executable, _Unavailable):
+        yield chromium_executable
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -224,6 +243,9 @@ def browser(chromium_executable):
 
 @pytest.fixture()
 def page(browser, ui_server):
+    if isinstance(browser, _Unavailable):
+        yield browser
+        return
     # WITA, as the Balai reads it; English UI strings (Dagster is not localised).
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, timezone_id="Asia/Makassar", locale="en-US")
     # Mark Dagster's one-off community dialog as seen so it does not cover the screenshots.
@@ -243,10 +265,23 @@ def _goto(page, path: str) -> None:
     _dismiss_community_dialog(page)
 
 
+def _zoom_out(page, x: int, y: int, steps: int = 1) -> None:
+    """Best effort: zoom the graph out (ctrl + wheel) so all of it fits the screenshot."""
+    page.mouse.move(x, y)
+    page.keyboard.down("Control")
+    for _ in range(steps):
+        page.mouse.wheel(0, 100)
+        page.wait_for_timeout(300)
+    page.keyboard.up("Control")
+    page.mouse.move(5, 5)  # no hover tooltip in the screenshot
+    page.wait_for_timeout(1500)
+
+
 # ----------------------------------------------------------------------------------------------
 # tests
 # ----------------------------------------------------------------------------------------------
 def test_global_lineage_shows_marts_fed_by_ingestion_and_quality(page):
+    page = _require(page)
     nodes = _graphql(page.base, "{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
     groups = sorted({n["groupName"] for n in nodes if n["groupName"]})
     keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
@@ -261,18 +296,14 @@ def test_global_lineage_shows_marts_fed_by_ingestion_and_quality(page):
     _goto(page, f"/asset-groups?expanded={quote(expanded)}")
     page.get_by_text("Global asset lineage", exact=True).first.wait_for(state="visible")
     page.get_by_text(MART[1], exact=True).first.wait_for(state="visible")
-    # Best effort: zoom out one step (ctrl + wheel) so the whole graph fits the screenshot.
-    page.mouse.move(1300, 900)
-    page.keyboard.down("Control")
-    page.mouse.wheel(0, 100)
-    page.keyboard.up("Control")
-    page.mouse.move(5, 5)  # no hover tooltip in the screenshot
-    page.wait_for_timeout(1500)
+    _zoom_out(page, 1300, 900)
     _expect_texts(page, [name for names in LINEAGE_NODES.values() for name in names] + groups, "lineage_global")
 
     # The marts group on its own: readable nodes with materialisation status and check counts.
-    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.set_viewport_size({"width": 1600, "height": 1800})
     _goto(page, "/locations/p3jr/asset-groups/marts")
+    page.get_by_text(MART[1], exact=True).first.wait_for(state="visible")
+    _zoom_out(page, 1000, 1000)
     _expect_texts(page, [MART[1], "backlog_kabupaten", "realisasi_program", "Materialized"], "lineage_marts")
     body = _page_excerpt(page, 20_000)
     assert re.search(r"(\d+) / \1 Passed", body), (
@@ -281,6 +312,7 @@ def test_global_lineage_shows_marts_fed_by_ingestion_and_quality(page):
 
 
 def test_capaian_pendataan_page_shows_materialization_and_checks(page):
+    page = _require(page)
     path = json.dumps(list(MART))
     data = _graphql(page.base, "{ assetOrError(assetKey: {path: %s}) { __typename ... on Asset { "
                                "assetMaterializations(limit: 1) { runId timestamp } "
@@ -320,6 +352,7 @@ def test_capaian_pendataan_page_shows_materialization_and_checks(page):
 
 
 def test_schedule_and_sensors_listed_under_automation(page):
+    page = _require(page)
     _goto(page, "/automation")
     _expect_texts(page, AUTOMATIONS + ["Standard sensor", "Run status sensor"], "automation")
     body = _page_excerpt(page, 5_000)

@@ -95,6 +95,77 @@ class LandingFile:
     file_hash: str = ""
 
 
+def read_safely(path: Path, max_bytes: int) -> "readers.ReadResult | readers.FileRejected":
+    """Never raises: a reader bug on one file must not stop the other files or districts."""
+    try:
+        return readers.read_file(path, max_bytes=max_bytes)
+    except readers.FileRejected as exc:
+        return exc
+    except Exception as exc:
+        return readers.FileRejected("file_rusak", f"{type(exc).__name__}: {exc}")
+
+
+def _read_in_worker(path: str, max_bytes: int):
+    out = read_safely(Path(path), max_bytes)
+    if isinstance(out, readers.FileRejected):  # exceptions with keyword state do not pickle
+        return ("rejected", out.code, out.detail, out.params)
+    return ("ok", out)
+
+
+def _from_worker(msg) -> "readers.ReadResult | readers.FileRejected":
+    if msg[0] == "ok":
+        return msg[1]
+    return readers.FileRejected(msg[1], msg[2], **msg[3])
+
+
+def pending_reads(con: duckdb.DuckDBPyConnection, folder: str, folder_path: Path) -> list["LandingFile"]:
+    """Files of a folder that ingest_folder will have to read (new, or back after a withdrawal)."""
+    ensure_schema(con)
+    known = dict(con.execute(
+        "SELECT file_hash, status FROM ingestion.file_registry WHERE folder = ?", [folder]).fetchall())
+    out, seen = [], set()
+    for f in scan_folder(folder_path, folder):
+        f.file_hash = sha256_of(f.path)
+        if f.file_hash not in seen and known.get(f.file_hash, "replaced") in ("replaced", "withdrawn"):
+            out.append(f)
+        seen.add(f.file_hash)
+    return out
+
+
+class ParallelReader:
+    """Reads files in worker processes (the readers are CPU-bound Python); results are collected
+    district by district so only a few districts' rows are in memory at once."""
+
+    def __init__(self, max_bytes: int, workers: int | None = None, min_total_bytes: int = 5_000_000):
+        self.max_bytes = max_bytes
+        self.min_total_bytes = min_total_bytes
+        self.workers = workers or max(1, min(4, os.cpu_count() or 1))
+        self._pool = None
+        self._futures: dict[str, object] = {}
+
+    def submit(self, files: list["LandingFile"]) -> None:
+        if self.workers < 2 or sum(f.size for f in files) < self.min_total_bytes:
+            return  # small jobs: starting processes costs more than it saves
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for f in sorted(files, key=lambda f: -f.size):
+            self._futures[f.file_hash] = self._pool.submit(_read_in_worker, str(f.path), self.max_bytes)
+
+    def results_for(self, files: list["LandingFile"]) -> dict:
+        out = {}
+        for f in files:
+            fut = self._futures.pop(f.file_hash, None)
+            if fut is not None:
+                out[f.file_hash] = _from_worker(fut.result())
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
 def scan_folder(folder_path: Path, folder: str) -> list[LandingFile]:
     """Regular files directly in one landing folder; names are data, never interpreted as paths."""
     out = []
@@ -146,6 +217,7 @@ def ingest_folder(
     max_bytes: int,
     is_district: bool = True,
     log=None,
+    prefetched: dict[str, "readers.ReadResult | readers.FileRejected"] | None = None,
 ) -> IngestResult:
     """Register, archive and (for a district) load the raw rows of one landing folder.
 
@@ -181,13 +253,10 @@ def ingest_folder(
             reads[f.file_hash] = readers.FileRejected(
                 "folder_bukan_kode_kabupaten", f"folder '{folder}' is not a district code (53.KK)"
             )
-            continue
-        try:
-            reads[f.file_hash] = readers.read_file(f.path, max_bytes=max_bytes)
-        except readers.FileRejected as exc:
-            reads[f.file_hash] = exc
-        except Exception as exc:  # a reader bug must not stop the other files or districts
-            reads[f.file_hash] = readers.FileRejected("file_rusak", f"{type(exc).__name__}: {exc}")
+        elif prefetched is not None and f.file_hash in prefetched:
+            reads[f.file_hash] = prefetched[f.file_hash]
+        else:
+            reads[f.file_hash] = read_safely(f.path, max_bytes)
 
     now = datetime.now(WITA).replace(tzinfo=None)
     present_names = {f.name for f in seen_hashes.values()}

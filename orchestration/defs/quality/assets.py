@@ -110,9 +110,9 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
                LEFT JOIN ref.wilayah w ON w.kode = d.kode_desa AND w.tingkat = 'desa_kelurahan'
                WHERE w.kode IS NULL OR NOT starts_with(d.kode_desa, d.kode_kabupaten || '.') GROUP BY ALL LIMIT 20"""
         ).fetchall()
-        frames = {
-            "rumah_tangga": con.sql("SELECT * FROM quality.rumah_tangga_diterima").df(),
-            "realisasi_program": con.sql("SELECT * FROM quality.realisasi_program_diterima").df(),
+        suite_results = {
+            suite: gx_adapter.run_suite(suite, gx_adapter.DuckDBColumns(con, f"quality.{suite}_diterima"), docs_dir=docs_dir)
+            for suite in ("rumah_tangga", "realisasi_program")
         }
         status_md = con.sql(
             "SELECT kode_kabupaten, status, baris_dibaca, baris_diterima, baris_karantina FROM quality.status_pengajuan"
@@ -127,7 +127,7 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
     )
     for check, key, suite in ((CHECK_GX_RUMAH_TANGGA, RUMAH_TANGGA_DITERIMA, "rumah_tangga"),
                               (CHECK_GX_REALISASI, REALISASI_DITERIMA, "realisasi_program")):
-        res = gx_adapter.run_suite(suite, frames[suite], docs_dir=docs_dir)
+        res = suite_results[suite]
         failed = [f"{o.expectation_type}({o.column}): {o.observed}" for o in res.results if not o.success]
         yield dg.AssetCheckResult(
             check_name=check, asset_key=key, passed=res.success,

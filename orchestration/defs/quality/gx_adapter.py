@@ -621,30 +621,55 @@ def _outcome(er: Any, ids: dict[str, int], specs: list[dict]) -> tuple[int, Expe
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _PARTIAL_COUNT}
 
 
-def _evaluate(prep: _Prepared, df: "pd.DataFrame", *, split: bool | None = None) -> SuiteResult:
+class DuckDBColumns:
+    """A DuckDB relation validated column by column: the whole table never sits in memory as one
+    pandas frame (1.36 M accepted households × 35 columns would be over 2 GB)."""
+
+    def __init__(self, con: Any, relation: str):
+        self.con, self.relation = con, relation
+        self.columns = [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+        self._len = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+
+    def __len__(self) -> int:
+        return self._len
+
+    def empty(self) -> "pd.DataFrame":
+        return self.con.sql(f"SELECT * FROM {self.relation} LIMIT 0").df()
+
+    def column(self, col: str) -> "pd.Series":
+        return self.con.sql(f'SELECT "{col}" FROM {self.relation}').df()[col]
+
+    def frame(self) -> "pd.DataFrame":
+        return self.con.sql(f"SELECT * FROM {self.relation}").df()
+
+
+def _evaluate(prep: _Prepared, df: "pd.DataFrame | DuckDBColumns", *, split: bool | None = None) -> SuiteResult:
     import pandas as pd
 
     t0 = time.perf_counter()
+    lazy = isinstance(df, DuckDBColumns)
     if split is None:
-        split = len(df) >= SPLIT_MIN_ROWS
+        split = lazy or len(df) >= SPLIT_MIN_ROWS
     rows: list[tuple[int, ExpectationOutcome]] = []
     if not split:
+        frame = df.frame() if lazy else df
         vd, ids = _whole(prep)
-        run = vd.run(batch_parameters={"dataframe": _fit_numeric(df, prep.numeric_columns)}, result_format=_RESULT_FORMAT)
+        run = vd.run(batch_parameters={"dataframe": _fit_numeric(frame, prep.numeric_columns)}, result_format=_RESULT_FORMAT)
         rows = [_outcome(er, ids, prep.specs) for er in run.results]
     else:
         for col, kind, vd, ids in _parts(prep):
             if kind == "schema":
-                sub = df.iloc[:0]
+                sub = df.empty() if lazy else df.iloc[:0]
             elif kind == "table":
-                sub = df
+                sub = df.frame() if lazy else df
             elif col in df.columns:
-                s = df[col]
-                sub = pd.DataFrame({col: _as_numeric(s) if col in prep.numeric_columns else s}, index=df.index)
+                s = df.column(col) if lazy else df[col]
+                sub = pd.DataFrame({col: _as_numeric(s) if col in prep.numeric_columns else s}, index=s.index)
             else:  # missing column: GX reports it on every expectation of the column
-                sub = df.iloc[:, :0]
+                sub = pd.DataFrame(index=pd.RangeIndex(len(df))) if lazy else df.iloc[:, :0]
             run = vd.run(batch_parameters={"dataframe": sub}, result_format=_RESULT_FORMAT)
             rows += [_outcome(er, ids, prep.specs) for er in run.results]
+            del sub
     rows.sort(key=lambda r: r[0])
     outcomes = [o for _, o in rows]
     return SuiteResult(
@@ -658,7 +683,7 @@ def _evaluate(prep: _Prepared, df: "pd.DataFrame", *, split: bool | None = None)
 
 def run_suite(
     suite_name: str,
-    df: "pd.DataFrame",
+    df: "pd.DataFrame | DuckDBColumns",
     *,
     docs_dir: Path | None = None,
     expectations_dir: Path | None = None,
