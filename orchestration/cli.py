@@ -77,6 +77,10 @@ def print_summary(results) -> None:
     print()
     print("=" * 78)
     print(f"Run Dagster: {', '.join(r.run_id[:8] for r in results)} — {'SELESAI / completed' if ok else 'GAGAL / FAILED'}")
+    published_now = any(
+        ev.asset_key.path == ["publish", "database_analis"] for r in results for ev in r.get_asset_materialization_events())
+    if ok and not published_now:
+        print("Tidak ada perubahan sejak publikasi hari ini; database analis tetap / nothing changed since today's publish.")
     if not ok:
         for r in results:
             for ev in r.all_events:

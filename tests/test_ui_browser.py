@@ -273,8 +273,11 @@ def _zoom_out(page, x: int, y: int, steps: int = 1) -> None:
         page.mouse.wheel(0, 100)
         page.wait_for_timeout(300)
     page.keyboard.up("Control")
-    page.mouse.move(5, 5)  # no hover tooltip in the screenshot
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(800)
+    # No hover tooltip in the screenshot: leave the (re-rendered) node the cursor was on.
+    page.mouse.move(x + 40, y + 40, steps=5)
+    page.mouse.move(5, 5, steps=10)
+    page.wait_for_timeout(1200)
 
 
 # ----------------------------------------------------------------------------------------------

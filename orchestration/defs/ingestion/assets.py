@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.ingestion import registry
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY
+from orchestration.lib import state
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
 from orchestration.settings import load_settings
 
@@ -16,12 +17,12 @@ RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
 @dg.multi_asset(
     name="ingest_district_files",
     specs=[
-        dg.AssetSpec(FILE_REGISTRY, group_name="ingestion", kinds={"duckdb"},
+        dg.AssetSpec(FILE_REGISTRY, skippable=True, group_name="ingestion", kinds={"duckdb"},
                      description="Every file ever seen in a landing folder, keyed by content hash; archive path, "
                                  "arrival time (recorded once), status active/replaced/withdrawn/rejected and reason."),
-        dg.AssetSpec(RAW_RUMAH_TANGGA, group_name="raw", kinds={"duckdb"},
+        dg.AssetSpec(RAW_RUMAH_TANGGA, skippable=True, group_name="raw", kinds={"duckdb"},
                      description="Household rows as text with provenance (file, sheet, row), current active files only."),
-        dg.AssetSpec(RAW_REALISASI, group_name="raw", kinds={"duckdb"},
+        dg.AssetSpec(RAW_REALISASI, skippable=True, group_name="raw", kinds={"duckdb"},
                      description="Programme-output rows as text with provenance, current active files only."),
     ],
     partitions_def=district_partitions,
@@ -59,6 +60,12 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
                     context.log.warning(f"{d}/{name}: file ditolak / rejected [{code}] {msg}")
         finally:
             reader.close()
+        fingerprint = state.input_fingerprint(con)
+    if state.already_published_today(settings, fingerprint):
+        # Nothing new since today's publish: downstream steps are skipped (the run still succeeds).
+        context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
+                         "gate, dbt and publish skipped")
+        return
     rows = ["| kabupaten | file aktif | ditolak | baris rumah tangga | baris realisasi |", "|---|---|---|---|---|"]
     for d, res in per_district.items():
         # Per-district figures as observations, so each partition shows its own numbers in the UI.

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration.defs.quality.assets import STATUS_PENGAJUAN
+from orchestration.lib import state
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
 from orchestration.settings import load_settings
 
@@ -31,6 +32,7 @@ def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     settings = load_settings()
     with warehouse.connect() as con:  # the writer lock: nothing writes the warehouse while it is copied
         info = publish.publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
+        state.write_marker(settings, state.input_fingerprint(con))
     context.log.info(f"published {settings.published_db}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(settings.published_db)),

@@ -1,0 +1,65 @@
+"""What the last successful publish was built from, so a rerun with nothing new does almost no work."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+from sources import contract
+
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def today() -> str:
+    return datetime.now(WITA).date().isoformat()
+
+
+def _code_fingerprint() -> str:
+    """Changes when the contract files, the row rules or the dbt project change."""
+    from orchestration.defs.quality import rules
+
+    h = hashlib.sha256()
+    for p in sorted(contract.KONTRAK_DIR.glob("*.csv")) + [Path(rules.__file__), DBT_PROJECT_DIR / "target" / "manifest.json"]:
+        if p.exists():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(
+        "SELECT folder, file_hash, status FROM ingestion.file_registry ORDER BY folder, file_hash").fetchall()
+    h = hashlib.sha256(_code_fingerprint().encode())
+    h.update(json.dumps(rows).encode())
+    return h.hexdigest()
+
+
+def marker_path(settings: Settings) -> Path:
+    return settings.published_dir / ".p3jr_state.json"
+
+
+def read_marker(settings: Settings) -> dict:
+    try:
+        return json.loads(marker_path(settings).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_marker(settings: Settings, fingerprint: str) -> None:
+    path = marker_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"tanggal": today(), "sidik_masukan": fingerprint}))
+    os.replace(tmp, path)
+
+
+def already_published_today(settings: Settings, fingerprint: str) -> bool:
+    """True when today's publish was built from exactly these files and this code: the daily
+    history row exists and nothing downstream would change."""
+    m = read_marker(settings)
+    return bool(m) and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint and settings.published_db.exists()
