@@ -98,7 +98,7 @@ def measure(cmd: list[str], log_path: Path, env: dict[str, str] | None = None, t
     full_env.pop("P3JR_WAREHOUSE_PATH", None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = [0]
+    peak = [0, 0.0]  # bytes, epoch seconds when seen
     stop = threading.Event()
     t0 = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as fh:
@@ -110,7 +110,9 @@ def measure(cmd: list[str], log_path: Path, env: dict[str, str] | None = None, t
             except psutil.Error:
                 return
             while not stop.is_set():
-                peak[0] = max(peak[0], _tree_rss(proc))
+                rss = _tree_rss(proc)
+                if rss > peak[0]:
+                    peak[0], peak[1] = rss, time.time()
                 stop.wait(0.2)
 
         th = threading.Thread(target=poll, daemon=True)
@@ -132,6 +134,7 @@ def measure(cmd: list[str], log_path: Path, env: dict[str, str] | None = None, t
         "cpu_sys_s": round(ru1.ru_stime - ru0.ru_stime, 3),
         "cpu_s": round((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime), 3),
         "peak_rss_bytes": peak[0],
+        "peak_rss_at": peak[1],
         "log": str(log_path),
     }
 
@@ -382,6 +385,7 @@ for run in reversed(inst.get_runs()):
             starts[e.step_key] = e.timestamp
         elif t in ("STEP_SUCCESS", "STEP_FAILURE") and e.step_key in starts:
             steps[e.step_key] = {"seconds": round(e.timestamp - starts[e.step_key], 3),
+                                 "start": starts[e.step_key], "end": e.timestamp,
                                  "status": "ok" if t == "STEP_SUCCESS" else "FAILED"}
         elif t == "ASSET_MATERIALIZATION":
             m = ev.event_specific_data.materialization
@@ -429,7 +433,7 @@ def dbt_results(run_id: str) -> dict | None:
             "target_dir_bytes": dir_size(hits[-1].parent)}
 
 
-def summarize_runs(runs: list[dict], wall: float) -> dict:
+def summarize_runs(runs: list[dict], wall: float, peak_at: float = 0.0) -> dict:
     steps: dict[str, float] = {}
     models: dict[str, float] = {}
     run_secs = 0.0
@@ -450,7 +454,13 @@ def summarize_runs(runs: list[dict], wall: float) -> dict:
                 b["seconds"] = round(b["seconds"] + v["seconds"], 3)
         dbt_sum = {"elapsed_s": round(sum(d["elapsed_s"] for d in dbt), 3), "by_type": by,
                    "target_dir_bytes": sum(d["target_dir_bytes"] for d in dbt)}
+    peak_step = "outside the Dagster run"
+    for r in runs:
+        for k, v in r["steps"].items():
+            if v.get("start", 0) <= peak_at <= v.get("end", 0) + 0.3:
+                peak_step = k
     return {
+        "peak_rss_step": peak_step,
         "dbt": dbt_sum,
         "runs": [{k: r[k] for k in ("run_id", "status", "run_seconds", "materializations", "asset_checks")} for r in runs],
         "steps": steps,
@@ -474,7 +484,7 @@ def p3jr_run(landing: Path, data: Path, logs: Path, name: str, seen: set[str], d
     log(f"{name}: {' '.join(cmd[1:])}")
     m = measure(cmd, logs / f"{name}.log")
     runs = dagster_runs(data, seen)
-    m.update(summarize_runs(runs, m["wall_s"]))
+    m.update(summarize_runs(runs, m["wall_s"], m["peak_rss_at"]))
     status = "ok" if m["rc"] == 0 else f"FAILED rc={m['rc']}"
     log(f"{name}: {status}, wall {m['wall_s']:.1f} s, cpu {m['cpu_s']:.1f} s, peak RSS {m['peak_rss_bytes'] / MB:.0f} MB")
     if m["rc"] != 0:
@@ -828,7 +838,7 @@ def render(result: dict) -> str:
         L.append(f"| floor (calamine + DuckDB read_csv → DuckDB) | {fl['wall_s']:.2f} | {fl['cpu_s']:.2f} | {fl['peak_rss_bytes'] / MB:.0f} | "
                  f"xlsx {fl['xlsx_seconds']:.2f} s, csv {fl['csv_seconds']:.2f} s; process incl. interpreter {fl['process_wall_s']:.2f} s |")
     L.append(f"| full (`p3jr run`, empty data dir) | {full['wall_s']:.2f} | {full['cpu_s']:.2f} | {full['peak_rss_bytes'] / MB:.0f} | "
-             f"rc {full['rc']}; Dagster run {full['dagster_run_s']:.1f} s |")
+             f"rc {full['rc']}; Dagster run {full['dagster_run_s']:.1f} s; peak RSS during {full['peak_rss_step']} |")
     L.append(f"| incremental (`--district {inc['pick']['district']}`, one value corrected) | {inc['wall_s']:.2f} | {inc['cpu_s']:.2f} | "
              f"{inc['peak_rss_bytes'] / MB:.0f} | visible in published db: {'yes' if inc['visible_in_published'] else 'NO'} "
              f"after {inc['wall_until_visible_s']:.1f} s |")

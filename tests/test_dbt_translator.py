@@ -150,3 +150,17 @@ def test_build_args_and_run_date():
     # 20:30 UTC is already the next day in Asia/Makassar (UTC+8)
     assert tanggal_run_hari_ini(datetime(2025, 10, 31, 20, 30, tzinfo=timezone.utc)) == "2025-11-01"
     assert tanggal_run_hari_ini(datetime(2025, 10, 31, 15, 59, tzinfo=timezone.utc)) == "2025-10-31"
+
+
+def test_old_dbt_invocation_folders_are_pruned(tmp_path):
+    import os
+
+    from orchestration.defs.marts.assets import prune_invocation_dirs
+
+    for i in range(8):
+        d = tmp_path / f"p3jr_dbt_assets-abc{i}-x"
+        d.mkdir()
+        os.utime(d, (1_700_000_000 + i, 1_700_000_000 + i))
+    (tmp_path / "manifest.json").write_text("{}")
+    prune_invocation_dirs(tmp_path, keep=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [f"p3jr_dbt_assets-abc{i}-x" for i in range(3, 8)]

@@ -75,3 +75,11 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iter
     os.environ["P3JR_WAREHOUSE_PATH"] = str(warehouse)
     with writer_lock(warehouse):
         yield from dbt.cli(dbt_build_args(tanggal_run_hari_ini()), context=context).stream()
+    prune_invocation_dirs(dbt_project.project_dir / "target")
+
+
+def prune_invocation_dirs(target: Path, keep: int = 5) -> None:
+    """dagster-dbt gives every invocation its own target folder (~10 MB); keep the latest few."""
+    dirs = sorted((d for d in target.glob("p3jr_dbt_assets-*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    for d in dirs[:-keep]:
+        shutil.rmtree(d, ignore_errors=True)
