@@ -122,8 +122,17 @@ def print_summary(results) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.lib import state
+
     _configure_env(args.landing, args.data_dir)
     t0 = time.perf_counter()
+    if not args.force and state.nothing_changed(load_settings()):
+        # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
+        print("Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
+              "Nothing changed since today's publish; no run started (use --force to rebuild).")
+        print(f"Database analis : {load_settings().published_db}")
+        print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
+        return 0
     results = run_pipeline(args.district or None)
     print_summary(results)
     print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
@@ -143,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--landing", default=os.environ.get("P3JR_LANDING_DIR"))
     r.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
     r.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang)")
+    r.add_argument("--force", action="store_true", help="bangun ulang walau tidak ada perubahan / rebuild even if nothing changed")
     r.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     return args.func(args)

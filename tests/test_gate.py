@@ -105,6 +105,11 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
     published = data / "published" / "p3jr.duckdb"
     before = _digest(published)
 
+    # 0. A scheduled/sensor run on the same day with nothing new does almost nothing.
+    again = _in_process_run(monkeypatch, landing, data)
+    assert again.success and _materialized(again) == set()
+    assert _digest(published) == before
+
     # 1. The reconciliation invariant (a Python blocking check before the marts) fails.
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 35))
     monkeypatch.setattr(gate, "reconciliation", lambda con: [("53.01", "x", 35, 35, 34)])

@@ -63,3 +63,30 @@ def already_published_today(settings: Settings, fingerprint: str) -> bool:
     history row exists and nothing downstream would change."""
     m = read_marker(settings)
     return bool(m) and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint and settings.published_db.exists()
+
+
+def nothing_changed(settings: Settings) -> bool:
+    """The landing zone holds exactly the files the registry already has, and today's publish was
+    built from them with this code: a run would change nothing. Read-only; no Dagster run needed."""
+    from orchestration.defs.ingestion import registry
+    from sources.reference import district_codes
+
+    if not settings.warehouse_path.exists() or not marker_path(settings).exists():
+        return False
+    present: set[tuple[str, str]] = set()
+    folders = [(k, settings.landing_dir / k) for k in district_codes()]
+    folders += [(f or registry.STRAY_FOLDER, p) for f, p in registry.stray_folders(settings.landing_dir)]
+    for folder, path in folders:
+        for f in registry.scan_folder(path, folder):
+            present.add((folder, registry.sha256_of(f.path)))
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        known = {(f, h): s for f, h, s in con.execute(
+            "SELECT folder, file_hash, status FROM ingestion.file_registry").fetchall()}
+        if any(known.get(k) not in ("active", "rejected") for k in present):
+            return False
+        if any(s == "active" and k not in present for k, s in known.items()):
+            return False
+        return already_published_today(settings, input_fingerprint(con))
+    finally:
+        con.close()
