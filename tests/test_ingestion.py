@@ -199,6 +199,8 @@ def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch
     landing = tmp_path / "landing"
     write_csv(landing / "53.12" / "a.csv", 2)
     monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))  # no warehouse yet: everything is new
+    monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
     sensor = sensors.build_landing_sensor("p3jr_refresh")
     ctx = dg.build_sensor_context(cursor=None)
     reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
@@ -229,3 +231,18 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
     res = registry.ingest_folder(
         env["con"], "53.01", folder, run_id="r1", archive_dir=env["archive"], max_bytes=10**8, prefetched=got)
     assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1
+
+
+def test_sensor_first_tick_compares_with_the_registry(env, monkeypatch):
+    import dagster as dg
+
+    write_csv(env["landing"] / "53.01" / "a.csv", 2)
+    ingest(env)  # 53.01 is already in the warehouse
+    env["con"].close()
+    write_csv(env["landing"] / "53.05" / "b.csv", 2)  # 53.05 arrived since
+    monkeypatch.setenv("P3JR_LANDING_DIR", str(env["landing"]))
+    monkeypatch.setenv("P3JR_WAREHOUSE_PATH", str(env["tmp"] / "wh.duckdb"))
+    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    reqs = [r for r in sensor(dg.build_sensor_context(cursor=None)) if isinstance(r, dg.RunRequest)]
+    assert [r.partition_key for r in reqs] == ["53.05"]
+    env["con"] = duckdb.connect(str(env["tmp"] / "wh.duckdb"))

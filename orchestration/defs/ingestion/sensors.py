@@ -45,6 +45,26 @@ def changed_districts(previous: dict, current: dict) -> list[str]:
     return out
 
 
+def registry_state(warehouse_path: Path) -> dict:
+    """What the pipeline already holds, in the sensor's cursor shape: on a fresh cursor (first tick
+    after a deploy) only districts whose landing folder differs from the registry get a run."""
+    import duckdb
+
+    if not warehouse_path.exists():
+        return {}
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT folder, nama_file, file_hash FROM ingestion.file_registry WHERE status IN ('active', 'rejected')"
+        ).fetchall()
+    finally:
+        con.close()
+    state: dict[str, dict[str, list]] = {}
+    for folder, name, file_hash in rows:
+        state.setdefault(folder, {})[name] = [None, None, file_hash]
+    return state
+
+
 def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
     @dg.sensor(name="landing_files_sensor", job_name=job_name, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.RUNNING,
@@ -52,8 +72,16 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
     def landing_files_sensor(context: dg.SensorEvaluationContext):
         from orchestration.settings import load_settings
 
-        previous = json.loads(context.cursor) if context.cursor else {}
-        current = landing_state(load_settings().landing_dir, previous)
+        settings = load_settings()
+        if context.cursor:
+            previous = json.loads(context.cursor)
+        else:
+            try:
+                previous = registry_state(settings.warehouse_path)
+            except Exception as exc:  # the warehouse is being written: look again at the next tick
+                yield dg.SkipReason(f"registry not readable yet ({type(exc).__name__}); retrying next tick")
+                return
+        current = landing_state(settings.landing_dir, previous)
         changed = changed_districts(previous, current)
         for kode in changed:
             yield dg.RunRequest(
