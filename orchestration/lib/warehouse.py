@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,18 +30,41 @@ def writer_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+# Measured at province scale (bench/): with this cap the whole process tree peaks under 2 GB.
+DEFAULT_MEMORY_LIMIT = "768MB"
+
+
+def release_memory() -> None:
+    """Give freed pandas/arrow buffers back to the OS before the next step (dbt runs as a child
+    process, so memory the parent still holds counts twice at the peak)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def duckdb_config() -> dict:
+    """DuckDB takes 80 % of RAM by default; the Balai's machine also runs Dagster, dbt and the
+    readers. A cap makes DuckDB spill to disk instead (same variable for dbt's profile)."""
+    return {"memory_limit": os.environ.get("P3JR_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
+
+
 @contextlib.contextmanager
 def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(db_path) if db_path else load_settings().warehouse_path
     if read_only:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=duckdb_config())
         try:
             yield con
         finally:
             con.close()
         return
     with writer_lock(path):
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=duckdb_config())
         try:
             yield con
         finally:

@@ -6,7 +6,7 @@ from orchestration.defs.ingestion import registry
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY
 from orchestration.lib import state
-from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
+from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
 from orchestration.settings import load_settings
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
@@ -60,6 +60,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
                     context.log.warning(f"{d}/{name}: file ditolak / rejected [{code}] {msg}")
         finally:
             reader.close()
+            release_memory()
         fingerprint = state.input_fingerprint(con)
     if state.already_published_today(settings, fingerprint):
         # Nothing new since today's publish: downstream steps are skipped (the run still succeeds).

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.quality import gate, gx_adapter
-from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource
+from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
 from orchestration.settings import load_settings
 
 GERBANG = dg.AssetKey(["quality", "gerbang_kabupaten"])
@@ -114,6 +114,7 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
             suite: gx_adapter.run_suite(suite, gx_adapter.DuckDBColumns(con, f"quality.{suite}_diterima"), docs_dir=docs_dir)
             for suite in ("rumah_tangga", "realisasi_program")
         }
+        release_memory()
         status_md = con.sql(
             "SELECT kode_kabupaten, status, baris_dibaca, baris_diterima, baris_karantina FROM quality.status_pengajuan"
         ).df().to_markdown(index=False)
