@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
-from sources import contract
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -21,13 +20,13 @@ def today() -> str:
 
 
 def _code_fingerprint() -> str:
-    """Changes when the contract files, the row rules or the dbt project change."""
-    from orchestration.defs.quality import rules
+    """The gate's contract fingerprint (contract files + row rules) plus the dbt project."""
+    from orchestration.defs.quality.gate import contract_fingerprint
 
-    h = hashlib.sha256()
-    for p in sorted(contract.KONTRAK_DIR.glob("*.csv")) + [Path(rules.__file__), DBT_PROJECT_DIR / "target" / "manifest.json"]:
-        if p.exists():
-            h.update(p.read_bytes())
+    h = hashlib.sha256(contract_fingerprint().encode())
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if manifest.exists():
+        h.update(manifest.read_bytes())
     return h.hexdigest()
 
 

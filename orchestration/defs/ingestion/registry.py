@@ -118,6 +118,11 @@ def _from_worker(msg) -> "readers.ReadResult | readers.FileRejected":
     return readers.FileRejected(msg[1], msg[2], **msg[3])
 
 
+def needs_read(status: str | None) -> bool:
+    """A present file is read when it is new, or back after being replaced/withdrawn (its rows left)."""
+    return status is None or status in ("replaced", "withdrawn")
+
+
 def pending_reads(con: duckdb.DuckDBPyConnection, folder: str, folder_path: Path) -> list["LandingFile"]:
     """Files of a folder that ingest_folder will have to read (new, or back after a withdrawal)."""
     ensure_schema(con)
@@ -126,7 +131,7 @@ def pending_reads(con: duckdb.DuckDBPyConnection, folder: str, folder_path: Path
     out, seen = [], set()
     for f in scan_folder(folder_path, folder):
         f.file_hash = sha256_of(f.path)
-        if f.file_hash not in seen and known.get(f.file_hash, "replaced") in ("replaced", "withdrawn"):
+        if f.file_hash not in seen and needs_read(known.get(f.file_hash)):
             out.append(f)
         seen.add(f.file_hash)
     return out
@@ -246,7 +251,7 @@ def ingest_folder(
         ).fetchall()
     }
     # Read every present file that has no current rows: new ones, and ones that came back.
-    to_read = [f for h, f in seen_hashes.items() if h not in known or known[h][0] in ("replaced", "withdrawn")]
+    to_read = [f for h, f in seen_hashes.items() if needs_read(known[h][0] if h in known else None)]
     reads: dict[str, readers.ReadResult | readers.FileRejected] = {}
     for f in to_read:
         if not is_district:

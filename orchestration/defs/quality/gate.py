@@ -16,6 +16,7 @@ import pandas as pd
 
 from orchestration.defs.quality import gx_adapter, rules
 from sources import contract
+from sources.reference import district_codes
 
 WITA = ZoneInfo("Asia/Makassar")
 SUBMISSION_SUITE = "pengajuan_kabupaten"
@@ -85,7 +86,8 @@ def gate_districts(
         "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis FROM quality.gerbang_kabupaten"
     ).fetchall()}
     fingerprints = {d: _active_fingerprint(con, d, contract_fp) for d in districts}
-    todo = [d for d in districts if d not in prev or prev[d][1] != fingerprints[d] or not _released_exists(con)]
+    released = _released_exists(con)
+    todo = [d for d in districts if not released or d not in prev or prev[d][1] != fingerprints[d]]
     decisions = [GateDecision(d, "tidak_berubah", None, 0, 0) for d in districts if d not in todo]
     if not todo:
         return decisions
@@ -200,7 +202,7 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
 
 def write_status(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _districts AS SELECT unnest(?::VARCHAR[]) AS kode_kabupaten",
-                [list(_district_codes())])
+                [list(district_codes())])
     con.execute(
         """CREATE OR REPLACE TABLE quality.status_pengajuan AS
 WITH rt AS (
@@ -233,12 +235,6 @@ LEFT JOIN quality.gerbang_kabupaten g USING (kode_kabupaten)
 LEFT JOIN rt USING (kode_kabupaten) LEFT JOIN q USING (kode_kabupaten) LEFT JOIN f USING (kode_kabupaten)
 ORDER BY d.kode_kabupaten"""
     )
-
-
-def _district_codes() -> tuple[str, ...]:
-    from sources.reference import district_codes
-
-    return district_codes()
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> list[tuple]:
