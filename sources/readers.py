@@ -47,6 +47,23 @@ class FileRejected(Exception):
 
 
 @dataclass
+class FileNote:
+    """Something a person must hear about a file that was still read (a hidden sheet with data,
+    a header found unusually low…). ``code`` is a file-level code of ``reasons.csv``; the registry
+    stores each note in ``ingestion.catatan_file`` and the district's feedback lists it."""
+
+    code: str
+    detail: str = ""
+    sheet: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Raw column carrying problems the reader found in a row it could still keep (a NUL byte, a cell far
+# too long…): ``code:kolom`` items separated by ``;``. The gate quarantines such rows with that reason.
+READ_PROBLEM_COLUMN = "masalah_baca"
+
+
+@dataclass
 class SheetData:
     sheet: str  # sheet name, '' for csv
     kind: str  # 'rumah_tangga' | 'realisasi_program'
@@ -62,6 +79,7 @@ class ReadResult:
     sheets: list[SheetData] = field(default_factory=list)
     encoding: str | None = None  # csv only
     delimiter: str | None = None  # csv only
+    notes: list[FileNote] = field(default_factory=list)
 
     @property
     def kind(self) -> str:

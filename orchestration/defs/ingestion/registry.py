@@ -37,7 +37,7 @@ def _raw_ddl(kind: str) -> str:
     return f"""CREATE TABLE IF NOT EXISTS raw.{kind} (
   kode_kabupaten VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, nama_file VARCHAR, sheet VARCHAR, baris INTEGER,
   {cols},
-  kolom_tambahan VARCHAR)"""
+  kolom_tambahan VARCHAR, {readers.READ_PROBLEM_COLUMN} VARCHAR)"""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -56,8 +56,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
   file_hash VARCHAR, sheet VARCHAR, jenis VARCHAR, kolom VARCHAR, header_asli VARCHAR, posisi INTEGER,
   baris_header INTEGER, baris_kosong_dilewati INTEGER, baris_total_dilewati INTEGER)"""
     )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingestion.catatan_file (
+  folder VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, nama_file VARCHAR, sheet VARCHAR,
+  kode VARCHAR NOT NULL, catatan VARCHAR, run_id VARCHAR)"""
+    )
     for kind in contract.KINDS:
         con.execute(_raw_ddl(kind))
+        # warehouses built before the column existed
+        con.execute(f"ALTER TABLE raw.{kind} ADD COLUMN IF NOT EXISTS {readers.READ_PROBLEM_COLUMN} VARCHAR")
 
 
 def sha256_of(path: Path) -> str:
