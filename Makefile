@@ -7,6 +7,9 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
+# The demo's own pseudonym key, set explicitly (the pipeline has no default key; production sets a
+# secret one in /etc/p3jr/p3jr.env).
+export P3JR_PSEUDONYM_KEY ?= p3jr-demo-bukan-rahasia
 LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo

@@ -47,6 +47,7 @@ TELEMETRY_OFF = {
     "DAGSTER_DISABLE_TELEMETRY": "true",
 }
 os.environ.update(TELEMETRY_OFF)
+os.environ.setdefault("P3JR_PSEUDONYM_KEY", "p3jr-kunci-bench-bukan-rahasia")  # demo data only
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

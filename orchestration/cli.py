@@ -9,7 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, TELEMETRY_OFF, load_settings
+from orchestration.lib.files import ensure_private_dir
+from orchestration.settings import DBT_PROJECT_DIR, MISSING_KEY_MESSAGE, PROJECT_ROOT, TELEMETRY_OFF, load_settings
+
+
+# First line of the SQLite instance template (dagster.yaml): a dagster.yaml without it was written by
+# someone else (the Postgres instance of deploy/) and is never overwritten.
+TEMPLATE_MARK = b"# Local Dagster instance template for p3jr."
 
 
 def _configure_env(landing: str | None, data_dir: str | None) -> None:
@@ -20,11 +26,14 @@ def _configure_env(landing: str | None, data_dir: str | None) -> None:
     if data_dir:
         os.environ["P3JR_DATA_DIR"] = str(Path(data_dir).resolve())
     settings = load_settings()
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # published/ and reports/ inside are for readers
+    ensure_private_dir(settings.dagster_home)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     cfg = settings.dagster_home / "dagster.yaml"
     template = PROJECT_ROOT / "dagster.yaml"
-    if template.exists() and (not cfg.exists() or cfg.read_bytes() != template.read_bytes()):
+    if cfg.exists() and not cfg.read_bytes().startswith(TEMPLATE_MARK):
+        print(f"Memakai konfigurasi instance yang ada / using the existing instance config: {cfg}")
+    elif template.exists() and (not cfg.exists() or cfg.read_bytes() != template.read_bytes()):
         shutil.copyfile(template, cfg)
 
 
@@ -52,18 +61,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False):
+def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, force: bool = False,
+                 allow_withdrawal: bool = False):
     """Run the refresh job in-process on the persistent instance; returns the Dagster result(s)."""
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.defs.ingestion.assets import FORCE_TAG
     from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
     from orchestration.defs.operations.jobs import REFRESH_JOB
+    from orchestration.lib.landing_guard import CONFIRM_TAG
 
     ensure_dbt_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
     instance = dg.DagsterInstance.get()
     tags = {"p3jr/pemicu": "cli"}
+    if force:
+        tags[FORCE_TAG] = "ya"
+    if allow_withdrawal:
+        tags[CONFIRM_TAG] = "ya"
     if not districts:
         return [job.execute_in_process(instance=instance, tags={**tags, **ALL_DISTRICTS_TAGS}, raise_on_error=False)]
     return [job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts]
@@ -83,13 +99,16 @@ def print_summary(results) -> None:
         print("Tidak ada perubahan sejak publikasi hari ini; database analis tetap / nothing changed since today's publish.")
     if not ok:
         for r in results:
-            for ev in r.all_events:
-                if ev.is_failure:
-                    print(f"  langkah gagal / failed step: {ev.step_key}: {(ev.message or '')[:300]}")
+            for step, error in failed_steps(r):
+                print(f"  langkah gagal / failed step: {step}:\n    {error}")
     if not s.warehouse_path.exists():
         print("Warehouse belum ada / no warehouse yet.")
         return
-    con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    try:
+        con = duckdb.connect(str(s.warehouse_path), read_only=True)
+    except duckdb.Error as exc:
+        print(f"Ringkasan tidak dapat dibaca / summary unavailable: {exc}")
+        return
     try:
         tables = {f"{a}.{b}" for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
         if "quality.status_pengajuan" in tables:
@@ -121,10 +140,81 @@ def print_summary(results) -> None:
     print(f"Dagster UI      : make ui  (DAGSTER_HOME={s.dagster_home})")
 
 
+def failed_steps(result) -> list[tuple[str, str]]:
+    """(step, root error message) of every failed step of an in-process run."""
+    out = []
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            err = ev.step_failure_data.error
+            while err is not None and err.cause is not None and not (err.message or "").strip():
+                err = err.cause
+            text = (err.message if err is not None else ev.message) or ""
+            for prefix in ("dagster._core.definitions.events.Failure: ", "Failure: "):
+                text = text.replace(prefix, "")
+            out.append((ev.step_key, text.strip()[:2000]))
+    return out
+
+
+def _alert_cli_failure(results) -> None:
+    """A failed CLI run alerts like a failed deployed run (the run-failure sensor only sees the daemon's)."""
+    from datetime import datetime, timezone
+
+    from orchestration.defs.operations import alerts
+
+    for r in results:
+        if r.success:
+            continue
+        steps = failed_steps(r)
+        run = r.dagster_run
+        alert = alerts.build_alert(run.run_id, run.job_name, steps[0][1] if steps else "run gagal / run failed",
+                                   [s for s, _ in steps], dict(run.tags), datetime.now(timezone.utc))
+        try:
+            alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
+        except OSError as exc:
+            print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
+        url = os.environ.get(alerts.WEBHOOK_ENV, "").strip()
+        if url:
+            alerts.post_webhook(url, alert)
+
+
+def _check_districts(codes: list[str] | None) -> int:
+    from sources.reference import district_codes
+
+    bad = [c for c in codes or [] if c not in district_codes()]
+    if bad:
+        print(f"Kode kabupaten tidak dikenal / unknown district code: {', '.join(bad)}\n"
+              f"Kode yang sah / valid codes: {' '.join(district_codes())}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from filelock import FileLock, Timeout
+
+    if (rc := _check_districts(args.district)):
+        return rc
+    _configure_env(args.landing, args.data_dir)
+    settings = load_settings()
+    if not settings.pseudonym_key:
+        print(MISSING_KEY_MESSAGE, file=sys.stderr)
+        return 2
+    # One `p3jr run` per data directory: two would both build and publish.
+    lock = FileLock(str(settings.data_dir / ".p3jr_run.lock"))
+    try:
+        lock.acquire(timeout=args.tunggu)
+    except Timeout:
+        print(f"Run lain sedang berjalan pada {settings.data_dir}; coba lagi nanti (atau --tunggu DETIK).\n"
+              f"Another p3jr run is using {settings.data_dir}; not starting a second one.", file=sys.stderr)
+        return 3
+    try:
+        return _run_locked(args)
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace) -> int:
     from orchestration.lib import state
 
-    _configure_env(args.landing, args.data_dir)
     t0 = time.perf_counter()
     if not args.force and state.nothing_changed(load_settings()):
         # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
@@ -133,8 +223,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Database analis : {load_settings().published_db}")
         print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
         return 0
-    results = run_pipeline(args.district or None)
+    results = run_pipeline(args.district or None, force=args.force, allow_withdrawal=args.izinkan_penarikan)
     print_summary(results)
+    if not all(r.success for r in results):
+        _alert_cli_failure(results)
     print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
     return 0 if all(r.success for r in results) else 1
 
@@ -152,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--landing", default=os.environ.get("P3JR_LANDING_DIR"))
     r.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
     r.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang)")
-    r.add_argument("--force", action="store_true", help="bangun ulang walau tidak ada perubahan / rebuild even if nothing changed")
+    r.add_argument("--force", action="store_true",
+                   help="bangun ulang semua langkah walau tidak ada perubahan / rebuild every step even if nothing changed")
+    r.add_argument("--izinkan-penarikan", action="store_true",
+                   help="konfirmasi penarikan besar (folder kabupaten hilang, >batas baris) / confirm a large withdrawal")
+    r.add_argument("--tunggu", type=float, default=0, metavar="DETIK",
+                   help="tunggu run lain pada data-dir yang sama selesai / wait for another run on the same data dir")
     r.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -20,6 +20,16 @@ for _k, _v in TELEMETRY_OFF.items():
     os.environ.setdefault(_k, _v)
 
 
+# Share of the province's accepted rows one run may withdraw without --izinkan-penarikan
+# (landing guard, orchestration/lib/landing_guard.py).
+DEFAULT_MAX_WITHDRAWAL_SHARE = 0.20
+
+
+MISSING_KEY_MESSAGE = (
+    "P3JR_PSEUDONYM_KEY belum diatur: kunci rahasia untuk pseudonim NIK wajib ada (lihat deploy/p3jr.env.example). / "
+    "P3JR_PSEUDONYM_KEY is not set: the secret key for NIK pseudonyms is required.")
+
+
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default.resolve()
@@ -35,8 +45,11 @@ class Settings:
     data_dir: Path
     warehouse_path: Path
     max_file_mb: float = 200.0
+    max_withdrawal_share: float = DEFAULT_MAX_WITHDRAWAL_SHARE
     # The per-district hold thresholds live in expectations/pengajuan_kabupaten.json (one place).
-    pseudonym_key: str = field(default="p3jr-demo-key", repr=False)
+    # No default: a keyed hash of a 16-digit NIK with a public key can be reversed by enumerating
+    # region + birth date + serial. `make demo` and the tests set their own key explicitly.
+    pseudonym_key: str | None = field(default=None, repr=False)
 
     @property
     def archive_dir(self) -> Path:
@@ -70,5 +83,6 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         warehouse_path=_path("P3JR_WAREHOUSE_PATH", data_dir / "warehouse" / "p3jr.duckdb"),
         max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
-        pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY", "p3jr-demo-key"),
+        max_withdrawal_share=_float("P3JR_MAX_WITHDRAWAL_SHARE", DEFAULT_MAX_WITHDRAWAL_SHARE),
+        pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY") or None,
     )

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 os.environ.update(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
                   DAGSTER_DISABLE_TELEMETRY="true")
+# The pipeline refuses to run without a pseudonym key (no public default); the tests use their own.
+os.environ.setdefault("P3JR_PSEUDONYM_KEY", "p3jr-kunci-uji-bukan-rahasia")
 
 SMALL_SEED = 7
 

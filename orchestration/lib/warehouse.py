@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.lib.files import ensure_private_dir, make_private
 from orchestration.settings import load_settings
 
 # Every asset that writes the warehouse runs in this Dagster pool (limit 1 in dagster.yaml).
@@ -21,7 +22,7 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     """Process-level lock beside the DuckDB file: DuckDB allows one writing process, and a
     second one fails instead of waiting. The Dagster pool serialises steps inside Dagster;
     this lock also covers the CLI, the tests and anything started by hand."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(db_path.parent)  # raw NIK, names and coordinates live here
     with open(db_path.with_suffix(db_path.suffix + ".lock"), "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -65,6 +66,7 @@ def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator
         return
     with writer_lock(path):
         con = duckdb.connect(str(path), config=duckdb_config())
+        make_private(path)
         try:
             yield con
         finally:

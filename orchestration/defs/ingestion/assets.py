@@ -1,17 +1,21 @@
 """Landing folders → file registry + archive → raw tables, one district partition at a time."""
 
+from datetime import datetime
+
 import dagster as dg
 
 from orchestration.defs.ingestion import registry
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY
-from orchestration.lib import state
+from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY, quality_failure
+from orchestration.lib import landing_guard, state
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
-from orchestration.settings import load_settings
+from orchestration.settings import MISSING_KEY_MESSAGE, load_settings
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
 RAW_RUMAH_TANGGA = dg.AssetKey(["raw", "rumah_tangga"])
 RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
+# Run tag set by `p3jr run --force`: every step rebuilds, even when today's publish used these files.
+FORCE_TAG = "p3jr/paksa"
 
 
 @dg.multi_asset(
@@ -33,10 +37,27 @@ RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
 def ingest_district_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """One bad file or district never stops the others: readers turn every failure into a `rejected` row."""
     settings = load_settings()
+    if not settings.pseudonym_key:
+        raise quality_failure(MISSING_KEY_MESSAGE)
     districts = list(context.partition_keys)
     per_district: dict[str, registry.IngestResult] = {}
+    tags = context.run.tags
     with warehouse.connect() as con:
         registry.ensure_schema(con)
+        present = {d: {registry.sha256_of(f.path) for f in registry.scan_folder(settings.landing_dir / d, d)}
+                   for d in districts} if settings.landing_dir.is_dir() else {}
+        verdict = landing_guard.check(
+            con, settings.landing_dir, districts, present, max_share=settings.max_withdrawal_share,
+            confirmed=tags.get(landing_guard.CONFIRM_TAG) == "ya")
+        if not verdict.ok:
+            raise quality_failure(verdict.message(), {
+                "folder_kiriman": str(settings.landing_dir), "baris_akan_ditarik": verdict.withdrawn_rows,
+                "baris_diterima_provinsi": verdict.accepted_rows,
+                "folder_hilang": ", ".join(verdict.vanished_folders) or "-"})
+        con.execute("BEGIN TRANSACTION")
+        registry.record_skipped(con, registry.ROOT_FOLDER, registry.ignored_root_entries(settings.landing_dir),
+                                context.run.run_id, datetime.now(registry.WITA).replace(tzinfo=None))
+        con.execute("COMMIT")
         for folder, path in registry.stray_folders(settings.landing_dir):
             res = registry.ingest_folder(
                 con, folder or registry.STRAY_FOLDER, path, run_id=context.run.run_id,
@@ -62,7 +83,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
             reader.close()
             release_memory()
         fingerprint = state.input_fingerprint(con)
-    if state.already_published_today(settings, fingerprint):
+    if tags.get(FORCE_TAG) != "ya" and state.already_published_today(settings, fingerprint):
         # Nothing new since today's publish: downstream steps are skipped (the run still succeeds).
         context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
                          "gate, dbt and publish skipped")

@@ -17,6 +17,7 @@ import duckdb
 
 from orchestration.defs.quality.rules import KOLOM_KABUPATEN_BARIS
 from sources import contract, readers
+from orchestration.lib.files import ensure_private_dir
 from sources.reference import district_codes
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -56,6 +57,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
   file_hash VARCHAR, sheet VARCHAR, jenis VARCHAR, kolom VARCHAR, header_asli VARCHAR, posisi INTEGER,
   baris_header INTEGER, baris_kosong_dilewati INTEGER, baris_total_dilewati INTEGER)"""
     )
+    # Columns added after the first release (old warehouses get them here).
+    con.execute("ALTER TABLE ingestion.file_registry ADD COLUMN IF NOT EXISTS waktu_modifikasi TIMESTAMP")
+    con.execute("ALTER TABLE ingestion.file_registry ADD COLUMN IF NOT EXISTS ada_di_folder BOOLEAN DEFAULT TRUE")
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingestion.pemindaian_folder (
+  folder VARCHAR PRIMARY KEY, terakhir_dipindai_pada TIMESTAMP NOT NULL, run_id VARCHAR)"""
+    )
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS ingestion.entri_diabaikan (
+  folder VARCHAR NOT NULL, nama VARCHAR NOT NULL, kode VARCHAR NOT NULL, keterangan VARCHAR,
+  dilihat_pada TIMESTAMP, run_id VARCHAR)"""
+    )
     con.execute(
         """CREATE TABLE IF NOT EXISTS ingestion.catatan_file (
   folder VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, nama_file VARCHAR, sheet VARCHAR,
@@ -67,7 +80,28 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE raw.{kind} ADD COLUMN IF NOT EXISTS {readers.READ_PROBLEM_COLUMN} VARCHAR")
 
 
+_HASH_CACHE: dict[tuple, str] = {}
+
+
 def sha256_of(path: Path) -> str:
+    """Content hash; one run asks for the same file from the guard, the reader pool and the
+    registry, so an unchanged file (same inode, size and mtime) is hashed once per process."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _HASH_CACHE:
+        return _HASH_CACHE[key]
+    digest = _sha256(path)
+    if key is not None:
+        if len(_HASH_CACHE) > 100_000:
+            _HASH_CACHE.clear()
+        _HASH_CACHE[key] = digest
+    return digest
+
+
+def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -80,11 +114,14 @@ def archive_file(src: Path, file_hash: str, archive_dir: Path) -> Path:
     dest = archive_dir / file_hash[:2] / file_hash
     if dest.exists():
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+    ensure_private_dir(archive_dir)
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")  # created 0600
     os.close(fd)
     try:
-        shutil.copy2(src, tmp)
+        shutil.copyfile(src, tmp)  # content only: never the sender's permission bits
+        shutil.copystat(src, tmp)
+        os.chmod(tmp, 0o600)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
@@ -178,18 +215,53 @@ class ParallelReader:
             self._pool.shutdown(cancel_futures=True)
 
 
-def scan_folder(folder_path: Path, folder: str) -> list[LandingFile]:
-    """Regular files directly in one landing folder; names are data, never interpreted as paths."""
-    out = []
+@dataclass
+class Skipped:
+    """An entry of a landing folder that is not read, with the reason a person will see."""
+
+    name: str
+    code: str  # reasons.csv, berlaku_untuk = file
+    detail: str = ""
+
+
+@dataclass
+class FolderScan:
+    files: list[LandingFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def scan(folder_path: Path, folder: str) -> FolderScan:
+    """Regular files directly in one landing folder; names are data, never interpreted as paths.
+
+    Symbolic links (files or folders) are never followed: a link to /etc would otherwise be hashed
+    and copied into the archive. Sub-folders are not read. Both are reported, not dropped."""
+    out = FolderScan()
+    if folder_path.is_symlink():
+        out.skipped.append(Skipped(folder_path.name, "tautan_simbolik_diabaikan", "folder kabupaten adalah symlink"))
+        return out
     if not folder_path.is_dir():
         return out
     for entry in sorted(os.scandir(folder_path), key=lambda e: e.name):
-        if not entry.is_file(follow_symlinks=False):
-            continue
-        st = entry.stat(follow_symlinks=False)
-        mtime = datetime.fromtimestamp(st.st_mtime, WITA).replace(tzinfo=None)
-        out.append(LandingFile(folder, Path(entry.path), entry.name, st.st_size, mtime))
+        if entry.is_symlink():
+            out.skipped.append(Skipped(entry.name, "tautan_simbolik_diabaikan"))
+        elif entry.is_dir(follow_symlinks=False):
+            n = sum(1 for _ in Path(entry.path).rglob("*"))
+            out.skipped.append(Skipped(entry.name, "subfolder_diabaikan", f"{n} entri di dalamnya"))
+        elif not entry.is_file(follow_symlinks=False):
+            out.skipped.append(Skipped(entry.name, "bukan_file_biasa"))
+        else:
+            st = entry.stat(follow_symlinks=False)
+            mtime = datetime.fromtimestamp(st.st_mtime, WITA).replace(tzinfo=None)
+            out.files.append(LandingFile(folder, Path(entry.path), entry.name, st.st_size, mtime))
     return out
+
+
+def scan_folder(folder_path: Path, folder: str) -> list[LandingFile]:
+    return scan(folder_path, folder).files
+
+
+ROOT_FOLDER = "(landing)"
+_ROOT_QUIET = ("README", ".gitkeep")
 
 
 def stray_folders(landing_dir: Path) -> list[tuple[str, Path]]:
@@ -198,12 +270,51 @@ def stray_folders(landing_dir: Path) -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     if not landing_dir.is_dir():
         return out
-    if any(e.is_file() and not e.name.startswith(("README", ".gitkeep")) for e in os.scandir(landing_dir)):
+    if any(e.is_file(follow_symlinks=False) and not e.name.startswith(_ROOT_QUIET) for e in os.scandir(landing_dir)):
         out.append(("", landing_dir))
     for entry in sorted(os.scandir(landing_dir), key=lambda e: e.name):
-        if entry.is_dir(follow_symlinks=False) and entry.name not in known and not entry.name.startswith("_"):
+        if (entry.is_dir(follow_symlinks=False) and entry.name not in known
+                and not entry.name.startswith(("_", "."))):
             out.append((entry.name, Path(entry.path)))
     return out
+
+
+def ignored_root_entries(landing_dir: Path) -> list[Skipped]:
+    """Entries of the landing root that are neither a district folder nor read as a stray folder."""
+    out: list[Skipped] = []
+    if not landing_dir.is_dir():
+        return out
+    for entry in sorted(os.scandir(landing_dir), key=lambda e: e.name):
+        if entry.is_symlink():
+            out.append(Skipped(entry.name, "tautan_simbolik_diabaikan"))
+        elif entry.is_dir(follow_symlinks=False) and entry.name.startswith(("_", ".")):
+            out.append(Skipped(entry.name, "folder_diabaikan"))
+    return out
+
+
+def suggest_district(name: str) -> list[str]:
+    """District codes a mistyped folder name probably meant (`53.1` → 53.01, `kupang` → 53.01, 53.71)."""
+    from sources.reference import kabupaten
+
+    digits = "".join(ch for ch in name if ch.isdigit())
+    codes = set(district_codes())
+    out = []
+    if digits.startswith("53") and len(digits) in (3, 4):
+        cand = f"53.{int(digits[2:]):02d}"
+        if cand in codes:
+            out.append(cand)
+    key = contract.normalize(name)
+    if len(key) >= 4 and not out:
+        out = [k.kode for k in kabupaten() if key in contract.normalize(k.nama)]
+    return out
+
+
+def record_skipped(con: duckdb.DuckDBPyConnection, folder: str, skipped: list[Skipped], run_id: str, now: datetime) -> None:
+    """Replace what was ignored in this folder at its last scan."""
+    con.execute("DELETE FROM ingestion.entri_diabaikan WHERE folder = ?", [folder])
+    for sk in skipped:
+        con.execute("INSERT INTO ingestion.entri_diabaikan VALUES (?, ?, ?, ?, ?, ?)",
+                    [folder, sk.name, sk.code, sk.detail or None, now, run_id])
 
 
 @dataclass
@@ -219,6 +330,17 @@ class IngestResult:
     rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (name, code, message)
 
 
+def arrival_time(mtime: datetime, last_scan: datetime | None, now: datetime) -> tuple[datetime, str | None]:
+    """CONTRACT §5: the modification time counts only inside the window in which the pipeline could
+    not have seen the file: not before the last scan of its folder that did not find it, not after
+    the moment the pipeline first saw it. Returns the arrival time and a note code when clamped."""
+    if mtime > now:
+        return now, "waktu_file_di_masa_depan"
+    if last_scan is not None and mtime < last_scan:
+        return last_scan, "waktu_file_sebelum_pemindaian"
+    return mtime, None
+
+
 def ingest_folder(
     con: duckdb.DuckDBPyConnection,
     folder: str,
@@ -230,6 +352,7 @@ def ingest_folder(
     is_district: bool = True,
     log=None,
     prefetched: dict[str, "readers.ReadResult | readers.FileRejected"] | None = None,
+    now: datetime | None = None,
 ) -> IngestResult:
     """Register, archive and (for a district) load the raw rows of one landing folder.
 
@@ -239,15 +362,18 @@ def ingest_folder(
     """
     ensure_schema(con)
     res = IngestResult(folder)
-    files = scan_folder(folder_path, folder)
-    res.files_seen = len(files)
+    found = scan(folder_path, folder)
+    skipped = list(found.skipped)
+    res.files_seen = len(found.files)
     seen_hashes: dict[str, LandingFile] = {}
-    for f in files:
+    for f in found.files:
         f.file_hash = sha256_of(f.path)
         archive_file(f.path, f.file_hash, archive_dir)  # archived before anything else happens
         if f.file_hash in seen_hashes:
+            first = seen_hashes[f.file_hash].name
+            skipped.append(Skipped(f.name, "salinan_file_sama", f"isi sama dengan '{first}' / same content as '{first}'"))
             if log:
-                log.warning(f"{folder}: '{f.name}' has the same content as '{seen_hashes[f.file_hash].name}'; registered once")
+                log.warning(f"{folder}: '{f.name}' has the same content as '{first}'; registered once")
             continue
         seen_hashes[f.file_hash] = f
 
@@ -262,24 +388,42 @@ def ingest_folder(
     reads: dict[str, readers.ReadResult | readers.FileRejected] = {}
     for f in to_read:
         if not is_district:
+            hint = suggest_district(folder)
             reads[f.file_hash] = readers.FileRejected(
-                "folder_bukan_kode_kabupaten", f"folder '{folder}' is not a district code (53.KK)"
+                "folder_bukan_kode_kabupaten",
+                f"folder '{folder}' is not a district code (53.KK)"
+                + (f"; maksud Anda / did you mean {' atau '.join(hint)}?" if hint else ""),
             )
         elif prefetched is not None and f.file_hash in prefetched:
             reads[f.file_hash] = prefetched[f.file_hash]
         else:
             reads[f.file_hash] = read_safely(f.path, max_bytes)
 
-    now = datetime.now(WITA).replace(tzinfo=None)
+    now = now or datetime.now(WITA).replace(tzinfo=None)
+    last_scan_row = con.execute(
+        "SELECT terakhir_dipindai_pada FROM ingestion.pemindaian_folder WHERE folder = ?", [folder]).fetchone()
+    last_scan = last_scan_row[0] if last_scan_row else None
     present_names = {f.name for f in seen_hashes.values()}
     con.execute("BEGIN TRANSACTION")
     try:
+        record_skipped(con, folder, skipped, run_id, now)
+        con.execute("UPDATE ingestion.file_registry SET ada_di_folder = false WHERE folder = ?", [folder])
         for h, f in seen_hashes.items():
             if h in known:
                 con.execute(
-                    "UPDATE ingestion.file_registry SET terakhir_dilihat_run = ? WHERE folder = ? AND file_hash = ?",
+                    """UPDATE ingestion.file_registry SET terakhir_dilihat_run = ?, ada_di_folder = true
+                       WHERE folder = ? AND file_hash = ?""",
                     [run_id, folder, h],
                 )
+                old_name = known[h][1]
+                if old_name != f.name and h not in {x.file_hash for x in to_read}:
+                    # Same content under a new name: the file keeps its arrival; the feedback shows the new name.
+                    rel = f"{folder}/{f.name}" if folder else f.name
+                    con.execute("UPDATE ingestion.file_registry SET nama_file = ?, path_relatif = ? "
+                                "WHERE folder = ? AND file_hash = ?", [f.name, rel, folder, h])
+                    _note(con, folder, h, f.name, "file_berganti_nama",
+                          f"sebelumnya / previously '{old_name}'", run_id)
+                    res.changed = True
         for h, (status, name) in known.items():
             if status == "active" and h not in seen_hashes:
                 new_status = "replaced" if name in present_names else "withdrawn"
@@ -298,6 +442,7 @@ def ingest_folder(
             res.changed = True
             rel = f"{folder}/{f.name}" if folder else f.name
             arsip = str(Path(f.file_hash[:2]) / f.file_hash)
+            con.execute("DELETE FROM ingestion.catatan_file WHERE folder = ? AND file_hash = ?", [folder, f.file_hash])
             if isinstance(outcome, readers.FileRejected):
                 reason = contract.reason(outcome.code)
                 msg = reason.text(batas=round(max_bytes / 1e6)) + f" / {reason.message_en}"
@@ -314,6 +459,8 @@ def ingest_folder(
                     _insert_sheet(con, folder, f, sh)
                     baris += sh.table.num_rows
                     res.rows_loaded[sh.kind] = res.rows_loaded.get(sh.kind, 0) + sh.table.num_rows
+                for note in outcome.notes:
+                    _note(con, folder, f.file_hash, f.name, note.code, note.detail, run_id, sheet=note.sheet)
             if f.file_hash in known:  # a file that came back keeps its first arrival time and run
                 con.execute(
                     """UPDATE ingestion.file_registry SET status = ?, alasan_kode = ?, alasan = ?, baris_dibaca = ?,
@@ -321,11 +468,20 @@ def ingest_folder(
                     [status, code, msg, baris, f.name, rel, run_id, folder, f.file_hash],
                 )
             else:
+                arrival, clamp = arrival_time(f.mtime, last_scan, now)
+                if clamp:
+                    _note(con, folder, f.file_hash, f.name, clamp,
+                          f"waktu modifikasi / modification time {f.mtime:%Y-%m-%d %H:%M}; "
+                          f"waktu tiba dicatat / arrival recorded {arrival:%Y-%m-%d %H:%M}", run_id)
                 con.execute(
-                    "INSERT INTO ingestion.file_registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    """INSERT INTO ingestion.file_registry (folder, file_hash, kode_kabupaten, nama_file, path_relatif,
+                         ukuran_bytes, jenis, waktu_file, pertama_dilihat_run, terakhir_dilihat_run,
+                         pertama_dilihat_pada, status, alasan_kode, alasan, arsip_path, baris_dibaca, encoding,
+                         waktu_modifikasi, ada_di_folder)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)""",
                     [
                         folder, f.file_hash, folder if is_district else None, f.name, rel, f.size, jenis,
-                        f.mtime, run_id, run_id, now, status, code, msg, arsip, baris, encoding,
+                        arrival, run_id, run_id, now, status, code, msg, arsip, baris, encoding, f.mtime,
                     ],
                 )
         # Raw rows: exactly this district's rows, for its active files only.
@@ -336,14 +492,16 @@ def ingest_folder(
                         SELECT file_hash FROM ingestion.file_registry WHERE folder = ? AND status = 'active')""",
                     [folder, folder],
                 )
+        con.execute(
+            "INSERT OR REPLACE INTO ingestion.pemindaian_folder VALUES (?, ?, ?)", [folder, now, run_id])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     stats = con.execute(
-        """SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE status = 'rejected' AND terakhir_dilihat_run = ?)
+        """SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE status = 'rejected' AND ada_di_folder)
            FROM ingestion.file_registry WHERE folder = ?""",
-        [run_id, folder],
+        [folder],
     ).fetchone()
     res.files_active, res.files_rejected = stats
     res.files_new = len(to_read)
@@ -353,6 +511,12 @@ def ingest_folder(
                 f"SELECT count(*) FROM raw.{kind} WHERE kode_kabupaten = ?", [folder]
             ).fetchone()[0]
     return res
+
+
+def _note(con, folder: str, file_hash: str, name: str, code: str, detail: str, run_id: str, sheet: str = "") -> None:
+    contract.reason(code)  # an unknown code fails here, in tests, not in a district's feedback
+    con.execute("INSERT INTO ingestion.catatan_file VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [folder, file_hash, name, sheet or None, code, detail or None, run_id])
 
 
 def _insert_sheet(con: duckdb.DuckDBPyConnection, folder: str, f: LandingFile, sh: readers.SheetData) -> None:

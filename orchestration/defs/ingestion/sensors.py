@@ -81,7 +81,15 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
             except Exception as exc:  # the warehouse is being written: look again at the next tick
                 yield dg.SkipReason(f"registry not readable yet ({type(exc).__name__}); retrying next tick")
                 return
+        if not settings.landing_dir.is_dir():
+            # Never a mass withdrawal: the runs would stop at the landing guard anyway.
+            yield dg.SkipReason(f"folder kiriman tidak ada / landing folder missing: {settings.landing_dir}")
+            return
         current = landing_state(settings.landing_dir, previous)
+        if any(previous.values()) and not any(current.values()):
+            yield dg.SkipReason(f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
+                                "no run requested (check the path or run `p3jr run --izinkan-penarikan`)")
+            return
         changed = changed_districts(previous, current)
         for kode in changed:
             yield dg.RunRequest(
