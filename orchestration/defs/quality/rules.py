@@ -622,11 +622,12 @@ def resolve_duplicates(con: duckdb.DuckDBPyConnection, evaluated: str, file_time
 _PROV_DDL = "kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR, baris BIGINT"
 
 
-def _ensure_outcome_tables(con: duckdb.DuckDBPyConnection) -> None:
+def _ensure_outcome_tables(con: duckdb.DuckDBPyConnection, quarantine: str = "quality.karantina",
+                           warnings: str = "quality.peringatan") -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    con.execute(f"""CREATE TABLE IF NOT EXISTS quality.karantina (
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {quarantine} (
         jenis VARCHAR, {_PROV_DDL}, alasan VARCHAR[], kolom VARCHAR[], pesan VARCHAR, nilai_asli JSON)""")
-    con.execute(f"""CREATE TABLE IF NOT EXISTS quality.peringatan (
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {warnings} (
         jenis VARCHAR, {_PROV_DDL}, kode VARCHAR, kolom VARCHAR, pesan VARCHAR)""")
 
 
@@ -636,8 +637,14 @@ def _pesan_sql(kind: str, alias: str) -> str:
             f"'{{min}}', coalesce(_ko.min_teks, '')), '{{max}}', coalesce(_ko.max_teks, ''))")
 
 
-def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) -> dict:
-    """Accepted table, this kind's quarantine and warning rows; returns the counts."""
+def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str, *,
+                   accepted: str | None = "", quarantine: str = "quality.karantina",
+                   warnings: str = "quality.peringatan") -> dict:
+    """Accepted table, this kind's quarantine and warning rows; returns the counts.
+
+    The same outcome for held submissions goes to other tables (``accepted=None``: no accepted
+    table, the rows are counted only), so the marts never see them."""
+    accepted = f"quality.{kind}_diterima" if accepted == "" else accepted
     if kind not in contract.KINDS:
         raise ValueError(f"jenis tidak dikenal: {kind}")
     cols = ", ".join(output_columns(kind))
@@ -649,11 +656,12 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) ->
     except duckdb.TransactionException:  # the caller already holds a transaction: work inside it
         own = False
     try:
-        _ensure_outcome_tables(con)
-        con.execute(f"""CREATE OR REPLACE TABLE quality.{kind}_diterima AS
-            SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0 ORDER BY {prov}""")
-        con.execute(f"DELETE FROM quality.karantina WHERE jenis = {j}")
-        con.execute(f"""INSERT INTO quality.karantina BY NAME
+        _ensure_outcome_tables(con, quarantine, warnings)
+        if accepted:
+            con.execute(f"""CREATE OR REPLACE TABLE {accepted} AS
+                SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0 ORDER BY {prov}""")
+        con.execute(f"DELETE FROM {quarantine} WHERE jenis = {j}")
+        con.execute(f"""INSERT INTO {quarantine} BY NAME
             WITH q AS (SELECT row_number() OVER () AS _id, * FROM {evaluated} WHERE len(alasan) > 0),
             u AS (SELECT _id, unnest(alasan) AS a, generate_subscripts(alasan, 1) AS i FROM q),
             m AS (SELECT u._id, string_agg({_pesan_sql(kind, 'u.a')}, '; ' ORDER BY u.i) AS pesan
@@ -666,8 +674,8 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) ->
                    m.pesan, q.nilai_asli
             FROM q JOIN m USING (_id)
             ORDER BY {prov}""")
-        con.execute(f"DELETE FROM quality.peringatan WHERE jenis = {j}")
-        con.execute(f"""INSERT INTO quality.peringatan BY NAME
+        con.execute(f"DELETE FROM {warnings} WHERE jenis = {j}")
+        con.execute(f"""INSERT INTO {warnings} BY NAME
             WITH u AS (SELECT {prov}, unnest(peringatan) AS a FROM {evaluated}
                        WHERE len(alasan) = 0 AND len(peringatan) > 0)
             SELECT {j} AS jenis, {prov}, u.a.kode AS kode, u.a.kolom AS kolom, {_pesan_sql(kind, 'u.a')} AS pesan
@@ -676,9 +684,9 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str) ->
             ORDER BY {prov}, kode, kolom""")
         counts = con.execute(f"""SELECT
                 (SELECT count(*) FROM {evaluated}),
-                (SELECT count(*) FROM quality.{kind}_diterima),
-                (SELECT count(*) FROM quality.karantina WHERE jenis = {j}),
-                (SELECT count(*) FROM quality.peringatan WHERE jenis = {j})""").fetchone()
+                (SELECT count(*) FROM {evaluated} WHERE len(alasan) = 0),
+                (SELECT count(*) FROM {quarantine} WHERE jenis = {j}),
+                (SELECT count(*) FROM {warnings} WHERE jenis = {j})""").fetchone()
         if own:
             con.execute("COMMIT")
     except BaseException:
