@@ -2,6 +2,9 @@
 -- Buka dengan:  .venv/bin/duckdb -readonly data/published/p3jr.duckdb
 -- Jalankan satu blok dengan menyalinnya, atau semuanya dengan:  .read docs/contoh_query.sql
 -- Hanya memakai nama kolom kontrak (CONTRACT.md §7): schema `marts` dan `referensi`.
+-- NULL (kosong) di mart berarti TIDAK DIKETAHUI, bukan 0: mis. backlog_kepenghunian tanpa jumlah_kk yang
+-- diisi, estimasi_kebutuhan_bsps_rupiah bila kelayakan BSPS terlalu banyak rumah tangga tidak diketahui
+-- (lihat docs/panduan_analis.md §5). Jangan coalesce(..., 0) kolom itu; jumlah SQL (sum) melewati NULL.
 -- Setiap blok diawali "-- name:" (pengenal) dan "-- pertanyaan:" (pertanyaan yang dijawab);
 -- tests/test_analyst_queries.py menjalankan setiap blok terhadap database terbit.
 
@@ -154,6 +157,9 @@ ORDER BY tahun_anggaran, nilai_rupiah DESC;
 
 -- name: kebutuhan_vs_anggaran_bsps
 -- pertanyaan: Berapa kebutuhan dana BSPS (perkiraan) tiap kabupaten/kota dibanding nilai BSPS yang sudah direalisasikan?
+-- estimasi kosong = tidak diketahui (status lahan / riwayat bantuan terlalu sering kosong, atau belum ada data):
+-- selisih dan persennya ikut kosong dan diurutkan terakhir; rentangnya di kolom
+-- estimasi_kebutuhan_bsps_minimum_rupiah / _maksimum_rupiah (bukan kolom kontrak).
 WITH bsps AS (
     SELECT kode_kabupaten,
            sum(unit_selesai)::BIGINT AS bsps_unit_selesai,
@@ -174,10 +180,12 @@ SELECT
           / nullif(b.estimasi_kebutuhan_bsps_rupiah, 0), 2)                    AS persen_kebutuhan_terpenuhi
 FROM marts.backlog_kabupaten AS b
 LEFT JOIN bsps AS s USING (kode_kabupaten)
-ORDER BY selisih_rupiah DESC;
+ORDER BY selisih_rupiah DESC NULLS LAST, b.kode_kabupaten;
 
 -- name: kecamatan_prioritas_bsps
 -- pertanyaan: Kecamatan mana di seluruh NTT yang paling banyak rumah tangga indikatif layak BSPS?
+-- indikatif_layak_bsps hanya menghitung rumah tangga yang PASTI layak; yang kelayakannya tidak diketahui
+-- ada di bsps_tidak_diketahui. estimasi kosong = tidak diketahui.
 SELECT
     kode_kecamatan,
     nama_kecamatan,

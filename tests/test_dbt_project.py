@@ -106,14 +106,23 @@ HOUSEHOLDS: list[RT] = [
        tanggal=date(2025, 9, 2)),                                            # layak; backlog
     # 53.71 Kota Kupang
     RT("53.71.01.1001", "5371014505850001", 4, 28.8, no_kk="5371010101010001", lat=-10.16, lon=123.58),  # 7.2 exactly
-    RT("53.71.01.1001", "5371014505850002", 5, 35.9, kondisi_atap="rusak_sedang", penghasilan=3_000_000),  # luas < 7.2
+    RT("53.71.01.1001", "5371014505850002", 5, 35.9, kondisi_atap="rusak_sedang", penghasilan=3_000_000,
+       lahan="tanah_negara"),                                                # luas < 7.2; BSPS: no (land), aid unknown
     RT("53.71.01.1002", "5371014505850003", 3, 50.0, kepemilikan="dinas", sanitasi="jamban_bersama",
        air="air_kemasan", jumlah_kk=2),                                      # layak; backlog
-    # 53.12 Sumba Barat
-    RT("53.12.04.2001", "5312040101800001", 7, 40.0, air="mata_air_tak_terlindung", lahan="tanah_negara",
-       bantuan=False),                                                       # RTLH (luas, air); lahan not own
-    RT("53.12.04.2002", "5312040101800002", 2, 21.0, kondisi_lantai="rusak_berat", bantuan=None),  # RTLH; BSPS
+    # 53.12 Sumba Barat: sent no status_kepemilikan_lahan and no jumlah_kk at all
+    RT("53.12.04.2001", "5312040101800001", 7, 40.0, air="mata_air_tak_terlindung", lahan=None,
+       bantuan=False),                                                       # RTLH (luas, air); BSPS unknown (land)
+    RT("53.12.04.2002", "5312040101800002", 2, 21.0, kondisi_lantai="rusak_berat", lahan=None,
+       bantuan=None),                                                        # RTLH; BSPS unknown (land, aid)
+    RT("53.12.04.2002", "5312040101800003", 2, 30.0, lahan=None),            # layak huni: BSPS decidably no
 ]
+DISTRICTS_WITHOUT_LAHAN = sorted(
+    {h.kode_kabupaten for h in HOUSEHOLDS}
+    - {h.kode_kabupaten for h in HOUSEHOLDS if h.lahan is not None}
+)
+NILAI_BSPS = 20_000_000
+BATAS_BSPS_TIDAK_DIKETAHUI_PERSEN = 10  # dbt var default
 
 FILE_53_01 = _hash("53.01/pendataan.xlsx")
 FILE_53_71_OLD = _hash("53.71/pendataan_v1.xlsx")
@@ -255,23 +264,58 @@ def layak(h: RT) -> dict[str, bool]:
     return {"ketahanan": ketahanan, "luas": luas, "air": air, "sanitasi": sanitasi}
 
 
-def expected_backlog(rows: list[RT]) -> dict[str, int]:
+def status_bsps(h: RT) -> str:
+    """BSPS eligibility with unknowns: any condition known to fail -> not eligible; all known to
+    hold -> eligible; otherwise unknown (land status and aid history treated alike)."""
+    f = layak(h)
+    conditions = [
+        not all(f.values()),                                            # RTLH (required inputs)
+        h.kepemilikan == "milik_sendiri",                               # required input
+        None if h.lahan is None else h.lahan == "milik_sendiri",
+        None if h.bantuan is None else not h.bantuan,
+    ]
+    if any(c is False for c in conditions):
+        return "tidak_memenuhi_syarat"
+    return "layak" if all(c is True for c in conditions) else "tidak_diketahui"
+
+
+def expected_backlog(rows: list[RT]) -> dict[str, int | None]:
     flags = [layak(h) for h in rows]
     rtlh = [not all(f.values()) for f in flags]
+    known_kk = [h.jumlah_kk for h in rows if h.jumlah_kk is not None]
+    status = [status_bsps(h) for h in rows]
     return {
         "jumlah_rumah_tangga": len(rows),
-        "jumlah_kk": sum(h.jumlah_kk or 1 for h in rows),
+        "jumlah_kk": sum(h.jumlah_kk or 1 for h in rows),  # contract: empty jumlah_kk = 1 KK
         "backlog_kepemilikan": sum(h.kepemilikan != "milik_sendiri" and not h.rumah_lain for h in rows),
-        "backlog_kepenghunian": sum((h.jumlah_kk or 1) - 1 for h in rows),
+        "backlog_kepemilikan_rumah_lain_tidak_diketahui": sum(
+            h.kepemilikan != "milik_sendiri" and h.rumah_lain is None for h in rows),
+        # over the households whose jumlah_kk is known; unknown when there is none
+        "backlog_kepenghunian": sum(k - 1 for k in known_kk) if known_kk else None,
+        "backlog_kepenghunian_tidak_diketahui": sum(h.jumlah_kk is None for h in rows),
         "jumlah_rtlh": sum(rtlh),
         "tidak_layak_ketahanan_bangunan": sum(not f["ketahanan"] for f in flags),
         "tidak_layak_luas": sum(not f["luas"] for f in flags),
         "tidak_layak_air_minum": sum(not f["air"] for f in flags),
         "tidak_layak_sanitasi": sum(not f["sanitasi"] for f in flags),
-        "indikatif_layak_bsps": sum(
-            r and h.kepemilikan == "milik_sendiri" and h.lahan == "milik_sendiri" and not h.bantuan
-            for h, r in zip(rows, rtlh)
-        ),
+        "indikatif_layak_bsps": status.count("layak"),
+        "tidak_memenuhi_syarat_bsps": status.count("tidak_memenuhi_syarat"),
+        "bsps_tidak_diketahui": status.count("tidak_diketahui"),
+    }
+
+
+def expected_bsps_rupiah(exp: dict) -> dict[str, int | None]:
+    """The published estimate and its bounds (NULL without households; the estimate also NULL when
+    the unknowns exceed the threshold share of the households that may be eligible)."""
+    if not exp["jumlah_rumah_tangga"]:
+        return dict.fromkeys(["estimasi_kebutuhan_bsps_rupiah", "estimasi_kebutuhan_bsps_minimum_rupiah",
+                              "estimasi_kebutuhan_bsps_maksimum_rupiah"])
+    layak_, unk = exp["indikatif_layak_bsps"], exp["bsps_tidak_diketahui"]
+    terbit = 100 * unk <= BATAS_BSPS_TIDAK_DIKETAHUI_PERSEN * (layak_ + unk)
+    return {
+        "estimasi_kebutuhan_bsps_rupiah": layak_ * NILAI_BSPS if terbit else None,
+        "estimasi_kebutuhan_bsps_minimum_rupiah": layak_ * NILAI_BSPS,
+        "estimasi_kebutuhan_bsps_maksimum_rupiah": (layak_ + unk) * NILAI_BSPS,
     }
 
 
@@ -393,27 +437,64 @@ def test_backlog_kabupaten_matches_python(built, kode):
     cols = list(exp)
     got = query(built["wh"], f"select {', '.join(cols)} from marts.backlog_kabupaten where kode_kabupaten = ?", [kode])
     assert dict(zip(cols, got[0])) == exp
-    rupiah, persen = query(
+    rupiah = expected_bsps_rupiah(exp)
+    got = query(built["wh"], f"select {', '.join(rupiah)} from marts.backlog_kabupaten where kode_kabupaten = ?", [kode])
+    assert dict(zip(rupiah, got[0])) == rupiah
+    persen, kel_kk, kel_bsps = query(
         built["wh"],
-        "select estimasi_kebutuhan_bsps_rupiah, persen_rtlh from marts.backlog_kabupaten where kode_kabupaten = ?",
+        "select persen_rtlh, kelengkapan_kepenghunian_persen, kelengkapan_bsps_persen "
+        "from marts.backlog_kabupaten where kode_kabupaten = ?",
         [kode],
     )[0]
-    assert rupiah == exp["indikatif_layak_bsps"] * 20_000_000
-    if exp["jumlah_rumah_tangga"]:
-        assert float(persen) == round(100 * exp["jumlah_rtlh"] / exp["jumlah_rumah_tangga"], 2)
+    n = exp["jumlah_rumah_tangga"]
+    if n:
+        assert float(persen) == round(100 * exp["jumlah_rtlh"] / n, 2)
+        assert float(kel_kk) == round(100 * (n - exp["backlog_kepenghunian_tidak_diketahui"]) / n, 2)
+        assert float(kel_bsps) == round(100 * (n - exp["bsps_tidak_diketahui"]) / n, 2)
     else:
-        assert persen is None
+        assert (persen, kel_kk, kel_bsps) == (None, None, None)
+
+
+def test_district_without_land_status_gives_unknown_not_zero(built):
+    """A district that sent no status_kepemilikan_lahan: its RTLH owner-occupiers are 'tidak diketahui'
+    for BSPS and the estimate is NULL (not Rp 0); recomputed from the accepted rows."""
+    assert DISTRICTS_WITHOUT_LAHAN, "test data must hold a district without land status"
+    for kode in DISTRICTS_WITHOUT_LAHAN:
+        rows = [h for h in HOUSEHOLDS if h.kode_kabupaten == kode]
+        exp = expected_backlog(rows)
+        unknown = sum(
+            status_bsps(h) == "tidak_diketahui" for h in rows
+        )
+        got = dict(zip(
+            ["indikatif", "tidak_memenuhi", "tidak_diketahui", "estimasi", "maks", "kepenghunian", "kk_tidak_diketahui"],
+            query(
+                built["wh"],
+                "select indikatif_layak_bsps, tidak_memenuhi_syarat_bsps, bsps_tidak_diketahui, "
+                "estimasi_kebutuhan_bsps_rupiah, estimasi_kebutuhan_bsps_maksimum_rupiah, backlog_kepenghunian, "
+                "backlog_kepenghunian_tidak_diketahui from marts.backlog_kabupaten where kode_kabupaten = ?",
+                [kode],
+            )[0],
+        ))
+        assert got["tidak_diketahui"] == unknown > 0
+        assert got["indikatif"] == 0  # no household can be known eligible without its land status
+        assert got["indikatif"] + got["tidak_memenuhi"] + got["tidak_diketahui"] == len(rows)
+        assert got["tidak_memenuhi"] == exp["tidak_memenuhi_syarat_bsps"] > 0  # decidable ones still decided
+        assert got["estimasi"] is None  # unknown, not Rp 0
+        assert got["maks"] == unknown * NILAI_BSPS
+        if all(h.jumlah_kk is None for h in rows):
+            assert got["kepenghunian"] is None and got["kk_tidak_diketahui"] == len(rows)
 
 
 def test_backlog_desa_matches_python(built):
     for kode_desa in {h.kode_desa for h in HOUSEHOLDS}:
         exp = expected_backlog([h for h in HOUSEHOLDS if h.kode_desa == kode_desa])
+        cols = ["jumlah_rumah_tangga", "jumlah_rtlh", "backlog_kepenghunian", "backlog_kepenghunian_tidak_diketahui",
+                "indikatif_layak_bsps", "tidak_memenuhi_syarat_bsps", "bsps_tidak_diketahui"]
         got = query(
-            built["wh"], "select jumlah_rumah_tangga, jumlah_rtlh, nama_desa from marts.backlog_desa where kode_desa = ?",
-            [kode_desa],
+            built["wh"], f"select {', '.join(cols)}, nama_desa from marts.backlog_desa where kode_desa = ?", [kode_desa],
         )[0]
-        assert got[:2] == (exp["jumlah_rumah_tangga"], exp["jumlah_rtlh"])
-        assert got[2]  # name resolved from the reference
+        assert dict(zip(cols, got)) == {c: exp[c] for c in cols}, kode_desa
+        assert got[-1]  # name resolved from the reference
 
 
 def test_realisasi_program_sums(built):

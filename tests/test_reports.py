@@ -111,3 +111,71 @@ def test_reports_read_only_and_replace_previous(published, tmp_path):
 def test_reports_missing_database(tmp_path):
     with pytest.raises(FileNotFoundError):
         build_official_reports(tmp_path / "tidak_ada.duckdb", tmp_path / "reports")
+
+
+def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
+    """Where the backlog marts are NULL (unknown), the workbook says 'tidak diketahui', never 0 / Rp 0,
+    and a province total that would add an unknown is unknown too; known totals stay sums."""
+    from orchestration.defs.publish.reports import TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
+
+    openpyxl = pytest.importorskip("openpyxl")
+    con = duckdb.connect(str(published))
+    try:
+        # the columns the dbt marts add next to the contract ones
+        for c in ("bsps_tidak_diketahui", "estimasi_kebutuhan_bsps_maksimum_rupiah"):
+            con.execute(f"ALTER TABLE marts.backlog_kabupaten ADD COLUMN {c} BIGINT")
+        con.execute("UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 0, "
+                    "estimasi_kebutuhan_bsps_maksimum_rupiah = estimasi_kebutuhan_bsps_rupiah")
+        kode_unknown, kode_kosong = [r[0] for r in con.execute(
+            "SELECT kode_kabupaten FROM marts.backlog_kabupaten WHERE jumlah_rumah_tangga > 0 "
+            "ORDER BY kode_kabupaten LIMIT 2").fetchall()]
+        # a district without land status: BSPS unknown for some households, estimate NULL
+        con.execute("UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 7, estimasi_kebutuhan_bsps_rupiah = NULL, "
+                    "estimasi_kebutuhan_bsps_maksimum_rupiah = (indikatif_layak_bsps + 7) * 20000000, "
+                    "backlog_kepenghunian = NULL WHERE kode_kabupaten = ?", [kode_unknown])
+        # a district without any household: derived figures NULL
+        con.execute("UPDATE marts.backlog_kabupaten SET jumlah_rumah_tangga = 0, jumlah_rtlh = 0, persen_rtlh = NULL "
+                    "WHERE kode_kabupaten = ?", [kode_kosong])
+        cur = con.execute("SELECT * FROM marts.backlog_kabupaten ORDER BY kode_kabupaten")
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    finally:
+        con.close()
+
+    out = build_official_reports(published, tmp_path / "reports")
+    wb = openpyxl.load_workbook(out["xlsx"], read_only=True)
+    sheet = [r for r in wb["Backlog & RTLH"].iter_rows(values_only=True)]
+    wb.close()
+    header = next(r for r in sheet if r and r[0] == "kode_kabupaten")
+    body = {r[0]: dict(zip(header, r)) for r in sheet[sheet.index(header) + 1:] if r[0]}
+    total = dict(zip(header, sheet[-1]))
+
+    assert body[kode_unknown]["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
+    assert body[kode_unknown]["backlog_kepenghunian"] == TIDAK_DIKETAHUI
+    assert body[kode_unknown]["bsps_tidak_diketahui"] == 7
+    assert body[kode_kosong]["persen_rtlh"].startswith(TIDAK_DIKETAHUI)
+    # no NULL of the mart became a 0 in the sheet
+    for r in rows:
+        for c, v in zip(cols, r):
+            if v is None:
+                assert isinstance(body[r[0]][c], str) and body[r[0]][c].startswith(TIDAK_DIKETAHUI), (r[0], c)
+
+    # province totals: an unknown estimate makes the total unknown; sums over the known stay sums
+    assert total["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
+    j = cols.index
+    assert total["backlog_kepenghunian"] == sum(r[j("backlog_kepenghunian")] for r in rows
+                                                if r[j("backlog_kepenghunian")] is not None)
+    assert total["bsps_tidak_diketahui"] == 7
+    assert total["jumlah_rumah_tangga"] == sum(r[j("jumlah_rumah_tangga")] for r in rows)
+    assert total == {**total, **backlog_province_totals(cols, rows)}
+
+    # when every district's estimate is known, the province total is their sum
+    known = [tuple(20_000_000 if c == "estimasi_kebutuhan_bsps_rupiah" and v is None else v for c, v in zip(cols, r))
+             for r in rows]
+    assert backlog_province_totals(cols, known)["estimasi_kebutuhan_bsps_rupiah"] == sum(
+        r[j("estimasi_kebutuhan_bsps_rupiah")] for r in known if r[j("jumlah_rumah_tangga")])
+
+    # chart labels
+    assert _rtlh_label(None, 0, 0).startswith(TIDAK_DIKETAHUI)
+    assert "0.0%" not in _rtlh_label(None, 0, 0)
+    assert _rtlh_label(12.5, 5, 40) == "12.5% (5 dari 40)"

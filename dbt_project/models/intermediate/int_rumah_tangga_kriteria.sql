@@ -1,6 +1,8 @@
 -- One row per accepted household with the housing criteria of CONTRACT section 4:
 -- the four BPS rumah layak huni criteria (each kept separately), RTLH, both backlog concepts,
 -- indicative BSPS eligibility, and the fill rate of the optional fields (for kelengkapan).
+-- Unknown is never turned into a known value: an empty optional input gives NULL / 'tidak_diketahui'
+-- in the figures that need it (backlog_kepenghunian, status_bsps), see the kelayakan_bsps CTE.
 {{ config(materialized='table') }}
 
 {%- set atap_layak = ['beton', 'genteng', 'seng', 'asbes', 'kayu_sirap'] -%}
@@ -32,8 +34,9 @@ kriteria as (
         file_hash,
         baris,
         jumlah_anggota_keluarga,
-        -- NULL = not given (or invalid): one family lives in the house
+        -- NULL = not given (or invalid): the contract's default of one family, for KK totals only
         coalesce(jumlah_kk, 1) as jumlah_kk,
+        (jumlah_kk is not null) as jumlah_kk_diketahui,
         status_kepemilikan_rumah,
         status_kepemilikan_lahan,
         luas_lantai_m2,
@@ -65,14 +68,21 @@ kriteria as (
         coalesce(fasilitas_sanitasi in {{ daftar_teks(sanitasi_layak) }}, false) as layak_sanitasi,
 
         ---------- backlog kepemilikan (BPS): not milik sendiri, unless owning a house elsewhere
+        -- (contract: only memiliki_rumah_lain = ya excludes; an empty answer is flagged below)
         coalesce(
             status_kepemilikan_rumah <> 'milik_sendiri' and not coalesce(memiliki_rumah_lain, false),
             false
         ) as is_backlog_kepemilikan,
+        coalesce(
+            status_kepemilikan_rumah <> 'milik_sendiri' and memiliki_rumah_lain is null,
+            false
+        ) as is_backlog_kepemilikan_rumah_lain_tidak_diketahui,
 
-        ---------- backlog kepenghunian: families beyond the first in this house
-        coalesce(jumlah_kk, 1) - 1 as backlog_kepenghunian,
+        ---------- backlog kepenghunian: families beyond the first in this house;
+        -- NULL when jumlah_kk was not given (unknown, not 0)
+        jumlah_kk - 1 as backlog_kepenghunian,
 
+        memiliki_rumah_lain,
         pernah_menerima_bantuan,
 
         ---------- keterisian kolom opsional (kelengkapan)
@@ -98,21 +108,49 @@ turunan as (
             {%- endfor %}
         ) as jumlah_kolom_opsional_terisi
     from kriteria
+),
+
+syarat_bsps as (
+    -- Each BSPS condition (Permen PUPR 07/2018) as true / false / NULL (= input not given).
+    select
+        *,
+        is_rtlh as syarat_rtlh,
+        (status_kepemilikan_rumah = 'milik_sendiri') as syarat_rumah_milik_sendiri,
+        (status_kepemilikan_lahan = 'milik_sendiri') as syarat_lahan_milik_sendiri,
+        (not pernah_menerima_bantuan) as syarat_belum_pernah_dibantu,
+        {%- if var('batas_penghasilan_bsps', none) is not none %}
+        (penghasilan_per_bulan <= {{ var('batas_penghasilan_bsps') }}) as syarat_penghasilan
+        {%- else %}
+        true as syarat_penghasilan
+        {%- endif %}
+    from turunan
+),
+
+kelayakan_bsps as (
+    -- THE rule for unknowns in BSPS eligibility (the only place it is written):
+    --   tidak_memenuhi_syarat  when at least one condition is known to fail (even if others are unknown);
+    --   layak                  when every condition is known to hold;
+    --   tidak_diketahui        otherwise (no condition fails, at least one input is empty).
+    -- Land status, aid history and (when batas_penghasilan_bsps is set) income are treated alike.
+    -- This is SQL's three-valued AND: false wins over NULL, NULL wins over true.
+    select
+        *,
+        (
+            syarat_rtlh
+            and syarat_rumah_milik_sendiri
+            and syarat_lahan_milik_sendiri
+            and syarat_belum_pernah_dibantu
+            and syarat_penghasilan
+        ) as indikatif_layak_bsps
+    from syarat_bsps
 )
 
 select
     *,
     cast(jumlah_kolom_opsional_terisi as double precision) / {{ kolom_opsional | length }} as rasio_keterisian,
-    -- Indicative BSPS eligibility (Permen PUPR 07/2018): RTLH, house and land milik sendiri,
-    -- no housing aid in the last 10 years (NULL = none reported), and, only if the
-    -- batas_penghasilan_bsps var is set, a known income at or below it.
-    (
-        is_rtlh
-        and status_kepemilikan_rumah = 'milik_sendiri'
-        and coalesce(status_kepemilikan_lahan = 'milik_sendiri', false)
-        and not coalesce(pernah_menerima_bantuan, false)
-        {%- if var('batas_penghasilan_bsps', none) is not none %}
-        and coalesce(penghasilan_per_bulan <= {{ var('batas_penghasilan_bsps') }}, false)
-        {%- endif %}
-    ) as indikatif_layak_bsps
-from turunan
+    case
+        when indikatif_layak_bsps then 'layak'
+        when not indikatif_layak_bsps then 'tidak_memenuhi_syarat'
+        else 'tidak_diketahui'
+    end as status_bsps
+from kelayakan_bsps

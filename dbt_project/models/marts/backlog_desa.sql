@@ -31,13 +31,17 @@ select
     agregat.jumlah_jiwa,
     agregat.jumlah_kk,
     agregat.backlog_kepemilikan,
+    agregat.backlog_kepemilikan_rumah_lain_tidak_diketahui,
     agregat.backlog_kepenghunian,
+    agregat.backlog_kepenghunian_tidak_diketahui,
     agregat.jumlah_rtlh,
     agregat.tidak_layak_ketahanan_bangunan,
     agregat.tidak_layak_luas,
     agregat.tidak_layak_air_minum,
     agregat.tidak_layak_sanitasi,
     agregat.indikatif_layak_bsps,
+    agregat.tidak_memenuhi_syarat_bsps,
+    agregat.bsps_tidak_diketahui,
     {{ turunan_backlog() }}
 from agregat
 left join kabupaten on agregat.kode_kabupaten = kabupaten.kode_kabupaten

@@ -1,4 +1,5 @@
--- One row per kabupaten/kota: all 22 of the reference, zeros where nothing was accepted yet.
+-- One row per kabupaten/kota: all 22 of the reference; where nothing was accepted yet the counts are 0
+-- and the derived figures (percentages, completeness, backlog_kepenghunian, BSPS estimates) NULL.
 with kabupaten as (
     select
         kode_kemendagri as kode_kabupaten,
@@ -24,12 +25,16 @@ select
     jumlah_jiwa,
     jumlah_kk,
     backlog_kepemilikan,
+    backlog_kepemilikan_rumah_lain_tidak_diketahui,
     backlog_kepenghunian,
+    backlog_kepenghunian_tidak_diketahui,
     jumlah_rtlh,
     tidak_layak_ketahanan_bangunan,
     tidak_layak_luas,
     tidak_layak_air_minum,
     tidak_layak_sanitasi,
     indikatif_layak_bsps,
+    tidak_memenuhi_syarat_bsps,
+    bsps_tidak_diketahui,
     {{ turunan_backlog() }}
 from agregat

@@ -8,6 +8,12 @@ sees half a file):
 - ``grafik_capaian.png``: indeks capaian per kabupaten/kota, Terbaik I–III highlighted;
 - ``grafik_rtlh.png``: persentase RTLH per kabupaten/kota;
 - ``peringkat.md``: top-N ranking as a markdown table (also returned for Dagster metadata).
+
+Unknown is never shown as 0: a NULL in the backlog marts (e.g. ``estimasi_kebutuhan_bsps_rupiah``
+when too many households have an unknown BSPS eligibility, ``backlog_kepenghunian`` when no
+``jumlah_kk`` is known, percentages of a district without data) is written as
+``tidak diketahui`` in the workbook and the charts, and a province total that would add an unknown
+is itself ``tidak diketahui``.
 """
 from __future__ import annotations
 
@@ -47,19 +53,40 @@ PERINGKAT_COLUMNS = [
     ("file_pertama_diterima", "File pertama diterima"),
     ("file_terakhir_diterima", "File terakhir diterima"),
 ]
+TIDAK_DIKETAHUI = "tidak diketahui"
+# counts, never NULL: the province total is their sum
 BACKLOG_COUNT_COLUMNS = [
     "jumlah_rumah_tangga",
+    "jumlah_jiwa",
     "jumlah_kk",
     "backlog_kepemilikan",
-    "backlog_kepenghunian",
+    "backlog_kepemilikan_rumah_lain_tidak_diketahui",
+    "backlog_kepenghunian_tidak_diketahui",
     "jumlah_rtlh",
     "tidak_layak_ketahanan_bangunan",
     "tidak_layak_luas",
     "tidak_layak_air_minum",
     "tidak_layak_sanitasi",
     "indikatif_layak_bsps",
-    "estimasi_kebutuhan_bsps_rupiah",
+    "tidak_memenuhi_syarat_bsps",
+    "bsps_tidak_diketahui",
 ]
+# sums over what is known (the marts' own rule): total = sum of the known values, unknown if none is
+BACKLOG_SUM_KNOWN_COLUMNS = [
+    "backlog_kepenghunian",
+    "estimasi_kebutuhan_bsps_minimum_rupiah",
+    "estimasi_kebutuhan_bsps_maksimum_rupiah",
+]
+# a total that adds an unknown district is unknown
+BACKLOG_ALL_KNOWN_COLUMNS = ["estimasi_kebutuhan_bsps_rupiah"]
+# province percentages recomputed from the summed counts: (numerator count, or None for
+# jumlah_rumah_tangga minus the `unknown` count)
+BACKLOG_PERSEN_TOTAL = {
+    "persen_rtlh": ("jumlah_rtlh", None),
+    "persen_backlog_kepemilikan": ("backlog_kepemilikan", None),
+    "kelengkapan_kepenghunian_persen": (None, "backlog_kepenghunian_tidak_diketahui"),
+    "kelengkapan_bsps_persen": (None, "bsps_tidak_diketahui"),
+}
 
 
 def _tmp_name(final: Path) -> Path:
@@ -141,9 +168,45 @@ def _published_at(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def _num(v) -> float:
+    """For sums of counts that are never NULL (and chart geometry). Never for displaying a value."""
     if v is None:
         return 0.0
     return float(v)
+
+
+def backlog_province_totals(cols: Sequence[str], rows: Sequence[tuple]) -> dict[str, float | int | str]:
+    """The 'Jumlah provinsi' row of the backlog sheet: ``{column: value or TIDAK_DIKETAHUI}``."""
+    idx = {c: j for j, c in enumerate(cols)}
+    out: dict[str, float | int | str] = {}
+    for c in BACKLOG_COUNT_COLUMNS:
+        if c in idx:
+            out[c] = int(sum(_num(r[idx[c]]) for r in rows))
+    rt_j = idx.get("jumlah_rumah_tangga")
+    with_data = [r for r in rows if rt_j is None or (r[rt_j] or 0) > 0]
+    for c in BACKLOG_SUM_KNOWN_COLUMNS:
+        if c in idx:
+            known = [r[idx[c]] for r in rows if r[idx[c]] is not None]
+            out[c] = int(sum(known)) if known else TIDAK_DIKETAHUI
+    for c in BACKLOG_ALL_KNOWN_COLUMNS:
+        if c in idx:
+            vals = [r[idx[c]] for r in with_data]
+            out[c] = TIDAK_DIKETAHUI if not vals or any(v is None for v in vals) else int(sum(vals))
+    rt = out.get("jumlah_rumah_tangga")
+    for c, (num, unknown) in BACKLOG_PERSEN_TOTAL.items():
+        if c not in idx or rt is None:
+            continue
+        if num is not None and num not in out or unknown is not None and unknown not in out:
+            continue
+        numerator = out[num] if num is not None else rt - out[unknown]
+        out[c] = round(100 * numerator / rt, 2) if rt else TIDAK_DIKETAHUI
+    return out
+
+
+def _rtlh_label(persen, jumlah_rtlh, jumlah_rumah_tangga) -> str:
+    """Bar label of the RTLH chart; a NULL percentage (no household yet) is 'tidak diketahui', not 0 %."""
+    if persen is None:
+        return f"{TIDAK_DIKETAHUI} (belum ada data)" if not jumlah_rumah_tangga else TIDAK_DIKETAHUI
+    return f"{float(persen):.1f}% ({int(_num(jumlah_rtlh)):,} dari {int(_num(jumlah_rumah_tangga)):,})".replace(",", ".")
 
 
 # --------------------------------------------------------------------------------------
@@ -197,6 +260,9 @@ def _write_xlsx(
             "total": wb.add_format({**base, "bold": True, "top": 1}),
             "total_int": wb.add_format({**base, "bold": True, "top": 1, "num_format": "#,##0"}),
             "total_dec": wb.add_format({**base, "bold": True, "top": 1, "num_format": "0.00"}),
+            "unknown": wb.add_format({**base, "italic": True, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
+            "total_unknown": wb.add_format({**base, "bold": True, "italic": True, "top": 1, "font_color": "#9C5700",
+                                            "bg_color": "#FFEB9C"}),
         }
         hl = {}
         for award, color in AWARD_COLORS.items():
@@ -245,23 +311,34 @@ def _write_xlsx(
         ws.write(0, 0, "Backlog perumahan dan rumah tidak layak huni (RTLH) per kabupaten/kota", fmts["title"])
         ws.write(1, 0, "RTLH: gagal salah satu dari 4 kriteria BPS (ketahanan bangunan, luas ≥ 7,2 m²/orang, air minum layak, sanitasi layak); "
                        "backlog kepemilikan (BPS) dan kepenghunian (Σ KK − Σ rumah).", fmts["note"])
-        ws.write(2, 0, sumber, fmts["note"])
-        header_row = 4
+        ws.write(2, 0, "'tidak diketahui' = data yang diperlukan kosong (bukan 0): kelayakan BSPS rumah tangga dengan status lahan, "
+                       "riwayat bantuan (atau penghasilan) kosong tidak ditentukan (bsps_tidak_diketahui); estimasi BSPS tidak diterbitkan "
+                       "bila bagian itu terlalu besar (rentang: estimasi_..._minimum/_maksimum); backlog kepenghunian hanya dari jumlah_kk yang diisi. "
+                       "Jumlah provinsi estimasi tidak diketahui bila satu kabupaten/kota tidak diketahui.", fmts["note"])
+        ws.write(3, 0, sumber, fmts["note"])
+        header_row = 5
         for j, c in enumerate(cols):
             ws.write(header_row, j, c, fmts["header"])
+        rt_j = cols.index("jumlah_rumah_tangga") if "jumlah_rumah_tangga" in cols else None
         for i, r in enumerate(rows, start=header_row + 1):
+            tanpa_data = rt_j is not None and not r[rt_j]
             for j, v in enumerate(r):
-                _write_cell(ws, i, j, v, fmts)
+                if v is None:
+                    ws.write_string(i, j, f"{TIDAK_DIKETAHUI} (belum ada data)" if tanpa_data else TIDAK_DIKETAHUI,
+                                    fmts["unknown"])
+                else:
+                    _write_cell(ws, i, j, v, fmts)
         total_row = header_row + 1 + len(rows)
         ws.write(total_row, 0, "", fmts["total"])
         ws.write(total_row, 1, "Jumlah provinsi", fmts["total"])
-        for j, c in enumerate(cols):
-            if c in BACKLOG_COUNT_COLUMNS:
-                ws.write_number(total_row, j, sum(_num(r[j]) for r in rows), fmts["total_int"])
-        if "persen_rtlh" in cols and "jumlah_rtlh" in cols and "jumlah_rumah_tangga" in cols:
-            rt = sum(_num(r[cols.index("jumlah_rumah_tangga")]) for r in rows)
-            rtlh = sum(_num(r[cols.index("jumlah_rtlh")]) for r in rows)
-            ws.write_number(total_row, cols.index("persen_rtlh"), round(100 * rtlh / rt, 2) if rt else 0, fmts["total_dec"])
+        for c, v in backlog_province_totals(cols, rows).items():
+            j = cols.index(c)
+            if v == TIDAK_DIKETAHUI:
+                ws.write_string(total_row, j, v, fmts["total_unknown"])
+            elif c in BACKLOG_PERSEN_TOTAL:
+                ws.write_number(total_row, j, v, fmts["total_dec"])
+            else:
+                ws.write_number(total_row, j, v, fmts["total_int"])
         ws.set_row(header_row, 45)
         ws.set_column(0, 0, 8)
         ws.set_column(1, 1, 32)
@@ -315,7 +392,7 @@ def _chart_capaian(path: Path, data: list[tuple], bobot: Mapping[str, float]) ->
     ax.set_xlabel("Indeks capaian (0–100)")
     ax.set_title("Indeks capaian pendataan per kabupaten/kota", fontsize=11, loc="left")
     for yi, v, a, d in zip(y, values, awards, data):
-        label = f"{v:.2f}" + (f"  ★ {a}" if a in AWARD_COLORS else "")
+        label = (TIDAK_DIKETAHUI if d[1] is None else f"{v:.2f}") + (f"  ★ {a}" if a in AWARD_COLORS else "")
         if len(d) > 4 and not d[4]:
             label += "  (belum mengirim data)"
         ax.text(v + 0.8, yi, label, va="center", fontsize=7.5, fontweight="bold" if a in AWARD_COLORS else "normal")
@@ -349,8 +426,8 @@ def _chart_rtlh(path: Path, data: list[tuple]) -> None:
         ax.axvline(avg, color="#333333", linestyle="--", linewidth=1, label=f"rata-rata provinsi {avg:.1f}%")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     for yi, v, d in zip(y, values, data):
-        ax.text(v + 0.8, yi, f"{v:.1f}% ({int(_num(d[2])):,} dari {int(_num(d[3])):,})".replace(",", "."),
-                va="center", fontsize=7.5)
+        ax.text(v + 0.8, yi, _rtlh_label(d[1], d[2], d[3]), va="center", fontsize=7.5,
+                style="italic" if d[1] is None else "normal", color="#9C5700" if d[1] is None else "black")
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
