@@ -1,11 +1,18 @@
-"""Readers: one district file (``.xlsx``/``.xlsm`` or ``.csv``/``.txt``) → canonical text columns + provenance.
+"""Readers: one district file (``.xlsx``/``.xlsm``/``.xls``/``.ods`` or ``.csv``/``.txt``) → canonical
+text columns + provenance.
 
 Every cell becomes the text the cell showed (see :func:`cell_text`); nothing is typed or validated here
 (that is the quality gate's job). Per sheet the reader finds the header row, maps header texts to
 canonical columns through ``sources/kontrak/header_aliases.csv`` and returns one pyarrow table whose
 ``baris`` is the row number a spreadsheet shows. A file that cannot be read at all raises
 :class:`FileRejected` with a file-level reason code from ``reasons.csv``; no other exception type
-escapes for a bad file.
+escapes for a bad file. A file that was read may carry :class:`FileNote` s (hidden sheet with data,
+header found low, wrong extension…), and a row the reader kept despite a problem in one of its cells
+(NUL byte, over-long cell, Excel error, formula without a value) names it in ``masalah_baca``, which
+the quality gate turns into a quarantine reason.
+
+Workbooks (container checks, calamine) are read in ``sources/readers_workbook.py``, csv text in
+``sources/readers_csv.py``; both build their sheets with :func:`_build_sheet` here.
 
 Header texts, cell values and file names are untrusted data: they are only compared and copied,
 never evaluated and never used to build paths.
@@ -14,26 +21,40 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import io
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sources import contract
 
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
+WORKBOOK_EXTENSIONS = XLSX_EXTENSIONS + (".xls", ".ods")  # python-calamine reads all four
 CSV_EXTENSIONS = (".csv", ".txt")
 HEADER_SCAN_ROWS = 30  # non-blank rows scanned for the header
+HEADER_SCAN_MAX = 200  # …then this far, for a header sitting lower (read, with a file note)
+# Longest cell kept whole; longer ones are cut here and the row is quarantined (sel_terlalu_panjang).
+# csv's own field limit is lifted instead (readers_csv): a quote that swallows the file is found by
+# its shape, not by a field growing past 128 KiB.
+CELL_MAX_CHARS = 10_000
 MIN_HEADER_MATCHES = 3
 CSV_DELIMITERS = (",", ";", "\t")
 TOTAL_PREFIXES = ("jumlah", "total")
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+# Control characters no spreadsheet cell holds (tab, newlines, vertical tab and form feed excepted).
+CONTROL_CHARS = r"[\x00-\x08\x0e-\x1f]"
+# What Excel / LibreOffice show in a cell whose formula failed (also how a csv export writes it).
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!")
+_ERROR_PATTERN = "^(?:" + "|".join(re.escape(e) for e in EXCEL_ERRORS) + r"|Err:\d{3})$"
+_CONTROL_RE = re.compile(CONTROL_CHARS)
 
 
 class FileRejected(Exception):
@@ -109,6 +130,27 @@ def _float_text(v: float) -> str:
     if len(mant) > 15:
         s = format(v, ".15g")
     return s
+
+
+_THREE_DECIMALS = re.compile(r"-?[1-9]\d{0,2}\.\d{3}")
+
+
+def _number_cell_text(v: Any) -> str | None:
+    """:func:`cell_text` for decimal and integer columns. A numeric 1.125 as the text '1.125' would be
+    ambiguous there (1125 with a thousands dot, or 1,125): the gate quarantines a *typed* '1.125'
+    (angka_ambigu) and reads an integer '1.125' as 1125. A numeric cell is not ambiguous, so it is
+    written the way an Indonesian Excel shows it, with the decimal comma ('1,125' = 1.125)."""
+    if v.__class__ is str:
+        return v.strip() or None
+    t = cell_text(v)
+    if v.__class__ is float and t is not None and _THREE_DECIMALS.fullmatch(t):
+        return t.replace(".", ",")
+    return t
+
+
+@cache
+def _number_columns(kind: str) -> frozenset[str]:
+    return frozenset(c.name for c in contract.columns(kind) if c.type in ("desimal", "bilangan_bulat"))
 
 
 def cell_text(v: Any) -> str | None:
@@ -187,15 +229,17 @@ def sniff_kind(header_cells: Iterable[Any]) -> str | None:
     return _score_row([cell_text(c) for c in header_cells])[1]
 
 
-def _find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, str] | None:
-    """Index (into ``rows``) and kind of the header row among the first non-blank rows."""
+def _find_header(rows: Sequence[Sequence[Any]], skip: int = 0, limit: int = HEADER_SCAN_ROWS) -> tuple[int, str] | None:
+    """Index (into ``rows``) and kind of the best header row among non-blank rows ``skip+1 … limit``."""
     best: tuple[int, int, str] | None = None  # score, index, kind
     seen = 0
     for i, row in enumerate(rows):
         if _is_blank(row):
             continue
         seen += 1
-        if seen > HEADER_SCAN_ROWS:
+        if seen <= skip:
+            continue
+        if seen > limit:
             break
         score, kind = _score_row([cell_text(c) for c in row])
         if kind is not None and (best is None or score > best[0]):
@@ -203,6 +247,15 @@ def _find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, str] | None:
     if best is None:
         return None
     return best[1], best[2]
+
+
+def _locate_header(rows: Sequence[Sequence[Any]]) -> tuple[int, str, bool] | None:
+    """(index, kind, found below the first HEADER_SCAN_ROWS non-blank rows)."""
+    found = _find_header(rows)
+    if found is not None:
+        return found[0], found[1], False
+    found = _find_header(rows, HEADER_SCAN_ROWS, HEADER_SCAN_MAX)
+    return None if found is None else (found[0], found[1], True)
 
 
 def _texts(row: Sequence[Any], width: int) -> list[str | None]:
@@ -322,18 +375,69 @@ def _layout(rows: Sequence[Sequence[Any]], header_idx: int, kind: str, width: in
 # Rows → table
 # --------------------------------------------------------------------------------------------
 
+def _hits(mask: pa.Array) -> list[int]:
+    return [i for i, b in enumerate(pc.fill_null(mask, False).to_pylist()) if b]
+
+
+def _suspect(canonical: list[pa.Array], extra: list[pa.Array]) -> bool:
+    """Whether any cell of the sheet needs :func:`_check_cells` (a few vectorised passes per sheet)."""
+    every = [a for a in canonical + extra if a.null_count < len(a)]
+    if not every:
+        return False
+    big = pa.chunked_array(every, type=pa.string())
+    if (pc.max(pc.utf8_length(big)).as_py() or 0) > CELL_MAX_CHARS or pc.any(pc.match_substring_regex(big, CONTROL_CHARS)).as_py():
+        return True
+    canon = [a for a in canonical if a.null_count < len(a)]
+    return bool(canon) and bool(pc.any(pc.match_substring_regex(pa.chunked_array(canon, type=pa.string()), _ERROR_PATTERN)).as_py())
+
+
+def _check_cells(arr: pa.Array, pos: int, kolom: str, canonical: bool,
+                 problems: dict[int, list[tuple[int, str, str]]]) -> pa.Array:
+    """Cells the row cannot be trusted with: an Excel error shown as text (canonical columns only: an
+    error in a helper column changes nothing the gate reads), control characters (removed) and cells
+    longer than CELL_MAX_CHARS (cut). Each is recorded in ``problems`` (row → (position, code, kolom));
+    the returned array holds the cleaned values. Vectorised: the per-cell work runs only on hits."""
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return arr
+    err = pc.match_substring_regex(arr, _ERROR_PATTERN) if canonical else None
+    ctrl = pc.match_substring_regex(arr, CONTROL_CHARS)
+    long_ = pc.greater(pc.utf8_length(arr), CELL_MAX_CHARS)
+    if not (pc.any(ctrl).as_py() or pc.any(long_).as_py() or (err is not None and pc.any(err).as_py())):
+        return arr
+    kolom = kolom.replace(";", ",")  # ';' separates items in masalah_baca
+    vals = arr.to_pylist()
+    if err is not None:
+        for r in _hits(err):
+            problems.setdefault(r, []).append((pos, "sel_error_excel", kolom))
+    for r in _hits(ctrl):
+        vals[r] = _CONTROL_RE.sub("", vals[r]).strip() or None
+        problems.setdefault(r, []).append((pos, "karakter_tidak_sah", kolom))
+    for r in _hits(long_):
+        if vals[r] is not None and len(vals[r]) > CELL_MAX_CHARS:
+            vals[r] = vals[r][:CELL_MAX_CHARS]
+            problems.setdefault(r, []).append((pos, "sel_terlalu_panjang", kolom))
+    return pa.array(vals, type=pa.string())
+
+
 def _build_sheet(
     sheet: str,
     rows: list[list[Any]],
     row0: int,
     col0: int,
+    *,
+    flags: dict[tuple[int, int], tuple[str, str | None]] | None = None,
+    notes: list[FileNote] | None = None,
 ) -> SheetData | None:
     """``rows`` are the sheet's rows from physical row ``row0`` (0-based) and column ``col0``;
-    ``baris`` of ``rows[i]`` is ``row0 + i + 1``. ``None`` when the sheet has no recognisable header."""
-    found = _find_header(rows)
+    ``baris`` of ``rows[i]`` is ``row0 + i + 1``. ``None`` when the sheet has no recognisable header.
+
+    ``flags``: cell facts found outside the cell values, keyed by ``(i, j)`` into ``rows``; only
+    ``rumus_tanpa_nilai`` is read here (error cells arrive as their ``#…`` text). ``notes`` receives
+    a file note when the header sits below the first HEADER_SCAN_ROWS non-blank rows."""
+    found = _locate_header(rows)
     if found is None:
         return None
-    header_idx, kind = found
+    header_idx, kind, low = found
     width = max((len(r) for r in rows), default=0)
     lay = _layout(rows, header_idx, kind, width, col0)
 
@@ -343,6 +447,7 @@ def _build_sheet(
 
     data: list[list[Any]] = []
     baris: list[int] = []
+    src: list[int] = []
     skipped_blank = skipped_total = 0
     for i in range(lay.data_idx, len(rows)):
         row = rows[i]
@@ -361,8 +466,8 @@ def _build_sheet(
             skipped_blank += 1
             continue
         if first.__class__ is str:
-            low = first[:40].lower()
-            if ("jumlah" in low or "total" in low) and contract.normalize(first).startswith(TOTAL_PREFIXES):
+            low_text = first[:40].lower()
+            if ("jumlah" in low_text or "total" in low_text) and contract.normalize(first).startswith(TOTAL_PREFIXES):
                 # NIK/program empty, or the label itself sits in that column ("JUMLAH" is no NIK)
                 if key_idx is None or key_idx == first_j or key_idx >= len(row) or cell_text(row[key_idx]) is None:
                     skipped_total += 1
@@ -371,31 +476,39 @@ def _build_sheet(
             row = list(row) + [""] * (width - len(row))
         data.append(row)
         baris.append(row0 + i + 1)
+        src.append(i)
 
     n_rows = len(data)
+    problems: dict[int, list[tuple[int, str, str]]] = {}
+    if flags:
+        at = {i: k for k, i in enumerate(src)}
+        for (i, j), (code, _lit) in flags.items():
+            if code == "rumus_tanpa_nilai" and i in at and j in lay.canon:
+                problems.setdefault(at[i], []).append((col0 + j, code, lay.canon[j]))
     cols_t = list(zip(*data)) if data else [()] * width
     arrays: dict[str, pa.Array] = {"baris": pa.array(baris, type=pa.int32())}
     canon_by_name = {c: j for j, c in lay.canon.items()}
+    numbers = _number_columns(kind)
     for name in contract.column_names(kind):
         j = canon_by_name.get(name)
         if j is None:
             arrays[name] = pa.nulls(n_rows, type=pa.string())
             continue
         col = cols_t[j]
-        arrays[name] = pa.array(
-            [(v.strip() or None) if v.__class__ is str else cell_text(v) for v in col], type=pa.string()
-        )
+        conv = _number_cell_text if name in numbers else cell_text
+        arrays[name] = pa.array([(v.strip() or None) if v.__class__ is str else conv(v) for v in col], type=pa.string())
     if kind == "rumah_tangga":
         for name in ("nik", "no_kk"):
             j = canon_by_name.get(name)
             if j is None:
-                flags = [False] * n_rows
+                flags_num = [False] * n_rows
             else:
-                flags = [_is_numeric(v) for v in cols_t[j]]
-            arrays[f"{name}_numerik"] = pa.array(flags, type=pa.bool_())
+                flags_num = [_is_numeric(v) for v in cols_t[j]]
+            arrays[f"{name}_numerik"] = pa.array(flags_num, type=pa.bool_())
 
     # Extra columns: named unknown ones, and unnamed ones that hold data (``kolom_<n>``).
     extra_cols: list[tuple[str, list[str | None]]] = []
+    extra_pos: list[int] = []
     headers = list(lay.headers)
     for j in range(width):
         if j in lay.canon:
@@ -407,7 +520,20 @@ def _build_sheet(
             key = f"kolom_{col0 + j + 1}"
             extra_cols.append((key, vals))
             headers.append(("", key, col0 + j))
+        else:
+            continue
+        extra_pos.append(col0 + j)
     headers.sort(key=lambda h: h[2])
+
+    present = [(name, canon_by_name[name]) for name in contract.column_names(kind) if name in canon_by_name]
+    extra_arrs = [pa.array(vals, type=pa.string()) for _k, vals in extra_cols]
+    if n_rows and _suspect([arrays[name] for name, _j in present], extra_arrs):
+        for name, j in present:
+            arrays[name] = _check_cells(arrays[name], col0 + j, name, True, problems)
+        for x, ((key, vals), arr, pos) in enumerate(zip(extra_cols, extra_arrs, extra_pos)):
+            checked = _check_cells(arr, pos, key, False, problems)
+            if checked is not arr:
+                extra_cols[x] = (key, checked.to_pylist())
     if extra_cols:
         extra_json: list[str | None] = []
         for r in range(n_rows):
@@ -416,8 +542,20 @@ def _build_sheet(
         arrays["kolom_tambahan"] = pa.array(extra_json, type=pa.string())
     else:
         arrays["kolom_tambahan"] = pa.nulls(n_rows, type=pa.string())
+    masalah: list[str | None] = [None] * n_rows
+    for r, items in problems.items():
+        masalah[r] = ";".join(f"{code}:{kolom}" for _p, code, kolom in sorted(set(items)))
+    arrays[READ_PROBLEM_COLUMN] = pa.array(masalah, type=pa.string())
 
     header_row = row0 + header_idx + 1
+    if low and notes is not None:
+        above = sum(1 for r in rows[:header_idx] if not _is_blank(r))
+        notes.append(FileNote(
+            "header_di_bawah_baris_30",
+            f"baris judul kolom ditemukan di baris {header_row}, di bawah {HEADER_SCAN_ROWS} baris pertama yang "
+            f"berisi; {above} baris berisi di atasnya tidak dibaca / header found at row {header_row}, below the "
+            f"first {HEADER_SCAN_ROWS} non-blank rows; the {above} non-blank rows above it were not read",
+            sheet, {"baris": header_row, "baris_di_atas": above}))
     return SheetData(
         sheet=sheet,
         kind=kind,
@@ -430,161 +568,6 @@ def _build_sheet(
 
 
 # --------------------------------------------------------------------------------------------
-# xlsx
-# --------------------------------------------------------------------------------------------
-
-def _reader_error(exc: BaseException) -> bool:
-    """An error raised by calamine for a bad file (a Rust panic is a BaseException in pyo3)."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
-def _read_xlsx(path: Path) -> ReadResult:
-    import python_calamine as pc
-
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-        if head.startswith(_OLE2_MAGIC[:4]):
-            fh.seek(0)
-            blob = fh.read()
-            if _ENCRYPTED_PACKAGE in blob:
-                raise FileRejected("file_terkunci", "password-protected workbook (OLE2 EncryptedPackage)")
-            raise FileRejected(
-                "file_terkunci",
-                "OLE2/CFB compound file with an .xlsx name: encrypted workbook or a legacy .xls renamed",
-            )
-    if not head.startswith(_ZIP_MAGIC):
-        raise FileRejected("file_rusak", "not an xlsx (zip) file")
-
-    out = ReadResult()
-    try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
-    except BaseException as exc:  # calamine raises its own error types (ZipError, XmlError…) and ValueError
-        if not _reader_error(exc):
-            raise
-        raise FileRejected("file_rusak", f"cannot open workbook: {type(exc).__name__}: {exc}") from None
-    try:
-        try:
-            metas = list(wb.sheets_metadata)
-        except BaseException as exc:
-            if not _reader_error(exc):
-                raise
-            raise FileRejected("file_rusak", f"cannot list sheets: {type(exc).__name__}") from None
-        for meta in metas:
-            if meta.visible != pc.SheetVisibleEnum.Visible:
-                continue
-            if meta.typ != pc.SheetTypeEnum.WorkSheet:
-                continue
-            try:
-                sh = wb.get_sheet_by_name(meta.name)
-                start = sh.start
-                rows = [] if start is None else list(sh.iter_rows())
-            except BaseException as exc:
-                if not _reader_error(exc):
-                    raise
-                raise FileRejected(
-                    "file_rusak", f"cannot read sheet {meta.name!r}: {type(exc).__name__}: {exc}"
-                ) from None
-            if not rows:
-                continue
-            sd = _build_sheet(meta.name, rows, start[0], start[1])
-            if sd is not None:
-                out.sheets.append(sd)
-    finally:
-        try:
-            wb.close()
-        except Exception:
-            pass
-    if not out.sheets:
-        raise FileRejected("header_tidak_dikenal", "no visible sheet has a recognisable header row")
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# csv
-# --------------------------------------------------------------------------------------------
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        enc = "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        enc = "utf-16"  # Excel "Unicode Text"
-    else:
-        enc = ""
-    if enc:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            raise FileRejected("file_rusak", f"invalid {enc} text") from None
-    else:
-        if b"\x00" in data:
-            raise FileRejected("file_rusak", "binary content (NUL bytes), not a text/csv file")
-        for enc in ("utf-8", "cp1252", "latin-1"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-    if "\x00" in text:
-        raise FileRejected("file_rusak", "binary content (NUL characters), not a text/csv file")
-    sample = text[:65536]
-    ctrl = sum(1 for ch in sample if ch < "\x20" and ch not in "\t\n\r\x0c")
-    if sample and ctrl > max(8, len(sample) // 100):
-        raise FileRejected("file_rusak", "binary content (control characters), not a text/csv file")
-    return text, enc
-
-
-def _csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
-    if limit is None:
-        return list(reader)
-    out = []
-    for row in reader:
-        out.append(row)
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Delimiter giving the best header match, then the most consistent field counts."""
-    head = text[:65536]
-    best: tuple[tuple[int, int, int], str] | None = None
-    for d in CSV_DELIMITERS:
-        try:
-            rows = _csv_rows(head, d, limit=HEADER_SCAN_ROWS * 2)
-        except csv.Error:
-            continue
-        found = _find_header(rows)
-        score = 0
-        if found is not None:
-            score = _score_row([cell_text(c) for c in rows[found[0]]])[0]
-        counts = [len(r) for r in rows if not _is_blank(r)]
-        multi = [c for c in counts if c > 1]
-        consistency = max((multi.count(c) for c in set(multi)), default=0)
-        key = (score, consistency, -CSV_DELIMITERS.index(d))
-        if best is None or key > best[0]:
-            best = (key, d)
-    return best[1] if best else ","
-
-
-def _read_csv(path: Path) -> ReadResult:
-    data = path.read_bytes()
-    text, enc = _decode(data)
-    delim = _sniff_delimiter(text)
-    try:
-        # csv's field size limit (128 KiB) stays: a field that large is an unbalanced quote eating the file.
-        rows = _csv_rows(text, delim)
-    except csv.Error as exc:
-        raise FileRejected("file_rusak", f"csv cannot be parsed: {exc}") from None
-    # One record = one row as a spreadsheet shows it (a quoted newline stays inside its row);
-    # blank lines are rows too (csv.reader yields [] for them).
-    sd = _build_sheet("", rows, 0, 0)
-    if sd is None:
-        raise FileRejected("header_tidak_dikenal", "no recognisable header row in the first rows")
-    return ReadResult(sheets=[sd], encoding=enc, delimiter=delim)
-
-
-# --------------------------------------------------------------------------------------------
 # entry point
 # --------------------------------------------------------------------------------------------
 
@@ -593,12 +576,18 @@ def check_name(name: str) -> None:
     if name.startswith("~$") or name.startswith(".~lock"):
         raise FileRejected("file_sementara_office", "Office temporary/lock file")
     ext = Path(name).suffix.lower()
-    if ext not in XLSX_EXTENSIONS + CSV_EXTENSIONS:
-        raise FileRejected("jenis_file_tidak_didukung", f"extension {ext or '(none)'!r} is not xlsx/xlsm/csv/txt")
+    if ext not in WORKBOOK_EXTENSIONS + CSV_EXTENSIONS:
+        raise FileRejected("jenis_file_tidak_didukung",
+                           f"extension {ext or '(none)'!r} is not xlsx/xlsm/xls/ods/csv/txt")
 
 
-def read_file(path: Path, max_bytes: int | None = None) -> ReadResult:
-    """Read one district file. Raises :class:`FileRejected` for a file that cannot be used at all."""
+def read_file(path: Path, max_bytes: int | None = None, max_unzipped_bytes: int | None = None) -> ReadResult:
+    """Read one district file. Raises :class:`FileRejected` for a file that cannot be used at all.
+
+    ``max_unzipped_bytes``: what a zip workbook may inflate to (default
+    ``readers_workbook.MAX_UNZIPPED_BYTES``, 1 GiB)."""
+    from sources import readers_csv, readers_workbook
+
     path = Path(path)
     check_name(path.name)
     try:
@@ -612,11 +601,36 @@ def read_file(path: Path, max_bytes: int | None = None) -> ReadResult:
             "file_terlalu_besar", f"{size} bytes > limit {max_bytes} bytes", batas=round(max_bytes / 1e6)
         )
     ext = path.suffix.lower()
+    limit = readers_workbook.MAX_UNZIPPED_BYTES if max_unzipped_bytes is None else max_unzipped_bytes
     try:
-        if ext in XLSX_EXTENSIONS:
-            return _read_xlsx(path)
-        return _read_csv(path)
+        if ext in WORKBOOK_EXTENSIONS:
+            return readers_workbook.read_workbook(path, ext, limit)
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head == _OLE2_MAGIC or head.startswith(_ZIP_MAGIC):
+            # a workbook saved with a .csv/.txt name: read it as what it is (with a note)
+            return readers_workbook.read_workbook(path, ext, limit)
+        return readers_csv.read_csv(path)
     except FileRejected:
         raise
     except (OSError, MemoryError, ValueError, UnicodeError, csv.Error) as exc:
         raise FileRejected("file_rusak", f"{type(exc).__name__}: {exc}") from None
+
+
+# csv helpers kept importable from here (bench/run_bench.py uses them)
+def _decode(data: bytes) -> tuple[str, str]:
+    from sources.readers_csv import _decode as f
+
+    return f(data)
+
+
+def _sniff_delimiter(text: str) -> str:
+    from sources.readers_csv import _sniff_delimiter as f
+
+    return f(text)
+
+
+def _csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    from sources.readers_csv import _csv_rows as f
+
+    return f(text, delimiter, limit)

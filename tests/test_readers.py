@@ -288,7 +288,9 @@ def test_xlsx_both_kinds_campuran(tmp_path):
     rt, rp = res.sheets
     assert (rt.kind, rp.kind) == ("rumah_tangga", "realisasi_program")
     assert rp.sheet == "Realisasi"
-    assert rp.table.column_names == ["baris"] + contract.column_names("realisasi_program") + ["kolom_tambahan"]
+    assert rp.table.column_names == (["baris"] + contract.column_names("realisasi_program")
+                                     + ["kolom_tambahan", readers.READ_PROBLEM_COLUMN])
+    assert _col(rp, readers.READ_PROBLEM_COLUMN) == [None, None]
     assert _col(rp, "baris") == [3, 4]
     assert _col(rp, "unit_rencana") == ["100", "50"]
     assert _col(rp, "nilai_rupiah") == ["2000000000", None]
@@ -515,9 +517,10 @@ def test_reject_ole2_as_terkunci(tmp_path):
     p.write_bytes(header + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 1024)
     exc = _rejected(p)
     assert exc.code == "file_terkunci" and "EncryptedPackage" in exc.detail
+    # an OLE2 file without EncryptedPackage is not called locked: it is tried as a legacy .xls
     p2 = tmp_path / "ole_saja.xlsm"
     p2.write_bytes(header + b"\x00" * 1024)
-    assert _rejected(p2).code == "file_terkunci"
+    assert _rejected(p2).code == "format_lama_tidak_terbaca"
 
 
 def test_reject_no_header(tmp_path):
@@ -541,7 +544,7 @@ def test_reject_too_large(tmp_path):
     assert read_file(p, max_bytes=p.stat().st_size).sheets[0].table.num_rows == 100  # at the limit: fine
 
 
-@pytest.mark.parametrize("name", ["data.xls", "data.ods", "data.pdf", "data", "data.xlsx.zip", "Thumbs.db"])
+@pytest.mark.parametrize("name", ["data.pdf", "data", "data.xlsx.zip", "Thumbs.db", "data.xlsb"])
 def test_reject_unsupported_extension(tmp_path, name):
     p = tmp_path / name
     p.write_bytes(b"something")
@@ -579,7 +582,9 @@ def test_xlsm_is_read(tmp_path):
 def test_csv_unbalanced_quote_eating_the_file_is_rejected(tmp_path):
     p = tmp_path / "kutip.csv"
     p.write_text('NIK,Nama KK,Kode Desa\n5301045203850001,"A,53.01.01.2001\n' + "x" * 200_000 + "\n", encoding="utf-8")
-    assert _rejected(p).code == "file_rusak"
+    exc = _rejected(p)
+    assert exc.code == "kutip_tidak_tertutup"  # open at the end of the file, whatever the swallowed lines hold
+    assert "baris 2, kolom 2 (B)" in exc.detail and exc.params == {"baris": 2, "kolom": 2}
 
 
 def test_never_other_exception_for_garbage(tmp_path):
@@ -597,3 +602,301 @@ def test_never_other_exception_for_garbage(tmp_path):
             read_file(p)
         except FileRejected as exc:
             assert exc.code in ("file_rusak", "header_tidak_dikenal")
+
+
+# ------------------------------------------------------------------------------------------ hostile and odd inputs
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROW_CODES = ("karakter_tidak_sah", "sel_terlalu_panjang", "sel_error_excel", "rumus_tanpa_nilai")
+NOTE_CODES = ("ekstensi_tidak_sesuai", "header_di_bawah_baris_30", "sheet_tersembunyi_diabaikan")
+
+
+def test_new_reason_codes_in_contract():
+    r = contract.reasons()
+    for code in ROW_CODES:  # masalah_baca codes: the gate quarantines the row with them
+        assert (r[code].level, r[code].applies_to) == ("karantina", "baris") and "{kolom}" in r[code].message
+    for code in NOTE_CODES:  # notes on a file that was still read
+        assert (r[code].level, r[code].applies_to) == ("catatan", "file")
+    for code in ("kutip_tidak_tertutup", "file_terurai_terlalu_besar", "format_lama_tidak_terbaca"):
+        assert (r[code].level, r[code].applies_to) == ("ditolak", "file")
+    assert {x.level for x in r.values()} <= {"karantina", "peringatan", "ditolak", "catatan"}
+    assert {x.applies_to for x in r.values()} <= {"baris", "file"}
+
+
+def _masalah(sheet: readers.SheetData) -> list:
+    return _col(sheet, readers.READ_PROBLEM_COLUMN)
+
+
+def _csv30(bad_row: int, bad_cell: str) -> str:
+    lines = ["NIK,Nama KK,Kode Desa,Jml Jiwa,Luas Lantai,Atap,Dinding,Lantai"]
+    for i in range(1, 31):
+        name = bad_cell if i == bad_row else f"Nama {i}"
+        lines.append(f"53010452038500{i:02d},{name},53.01.01.2001,4,36,Seng,Tembok,Semen")
+    return "\n".join(lines) + "\n"
+
+
+def test_csv_unclosed_quote_swallowing_rows_is_rejected_with_row_and_column(tmp_path):
+    # case 1: "Ote Yosef never closed: 27 of 30 rows would vanish into one cell
+    p = tmp_path / "kutip.csv"
+    p.write_text(_csv30(3, '"Ote Yosef'), encoding="utf-8")
+    exc = _rejected(p)
+    assert exc.code == "kutip_tidak_tertutup" and exc.params == {"baris": 4, "kolom": 2}
+    assert "baris 4, kolom 2 (B)" in exc.detail and "27 baris teks" in exc.detail and " / " in exc.detail
+    # the quote closes at a later quoted cell: the lines in between still look like rows
+    text = _csv30(3, '"Ote Yosef').replace("Nama 20,", '"Nama 20",')
+    p.write_text(text, encoding="utf-8")
+    exc = _rejected(p)
+    assert exc.code == "kutip_tidak_tertutup" and exc.params == {"baris": 4, "kolom": 2}
+    # a real multi-line quoted cell (an address with commas) is read
+    p.write_text(_csv30(3, '"Jl. Timor Raya, RT 01,\nKel. Oebobo, Kota Kupang"'), encoding="utf-8")
+    sh = read_file(p).sheets[0]
+    assert sh.table.num_rows == 30 and _col(sh, "nama_kepala_keluarga")[2].startswith("Jl. Timor Raya, RT 01,\nKel.")
+
+
+def _zip_copy(src: Path, dst: Path, extra: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+        for name, body in (extra or {}).items():
+            zout.writestr(name, body)
+    return dst
+
+
+def test_zip_bomb_rejected_before_calamine(tmp_path):
+    # case 2
+    good = _xlsx(tmp_path / "good.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]]})
+    # default limits: one member inflating >100:1 to >10 MiB (11 MiB of one repeated byte, ~11 KB zipped)
+    bomb = _zip_copy(good, tmp_path / "bom.xlsx", {"xl/media/isi.bin": b"0" * (11 << 20)})
+    assert bomb.stat().st_size < 100_000
+    exc = _rejected(bomb)
+    assert exc.code == "file_terurai_terlalu_besar" and "xl/media/isi.bin" in exc.detail
+    # the total limit (a parameter; default readers_workbook.MAX_UNZIPPED_BYTES = 1 GiB)
+    from sources import readers_workbook
+
+    assert readers_workbook.MAX_UNZIPPED_BYTES == 1 << 30
+    exc = _rejected(good, max_unzipped_bytes=1000)
+    assert exc.code == "file_terurai_terlalu_besar" and "> limit 1000 bytes" in exc.detail
+    assert read_file(good).rows == 1
+    # a member that inflates to more than the directory claims never reaches calamine
+    lie = _zip_copy(good, tmp_path / "bohong.xlsx", {"xl/media/isi.bin": b"<x/>" * 250_000})
+    blob = bytearray(lie.read_bytes())
+    for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        pos = blob.rfind(sig)  # the extra member is the last entry of both
+        blob[pos + off: pos + off + 4] = (1000).to_bytes(4, "little")
+    lie.write_bytes(bytes(blob))
+    exc = _rejected(lie)
+    assert exc.code == "file_rusak" and "1000000" in exc.detail
+
+
+def test_csv_nul_byte_and_huge_cell_quarantine_only_their_row(tmp_path):
+    # case 3: one NUL, one 1 MB cell: the file is read, those rows are marked
+    body = _csv30(0, "").encode()
+    body = body.replace(b"Nama 5,", b"Na\x00ma 5,").replace(b"Nama 7,", b"A" * 1_000_000 + b",")
+    p = tmp_path / "nul.csv"
+    p.write_bytes(body)
+    sh = read_file(p).sheets[0]
+    assert sh.table.num_rows == 30
+    masalah = _masalah(sh)
+    assert masalah[4] == "karakter_tidak_sah:nama_kepala_keluarga"
+    assert masalah[6] == "sel_terlalu_panjang:nama_kepala_keluarga"
+    assert [m for i, m in enumerate(masalah) if i not in (4, 6)] == [None] * 28
+    names = _col(sh, "nama_kepala_keluarga")
+    assert names[4] == "Nama 5" and len(names[6]) == readers.CELL_MAX_CHARS
+    assert _col(sh, "baris")[4] == 6
+    # widespread control characters are still a binary file
+    q = tmp_path / "biner.csv"
+    q.write_bytes(b"NIK,Nama KK,Kode Desa\n" + b"\x00\x01\x02abc" * 500)
+    assert _rejected(q).code == "file_rusak"
+
+
+def test_xlsx_control_char_and_long_cell_in_named_and_extra_columns(tmp_path):
+    p = tmp_path / "kendali.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, RT_HEADER + ["Keterangan"])
+    ws.write_row(1, 0, [1, "5301045203850001", "Yo\x00hanes", "53.01.01.2001", 4, 30, "Seng", None, "x" * 20_000])
+    ws.write_row(2, 0, [2, "5301045203850002", "Maria", "53.01.01.2001", 4, 30, "Seng"])
+    wb.close()
+    sh = read_file(p).sheets[0]
+    assert _masalah(sh) == ["karakter_tidak_sah:nama_kepala_keluarga;sel_terlalu_panjang:Keterangan", None]
+    assert _col(sh, "nama_kepala_keluarga")[0] == "Yohanes"
+    assert len(json.loads(_col(sh, "kolom_tambahan")[0])["Keterangan"]) == readers.CELL_MAX_CHARS
+
+
+def test_xlsx_error_cells_and_formulas_without_cached_value(tmp_path):
+    # case 4: calamine returns '' for both; the sheet XML tells them apart
+    p = tmp_path / "galat.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, RT_HEADER + ["Bantu"])
+    ws.write_row(1, 0, [1, "5301045203850001", "A", "53.01.01.2001", 4])
+    ws.write_formula(1, 5, "=1/0", None, "#DIV/0!")  # error in a named column
+    ws.write_row(2, 0, [2, "5301045203850002", "B", "53.01.01.2001"])
+    ws.write_formula(2, 4, "=NA()", None, "#N/A")
+    ws.write_formula(2, 8, "=VLOOKUP(1,A:A,9,0)", None, "#REF!")  # error in a helper column only
+    ws.write_row(3, 0, [3, "5301045203850003", "C", "53.01.01.2001", 4, 30])
+    ws.write_formula(3, 6, "=1+1", None, 2)  # a formula with its value: just the value
+    wb.close()
+    sh = read_file(p).sheets[0]
+    assert _masalah(sh) == ["sel_error_excel:luas_lantai_m2", "sel_error_excel:jumlah_anggota_keluarga", None]
+    assert _col(sh, "luas_lantai_m2") == ["#DIV/0!", None, "30"]
+    assert _col(sh, "jumlah_anggota_keluarga") == ["4", "#N/A", "4"]
+    assert json.loads(_col(sh, "kolom_tambahan")[1]) == {"No": "2", "Bantu": "#REF!"}
+    assert _col(sh, "material_atap") == [None, None, "2"]
+
+    # openpyxl writes formulas with no cached value (<v/>): the cell would look empty
+    q = _xlsx(tmp_path / "rumus.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "=B1&\"x\"", "53.01.01.2001", "=2+2"],
+                                                 [2, "5301045203850002", "D", "53.01.01.2001", 4]]})
+    sh = read_file(q).sheets[0]
+    assert _masalah(sh) == ["rumus_tanpa_nilai:nama_kepala_keluarga;rumus_tanpa_nilai:jumlah_anggota_keluarga", None]
+    assert _col(sh, "nama_kepala_keluarga") == [None, "D"]
+
+
+def test_sheet_xml_scan_shapes():
+    import io
+
+    from sources.readers_workbook import _scan_sheet_xml
+
+    xml = (b'<worksheet><sheetData><row r="1">'
+           b'<c r="A1" t="str"><f>""</f><v></v></c>'  # Excel: formula whose result is the empty string
+           b'<c r="B1"><f>1+1</f><v/></c>'  # openpyxl: no cached value
+           b'<c r="C1" s="2"><f t="shared" si="0"/></c>'  # no <v> at all
+           b'<c r="D1"><f t="shared" si="0"/><v>3</v></c>'  # cached value: fine
+           b'<c r="E1" t="e"/>'  # error without its text
+           b'</row><x:row r="12"><x:c r="AB12" t="e"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>'
+           b'<x:c r="AC12"><x:f>A1</x:f></x:c></x:row></sheetData></worksheet>')
+    assert _scan_sheet_xml(io.BytesIO(xml)) == {
+        (0, 1): ("rumus_tanpa_nilai", None), (0, 2): ("rumus_tanpa_nilai", None), (0, 4): ("sel_error_excel", "#N/A"),
+        (11, 27): ("sel_error_excel", "#N/A"), (11, 28): ("rumus_tanpa_nilai", None)}
+
+
+def test_csv_excel_error_text_is_marked(tmp_path):
+    p = tmp_path / "galat.csv"
+    p.write_text("NIK;Nama KK;Kode Desa;Luas Lantai\n5301045203850001;A;53.01.01.2001;#VALUE!\n"
+                 "5301045203850002;B;53.01.01.2001;Err:502\n5301045203850003;#N/A ok;53.01.01.2001;40\n", encoding="utf-8")
+    sh = read_file(p).sheets[0]
+    assert _masalah(sh) == ["sel_error_excel:luas_lantai_m2", "sel_error_excel:luas_lantai_m2", None]
+
+
+def test_ods_fixture_error_cell_hidden_sheet_and_numeric_three_decimals():
+    # case 5 (.ods read like xlsx), 4 (LibreOffice error cell), 7 (hidden sheet with data), 8 (1.125 numeric)
+    res = read_file(FIXTURES / "rt.ods")
+    sh = res.sheets[0]
+    assert (sh.sheet, sh.header_row, _col(sh, "baris")) == ("Data", 3, [4, 5, 6])
+    assert _col(sh, "luas_lantai_m2") == ["36.5", "#DIV/0!", "1,125"]
+    assert _masalah(sh) == [None, "sel_error_excel:luas_lantai_m2", None]
+    assert [(n.code, n.sheet, n.params["baris_data"]) for n in res.notes] == [("sheet_tersembunyi_diabaikan", "Lama", 2)]
+    assert "'Lama'" in res.notes[0].detail and "2 baris data" in res.notes[0].detail
+
+
+def test_xls_fixture_and_xls_renamed_xlsx(tmp_path):
+    # case 5: a legacy .xls is read; under an .xlsx name it is read with a note, not called locked
+    res = read_file(FIXTURES / "rt_lama.xls")
+    sh = res.sheets[0]
+    assert (sh.header_row, _col(sh, "baris"), _col(sh, "nama_kepala_keluarga")) == (3, [4, 5, 6], ["Yohanes", "Maria", "Ana"])
+    # calamine gives '' for an .xls error cell and there is no BIFF scan: it stays empty (see readers_workbook)
+    assert _col(sh, "luas_lantai_m2") == ["36.5", None, "1,125"]
+    assert [n.code for n in res.notes] == ["sheet_tersembunyi_diabaikan"]
+    p = tmp_path / "lama.xlsx"
+    p.write_bytes((FIXTURES / "rt_lama.xls").read_bytes())
+    res = read_file(p)
+    assert res.rows == 3
+    assert [n.code for n in res.notes] == ["ekstensi_tidak_sesuai", "sheet_tersembunyi_diabaikan"]
+    assert ".xls" in res.notes[0].detail and res.notes[0].params == {"format": "xls", "ekstensi": ".xlsx"}
+
+
+def test_encrypted_xls_is_terkunci_and_bad_legacy_files(tmp_path):
+    exc = _rejected(FIXTURES / "rt_terkunci.xls")
+    assert exc.code == "file_terkunci" and "password" in exc.detail.lower()
+    p = tmp_path / "ekspor.xls"  # web applications export HTML tables as .xls
+    p.write_text("<html><table><tr><td>NIK</td></tr></table></html>", encoding="utf-8")
+    exc = _rejected(p)
+    assert exc.code == "file_rusak" and "HTML" in exc.detail
+    p = tmp_path / "dokumen.xls"  # an OLE2 file that is no workbook
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2048)
+    assert _rejected(p).code == "format_lama_tidak_terbaca"
+    for name in ("rusak.ods", "rusak.xls"):
+        q = tmp_path / name
+        q.write_bytes(b"something")
+        assert _rejected(q).code == "file_rusak"
+
+
+def test_workbook_named_csv_is_read_with_note(tmp_path):
+    p = _xlsx(tmp_path / "data.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]]})
+    q = tmp_path / "data.csv"
+    q.write_bytes(p.read_bytes())
+    res = read_file(q)
+    assert res.rows == 1 and [n.code for n in res.notes] == ["ekstensi_tidak_sesuai"]
+
+
+def test_header_below_row_30_is_read_with_note(tmp_path):
+    # case 6
+    top = [[f"Catatan {i}"] for i in range(1, 36)] + [[], []]  # rows 1-35 notes, 36-37 blank
+    rows = top + [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]]  # header row 38
+    res = read_file(_xlsx(tmp_path / "rendah.xlsx", {"Data": rows}))
+    sh = res.sheets[0]
+    assert (sh.header_row, _col(sh, "baris")) == (38, [39])
+    assert [(n.code, n.sheet, n.params) for n in res.notes] == [
+        ("header_di_bawah_baris_30", "Data", {"baris": 38, "baris_di_atas": 35})]
+    assert "baris 38" in res.notes[0].detail
+    p = tmp_path / "rendah.csv"
+    p.write_text("".join(f"Catatan {i}\n" for i in range(1, 41)) + "NIK;Nama KK;Kode Desa\n5301045203850001;A;53.01.01.2001\n",
+                 encoding="utf-8")
+    res = read_file(p)
+    assert res.delimiter == ";" and res.sheets[0].header_row == 41 and _col(res.sheets[0], "baris") == [42]
+    assert res.notes[0].code == "header_di_bawah_baris_30"
+    # beyond HEADER_SCAN_MAX non-blank rows there is no header
+    far = [[f"x{i}"] for i in range(readers.HEADER_SCAN_MAX)] + [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001"]]
+    assert _rejected(_xlsx(tmp_path / "jauh.xlsx", {"Data": far})).code == "header_tidak_dikenal"
+
+
+def test_hidden_sheets_with_data_are_noted_not_read(tmp_path):
+    # case 7
+    p = _xlsx(tmp_path / "sembunyi.xlsx", {
+        "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]],
+        "Lama": [RT_HEADER] + [[i, f"53010452038500{i:02d}", "L", "53.01.01.2001", 3] for i in range(1, 13)],
+        "Rahasia": [["Judul"], RT_HEADER, [1, "5301045203850099", "R", "53.01.01.2001", 3]],
+        "Pilihan": [["Seng"], ["Genteng"]],  # hidden, no header: nothing to say
+        "Kosong": [RT_HEADER],  # hidden, header only: nothing to say
+    }, hidden=("Lama", "Pilihan", "Kosong"), very_hidden=("Rahasia",))
+    res = read_file(p)
+    assert [s.sheet for s in res.sheets] == ["Data"] and res.rows == 1
+    assert [(n.code, n.sheet, n.params["baris_data"], n.params["baris_header"]) for n in res.notes] == [
+        ("sheet_tersembunyi_diabaikan", "Lama", 12, 1), ("sheet_tersembunyi_diabaikan", "Rahasia", 1, 2)]
+    assert "sangat tersembunyi" in res.notes[1].detail and "12 baris data" in res.notes[0].detail
+    # only hidden sheets hold data: rejected, and the detail says where the data is
+    q = _xlsx(tmp_path / "semua.xlsx", {"Info": [["x"]], "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001"]]},
+              hidden=("Data",))
+    exc = _rejected(q)
+    assert exc.code == "header_tidak_dikenal" and "'Data' (1 baris)" in exc.detail
+
+
+def test_sheet_starting_below_row_1_keeps_its_row_numbers(tmp_path):
+    # calamine's iter_rows starts at row 1 but at the first used column; rows are read from A1
+    p = _xlsx(tmp_path / "geser.xlsx", {"Data": [[], [], [None, *RT_HEADER], [None, 1, "5301045203850001", "A", "53.01.01.2001"]]})
+    sh = read_file(p).sheets[0]
+    assert (sh.header_row, _col(sh, "baris"), _col(sh, "nik")) == (3, [4], ["5301045203850001"])
+    assert ("nik", "NIK", 2) in sh.headers
+
+
+@pytest.mark.parametrize("value,text", [(1.125, "1,125"), (-12.375, "-12,375"), (1.25, "1.25"), (1250.0, "1250"),
+                                        (0.125, "0.125"), (1234.5, "1234.5"), ("1.125", "1.125"), (None, None)])
+def test_number_cell_text_three_decimals_not_ambiguous(value, text):
+    # case 8: in a decimal/integer column a numeric 1.125 must not look like the ambiguous text '1.125'
+    assert readers._number_cell_text(value) == text
+
+
+def test_numeric_three_decimals_in_xlsx_columns(tmp_path):
+    p = tmp_path / "desimal.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("Data")
+    ws.write_row(0, 0, RT_HEADER + ["Bujur"])
+    ws.write_row(1, 0, [1, "5301045203850001", "A", "53.01.01.2001", 4.125, 12.375, "Seng", None, 123.456])
+    ws.write_row(2, 0, [2, "5301045203850002", "B", "53.01.01.2001", 4, 1.25, "Seng", None, 123.5])
+    ws.write_row(3, 0, [3, "5301045203850003", "C", "53.01.01.2001", 4, "1.250", "Seng"])  # typed text: as typed
+    wb.close()
+    sh = read_file(p).sheets[0]
+    assert _col(sh, "luas_lantai_m2") == ["12,375", "1.25", "1.250"]
+    assert _col(sh, "jumlah_anggota_keluarga") == ["4,125", "4", "4"]
+    assert _col(sh, "longitude") == ["123.456", "123.5", None]  # other columns: the plain number text
+    assert readers.cell_text(12.375) == "12.375"

@@ -856,3 +856,83 @@ def test_message_templates_filled_from_contract(con):
     pesan = con.execute("SELECT pesan FROM quality.karantina").fetchone()[0]
     assert pesan == "Isian 'tahun_anggaran' harus angka antara 2024 dan 2030"
     assert "{" not in pesan
+
+
+# ------------------------------------------------------------------------------------------
+# reader problems (masalah_baca) and ambiguous decimals
+# ------------------------------------------------------------------------------------------
+
+def test_masalah_baca_quarantines_with_the_readers_reason(con):
+    from sources.readers import READ_PROBLEM_COLUMN
+
+    rows = [{}, {"nama_kepala_keluarga": "Yohanes"}, {"luas_lantai_m2": "#DIV/0!"}, {}, {}]
+    load_raw(con, "raw_mb", "rumah_tangga", rows)
+    con.execute(f"ALTER TABLE raw_mb ADD COLUMN {READ_PROBLEM_COLUMN} VARCHAR")
+    con.execute(f"""UPDATE raw_mb SET {READ_PROBLEM_COLUMN} = CASE baris
+        WHEN 3 THEN 'karakter_tidak_sah:nama_kepala_keluarga'
+        WHEN 4 THEN 'sel_terlalu_panjang:Catatan: lain;sel_error_excel:luas_lantai_m2'
+        WHEN 5 THEN '' END""")
+    rules.evaluate(con, "rumah_tangga", "raw_mb", "ev_mb")
+    ev = fetch(con, "ev_mb")
+    assert [reasons(r) for r in ev] == [
+        [],
+        [("karakter_tidak_sah", "nama_kepala_keluarga")],
+        [("angka_tidak_valid", "luas_lantai_m2"), ("sel_error_excel", "luas_lantai_m2"),
+         ("sel_terlalu_panjang", "Catatan: lain")],
+        [],
+        [],
+    ]
+    counts = rules.write_outcomes(con, "rumah_tangga", "ev_mb")
+    assert counts["dibaca"] == 5 and counts["karantina"] == 2 and counts["diterima"] == 3
+    k = con.execute("SELECT baris, alasan, kolom, pesan FROM quality.karantina ORDER BY baris").fetchall()
+    assert [x[0] for x in k] == [3, 4]
+    assert k[0][1:3] == (["karakter_tidak_sah"], ["nama_kepala_keluarga"])
+    assert "; Sel berisi galat Excel (#DIV/0!, #N/A …) pada kolom 'luas_lantai_m2'; isi nilainya; " in k[1][3]
+    assert "'Catatan: lain'" in k[1][3]
+
+
+def test_source_without_masalah_baca_still_evaluates(con):
+    cols = [c for c in list(BASE_RT) + ["baris"]]
+    assert "masalah_baca" not in rules.build_sql("rumah_tangga", "raw_x", cols)
+    assert "masalah_baca" in rules.build_sql("rumah_tangga", "raw_x", cols + ["masalah_baca"])
+    assert one(con, {})["alasan"] == []
+
+
+AMBIGU = [("1.250", "amb"), ("999.500", "amb"), ("+1.250", "amb"), ("12.375", "amb"), ("1.25", 1.25),
+          ("1,250", 1.25), ("1,125", 1.125), ("36,5", 36.5), ("1.234,5", None), ("0.250", None), ("1.250.000", None),
+          ("1250", None), (" 1.250 ", "amb")]
+
+
+@pytest.mark.parametrize(**cases(AMBIGU))
+def test_decimal_with_three_digits_after_one_dot_is_ambiguous(i):
+    teks, want = AMBIGU[i]
+    r = batch("ambigu", [{"luas_lantai_m2": t} for t, _ in AMBIGU])[i]
+    if want == "amb":
+        assert reasons(r) == [("angka_ambigu", "luas_lantai_m2")] and r["luas_lantai_m2"] is None
+    elif want is None:
+        assert reasons(r) == [("angka_tidak_valid", "luas_lantai_m2")]
+    else:
+        assert r["alasan"] == [] and r["luas_lantai_m2"] == pytest.approx(want)
+
+
+def test_ambiguity_only_for_decimals(con):
+    # integers keep '1.234' = 1234 (a fraction would be invalid anyway); the macro itself
+    got = con.execute("SELECT p3jr_bulat('1.250'), p3jr_desimal_ambigu('1.250'), p3jr_desimal_ambigu('1.25'), "
+                      "p3jr_desimal_ambigu('1.234,5'), p3jr_desimal_ambigu(NULL)").fetchone()
+    assert got == (1250, True, False, False, None)
+    r = one(con, {"jumlah_anggota_keluarga": "4.000"})
+    assert reasons(r) == [("angka_tidak_valid", "jumlah_anggota_keluarga")]
+
+
+def test_optional_decimal_ambiguous_is_null_with_warning(con, monkeypatch):
+    import dataclasses
+
+    real = contract.columns
+    fake = tuple(dataclasses.replace(c, required="tidak") if c.name == "luas_lantai_m2" else c
+                 for c in real("rumah_tangga"))
+    monkeypatch.setattr(contract, "columns", lambda kind: fake if kind == "rumah_tangga" else real(kind))
+    rows = evaluate(con, [{"luas_lantai_m2": "1.250"}, {"luas_lantai_m2": "36,5"}, {"luas_lantai_m2": "x"}])
+    assert [r["alasan"] for r in rows] == [[], [], []]
+    assert [r["luas_lantai_m2"] for r in rows] == [None, 36.5, None]
+    assert [warnings(r) for r in rows] == [[("angka_ambigu_opsional", "luas_lantai_m2")], [],
+                                           [("opsional_tidak_valid", "luas_lantai_m2")]]

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from sources import contract, reference
+from sources.readers import READ_PROBLEM_COLUMN
 
 PROVENANCE = ("kode_kabupaten", "file_hash", "nama_file", "sheet", "baris")
 
@@ -114,6 +115,8 @@ def _macros(run_date: date, pseudonym_key: str) -> list[str]:
             WHEN regexp_full_match(s, '[+-]?\\d+([.,]\\d+)?[eE][+-]?\\d+') THEN TRY_CAST(replace(s, ',', '.') AS DOUBLE)
         END""",
         m + "p3jr_desimal(x) AS p3jr__desimal(p3jr__angka_bersih(x))",
+        # '1.250': one dot, exactly three digits after it, 1-3 before (not '0.250'): 1250 or 1,25?
+        m + "p3jr_desimal_ambigu(x) AS regexp_full_match(p3jr__angka_bersih(x), '[+-]?[1-9]\\d{0,2}\\.\\d{3}')",
         # integer: '3', '3.0', '3,0', '1.234' (dot groups of three = thousands); fractions → NULL
         m + "p3jr__bulat_dari(d) AS CASE WHEN d = trunc(d) AND abs(d) < 9e15 THEN CAST(d AS BIGINT) END",
         m + """p3jr__bulat(s) AS CASE
@@ -442,15 +445,24 @@ def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
         elif c.type in ("bilangan_bulat", "desimal", "rupiah"):
             parse = {"bilangan_bulat": "p3jr_bulat", "desimal": "p3jr_desimal", "rupiah": "p3jr_rupiah"}[c.type]
             sqltype = {"bilangan_bulat": "INTEGER", "desimal": "DOUBLE", "rupiah": "BIGINT"}[c.type]
-            ok = _between("x._p", c)
+            stage_a = ["p3jr_teks(d.v) AS _t", f"{parse}(d.v) AS _p"]
+            if c.type == "desimal":
+                # '1.250' is 1250 with a thousands dot or 1,25 with a decimal point: never guessed.
+                # (Integers keep '1.234' = 1234, where a fraction would be invalid anyway; a numeric
+                # Excel cell of 1.25 arrives as '1.25' and one of 1.125 as '1,125': readers._number_cell_text.)
+                stage_a.append("coalesce(p3jr_desimal_ambigu(d.v), false) AS _amb")
+                ok = f"(NOT x._amb AND {_between('x._p', c)})"
+                amb = [("x._amb", "angka_ambigu" if wajib else "angka_ambigu_opsional", n)]
+            else:
+                ok, amb = _between("x._p", c), []
             stage_b = [f"CAST(CASE WHEN {ok} THEN x._p END AS {sqltype}) AS _o_{n}"]
             if wajib:
-                stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
+                stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n), *amb,
                                         (f"NOT {ok}", "angka_tidak_valid", n)]) + f" AS {a}")
             else:
-                stage_b.append(_r(f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n) + f" AS {w}")
-            _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
-                      ["p3jr_teks(d.v) AS _t", f"{parse}(d.v) AS _p"], stage_b, [f"_o_{n}", a if wajib else w])
+                stage_b.append(_r_case([*amb, (f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n)])
+                               + f" AS {w}")
+            _dict_cte(p, f"_d_{n}", source, {"v": src(n)}, stage_a, stage_b, [f"_o_{n}", a if wajib else w])
             (p.alasan if wajib else p.warn).append(a if wajib else w)
             p.out.append(f"_o_{n} AS {n}")
 
@@ -522,12 +534,25 @@ def output_columns(kind: str) -> list[str]:
     return out
 
 
-def _struct_list(names: list[str]) -> str:
-    if not names:
+def _struct_list(names: list[str], lists: tuple[str, ...] = ()) -> str:
+    """Sorted list of the non-NULL structs in columns ``names``, plus the structs of list columns ``lists``."""
+    if not names and not lists:
         return f"CAST([] AS {STRUCT_ALASAN})"
-    none = " AND ".join(f"{x} IS NULL" for x in names)
-    return (f"CASE WHEN {none} THEN CAST([] AS {STRUCT_ALASAN}) ELSE CAST(list_sort(list_filter([{', '.join(names)}], "
-            f"lambda x: x IS NOT NULL)) AS {STRUCT_ALASAN}) END")
+    none = " AND ".join([f"{x} IS NULL" for x in names] + [f"len({x}) = 0" for x in lists])
+    items = f"list_filter([{', '.join(names)}], lambda x: x IS NOT NULL)" if names else f"CAST([] AS {STRUCT_ALASAN})"
+    for x in lists:
+        items = f"list_concat({items}, {x})"
+    return (f"CASE WHEN {none} THEN CAST([] AS {STRUCT_ALASAN}) ELSE CAST(list_sort({items}) AS {STRUCT_ALASAN}) END")
+
+
+def _masalah_baca_sql(col: str) -> str:
+    """The reader's ``masalah_baca`` ('code:kolom;code:kolom', NULL when fine) as reason structs: a row the
+    reader kept despite a problem in a cell (NUL, over-long cell, Excel error, formula without value)."""
+    items = f"list_filter(string_split({col}, ';'), lambda x: trim(x) <> '')"
+    struct = ("{'kode': trim(CASE WHEN strpos(x, ':') > 0 THEN left(x, strpos(x, ':') - 1) ELSE x END), "
+              "'kolom': CASE WHEN strpos(x, ':') > 0 THEN substr(x, strpos(x, ':') + 1) END}")
+    return (f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN CAST([] AS {STRUCT_ALASAN}) "
+            f"ELSE CAST(list_transform({items}, lambda x: {struct}) AS {STRUCT_ALASAN}) END")
 
 
 def build_sql(kind: str, source: str, source_columns: list[str], *,
@@ -552,13 +577,19 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
               FROM ref.wilayah WHERE tingkat = 'desa_kelurahan' GROUP BY ALL)""",
         *p.ctes,
     ]
+    # rows the reader kept despite a problem in a cell: quarantined with the reader's reason (raw tables
+    # built before the column existed, and hand-made test sources, may not have it)
+    lists: tuple[str, ...] = ()
+    if READ_PROBLEM_COLUMN in has:
+        p.add(0, _masalah_baca_sql(f"s.{_ident(READ_PROBLEM_COLUMN)}") + " AS _a_masalah_baca")
+        lists = ("_a_masalah_baca",)
     lv = [", " + ", ".join(x) if x else "" for x in p.levels]
     ctes.append(f"_s0 AS (SELECT s.*{lv[0]} FROM {source} s)")
     ctes.append(f"_s1 AS (SELECT s.*{lv[1]} FROM _s0 s {' '.join(p.joins)})")
     for i in range(2, LEVELS):
         ctes.append(f"_s{i} AS (SELECT *{lv[i]} FROM _s{i - 1})")
     final = (
-        f"SELECT {prov}, {', '.join(p.out)}, {_struct_list(p.alasan)} AS alasan, "
+        f"SELECT {prov}, {', '.join(p.out)}, {_struct_list(p.alasan, lists)} AS alasan, "
         f"{_struct_list(p.warn)} AS peringatan, {nilai_asli} AS nilai_asli{extra} "
         f"FROM _s{LEVELS - 1}"
     )
