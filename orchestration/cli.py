@@ -89,6 +89,8 @@ def print_summary(results) -> None:
     import duckdb
 
     s = load_settings()
+    from sources.reference import district_codes
+
     ok = all(r.success for r in results)
     print()
     print("=" * 78)
@@ -104,6 +106,9 @@ def print_summary(results) -> None:
     if not s.warehouse_path.exists():
         print("Warehouse belum ada / no warehouse yet.")
         return
+    if not ok:
+        print("\nTidak ada yang diterbitkan oleh run ini; di bawah keadaan terakhir yang tersimpan.\n"
+              "Nothing was published by this run; below is the last stored state.")
     try:
         con = duckdb.connect(str(s.warehouse_path), read_only=True)
     except duckdb.Error as exc:
@@ -113,16 +118,33 @@ def print_summary(results) -> None:
         tables = {f"{a}.{b}" for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
         if "quality.status_pengajuan" in tables:
             rows = con.execute(
-                """SELECT s.kode_kabupaten, k.nama, s.status, s.file_aktif, s.file_ditolak, s.baris_dibaca,
-                          s.baris_diterima, s.baris_karantina
+                """SELECT s.kode_kabupaten, k.nama, s.status, s.file_aktif, s.file_ditolak,
+                          s.baris_dibaca_kiriman_terkini, s.baris_karantina_kiriman_terkini,
+                          s.baris_diterima_versi_dipakai, s.alasan_tahan, s.file_versi_dipakai, s.versi_dipakai_dirilis_pada
                    FROM quality.status_pengajuan s JOIN ref.wilayah k ON k.kode = s.kode_kabupaten ORDER BY 1"""
             ).fetchall()
-            print(f"{'kode':6} {'kabupaten/kota':32} {'status':18} {'file':>5} {'tolak':>5} {'dibaca':>8} {'diterima':>8} {'karantina':>9}")
-            for kode, nama, status, fa, fd, dib, dit, kar in rows:
-                print(f"{kode:6} {nama[:32]:32} {status:18} {fa:5} {fd:5} {dib:8} {dit:8} {kar:9}")
+            print("                                                           file terkini        versi dipakai")
+            print(f"{'kode':6} {'kabupaten/kota':32} {'status':18} {'file':>5} {'tolak':>5} {'dibaca':>8} "
+                  f"{'karantina':>9} {'diterima':>9}")
+            for kode, nama, status, fa, fd, dib, kar, dit, why, used, since in rows:
+                print(f"{kode:6} {nama[:32]:32} {status:18} {fa:5} {fd:5} {dib:8} {kar:9} {dit:9}")
+                if status == "ditahan":
+                    print(f"{'':6} DITAHAN / HELD: {why}")
+                    print(f"{'':6} versi dipakai / version in use: {used or '-'} (dirilis {since or '-'})")
                 fb = s.feedback_dir / kode / f"umpan_balik_{kode}.xlsx"
                 if fb.exists():
                     print(f"{'':6} umpan balik: {fb}")
+        if "ingestion.entri_diabaikan" in tables:
+            stray = con.execute(
+                """SELECT folder, nama_file, alasan_kode FROM ingestion.file_registry
+                   WHERE kode_kabupaten IS NULL AND coalesce(ada_di_folder, true)
+                   UNION ALL SELECT folder, nama, kode FROM ingestion.entri_diabaikan
+                   WHERE folder NOT IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2""", [list(district_codes())]
+            ).fetchall()
+            if stray:
+                print("\nDi folder kiriman tetapi bukan milik kabupaten mana pun / in the landing zone but no district's:")
+                for folder, name, code in stray:
+                    print(f"  {folder}/{name}: {code}")
         if "marts.capaian_pendataan" in tables:
             print("\nPeringkat capaian pendataan (5 teratas):")
             for r in con.execute(

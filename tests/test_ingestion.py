@@ -98,7 +98,8 @@ def test_bad_files_are_rejected_with_reasons_and_others_load(env):
     (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(200))
     (folder / "bukan_excel.xlsx").write_text("ini bukan spreadsheet", encoding="utf-8")
     (folder / "tanpa_header.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
-    (folder / "terkunci.xlsx").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600)
+    (folder / "terkunci.xlsx").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600
+                                          + "EncryptedPackage".encode("utf-16-le"))
     (folder / "laporan.pdf").write_bytes(b"%PDF-1.4 ...")
     big = write_csv(folder / "besar.csv", 400, start=1000)
     res = ingest(env, max_bytes=big.stat().st_size - 1)

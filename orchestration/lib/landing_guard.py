@@ -63,18 +63,20 @@ def check(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     districts: list[str],
-    present_hashes: dict[str, set[str]],
+    present: dict[str, set[tuple[str, str]]],
     *,
     max_share: float,
     confirmed: bool = False,
 ) -> Verdict:
-    """``present_hashes``: content hashes now in each district folder of this run."""
+    """``present``: (file name, content hash) now in each district folder of this run. A registered
+    file counts as withdrawn when neither its content nor its name is still there (a file replaced
+    under the same name is a correction, judged by the gate's row-count rule, not a withdrawal)."""
     v = Verdict()
     active = _active_rows(con)
     v.accepted_rows = sum(n for files in active.values() for _, _, n in files)
     has_data = any(active.values())
     if not landing_dir.exists():
-        v.problems.append(f"folder kiriman tidak ada / landing folder does not exist: {landing_dir}.")
+        v.problems.append(f"folder kiriman tidak ada / landing folder does not exist: {landing_dir}")
         v.overridable = False
         return v
     if not landing_dir.is_dir() or not os.access(landing_dir, os.R_OK | os.X_OK):
@@ -83,23 +85,27 @@ def check(
         return v
     if not has_data:
         return v  # first load: nothing could be withdrawn
-    if not any(_has_files(landing_dir / d) for d in district_codes()):
+    empty = not any(_has_files(landing_dir / d) for d in district_codes())
+    if empty:
         v.problems.append(
             f"folder kiriman kosong padahal {len(active)} kabupaten punya data yang diterima / landing folder "
             f"{landing_dir} holds no district file while {len(active)} districts have accepted data "
             "(salah path? / wrong path?).")
     for d in districts:
-        if d in active and not (landing_dir / d).is_dir():
+        folder = landing_dir / d
+        if d in active and (folder.is_symlink() or not folder.is_dir()):
             v.vanished_folders.append(d)
-        for _, h, n in active.get(d, []):
-            if h not in present_hashes.get(d, set()):
+        names = {name for name, _ in present.get(d, set())}
+        hashes = {h for _, h in present.get(d, set())}
+        for name, h, n in active.get(d, []):
+            if h not in hashes and name not in names:
                 v.withdrawn_rows += n
-    if v.vanished_folders:
+    if v.vanished_folders and not empty:
         v.problems.append(
             "folder kabupaten hilang / district folder disappeared: " + ", ".join(v.vanished_folders)
             + " (semua datanya akan ditarik / all its data would be withdrawn).")
     share = v.withdrawn_rows / v.accepted_rows if v.accepted_rows else 0.0
-    if share > max_share:
+    if share > max_share and not empty:
         v.problems.append(
             f"run ini akan menarik {v.withdrawn_rows} dari {v.accepted_rows} baris yang diterima ({share:.0%} > batas "
             f"{max_share:.0%}) / this run would withdraw {share:.0%} of the province's accepted rows.")

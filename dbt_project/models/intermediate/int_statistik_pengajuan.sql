@@ -38,7 +38,13 @@ berkas as (
 ),
 
 status as (
-    select kode_kabupaten, status as status_pengajuan
+    select
+        kode_kabupaten,
+        status as status_pengajuan,
+        sedang_ditahan,
+        baris_dibaca_kiriman_terkini,
+        baris_karantina_kiriman_terkini,
+        versi_dipakai_dirilis_pada
     from {{ ref('stg_status_pengajuan') }}
 ),
 
@@ -53,6 +59,10 @@ kabupaten_ada as (
 select
     kabupaten_ada.kode_kabupaten,
     status.status_pengajuan,
+    coalesce(status.sedang_ditahan, false) as sedang_ditahan,
+    status.baris_dibaca_kiriman_terkini,
+    status.baris_karantina_kiriman_terkini,
+    status.versi_dipakai_dirilis_pada,
     cast(coalesce(rumah_tangga.baris_rumah_tangga_diterima, 0) + coalesce(karantina.baris_karantina, 0) as bigint)
         as baris_dibaca,
     cast(coalesce(rumah_tangga.baris_rumah_tangga_diterima, 0) as bigint) as baris_rumah_tangga_diterima,

@@ -31,7 +31,19 @@ dasar as (
         statistik.status_pengajuan,
         cast(target.target_rumah_tangga as bigint) as target_rumah_tangga,
         target.sumber_target,
-        cast(coalesce(statistik.baris_dibaca, 0) as bigint) as baris_diterima,
+        -- CONTRACT §7: rows read from the district's CURRENT files. They differ from the version in use
+        -- (which the figures below count) only while the submission is held.
+        cast(case
+            when coalesce(statistik.sedang_ditahan, false) then statistik.baris_dibaca_kiriman_terkini
+            else coalesce(statistik.baris_dibaca, 0)
+        end as bigint) as baris_diterima,
+        cast(coalesce(statistik.baris_dibaca, 0) as bigint) as baris_dibaca_versi_dipakai,
+        cast(case
+            when coalesce(statistik.sedang_ditahan, false) then statistik.baris_karantina_kiriman_terkini
+            else coalesce(statistik.baris_karantina, 0)
+        end as bigint) as baris_karantina_kiriman_terkini,
+        coalesce(statistik.sedang_ditahan, false) as sedang_ditahan,
+        statistik.versi_dipakai_dirilis_pada,
         cast(coalesce(statistik.baris_rumah_tangga_diterima, 0) as bigint) as baris_rumah_tangga_diterima,
         cast(coalesce(statistik.rumah_tangga_valid, 0) as bigint) as rumah_tangga_valid,
         cast(coalesce(statistik.baris_karantina, 0) as bigint) as baris_karantina,
@@ -94,6 +106,10 @@ select
     target_rumah_tangga,
     sumber_target,
     baris_diterima,
+    baris_karantina_kiriman_terkini,
+    sedang_ditahan,
+    baris_dibaca_versi_dipakai,
+    versi_dipakai_dirilis_pada,
     baris_rumah_tangga_diterima,
     rumah_tangga_valid,
     baris_karantina,
@@ -106,7 +122,8 @@ select
     indeks_capaian,
     peringkat,
     cast(case
-        when not ada_kiriman then null
+        -- no award without accepted households (an empty or withdrawn province awards nobody)
+        when not ada_kiriman or rumah_tangga_valid = 0 then null
         when peringkat = 1 then 'Terbaik I'
         when peringkat = 2 then 'Terbaik II'
         when peringkat = 3 then 'Terbaik III'

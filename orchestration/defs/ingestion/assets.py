@@ -44,7 +44,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
     tags = context.run.tags
     with warehouse.connect() as con:
         registry.ensure_schema(con)
-        present = {d: {registry.sha256_of(f.path) for f in registry.scan_folder(settings.landing_dir / d, d)}
+        present = {d: {(f.name, registry.sha256_of(f.path)) for f in registry.scan_folder(settings.landing_dir / d, d)}
                    for d in districts} if settings.landing_dir.is_dir() else {}
         verdict = landing_guard.check(
             con, settings.landing_dir, districts, present, max_share=settings.max_withdrawal_share,

@@ -1,11 +1,12 @@
 """Quality gate assets: per-district hold/release, then the province-wide accepted rows with
 blocking checks that stop the marts and the publish step when they fail."""
 
+import warnings
 from datetime import datetime
 
 import dagster as dg
 
-from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
+from orchestration.defs.ingestion.assets import FILE_REGISTRY, FORCE_TAG, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.quality import gate, gx_adapter
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
@@ -19,7 +20,11 @@ REALISASI_DITERIMA = dg.AssetKey(["quality", "realisasi_program_diterima"])
 KARANTINA = dg.AssetKey(["quality", "karantina"])
 PERINGATAN = dg.AssetKey(["quality", "peringatan"])
 STATUS_PENGAJUAN = dg.AssetKey(["quality", "status_pengajuan"])
+KARANTINA_DITAHAN = dg.AssetKey(["quality", "karantina_kiriman_ditahan"])
 
+CHECK_TIDAK_DITAHAN = "kiriman_tidak_ditahan"
+# A held district must show on its own partition; partitioned checks are a Dagster preview (1.13).
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
 CHECK_REKONSILIASI = "rekonsiliasi_baris_dibaca_sama_dengan_diterima_plus_karantina"
 CHECK_REFERENSI = "kode_desa_diterima_ada_di_referensi"
 CHECK_GX_RUMAH_TANGGA = "gx_suite_rumah_tangga"
@@ -42,17 +47,27 @@ def run_date():
         dg.AssetSpec(RILIS_REALISASI, group_name="quality", deps=[RAW_REALISASI], kinds={"duckdb"},
                      description="Evaluated programme rows of each district's last released submission."),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(CHECK_TIDAK_DITAHAN, asset=GERBANG, blocking=False, partitions_def=district_partitions,
+                          description="Kiriman terkini kabupaten ini dirilis (tidak ditahan). Gagal (WARN) = kiriman "
+                                      "ditahan; versi terakhir yang diterima tetap dipakai; alasan di metadata."),
+    ],
     partitions_def=district_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    can_subset=True,  # the per-partition check evaluations are yielded directly, not as one output
     pool=WRITER_POOL,
 )
 def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = load_settings()
+    districts = list(context.partition_keys)
     with warehouse.connect() as con:
         decisions = gate.gate_districts(
-            con, list(context.partition_keys), run_id=context.run.run_id, run_date=run_date(),
-            pseudonym_key=settings.pseudonym_key,
+            con, districts, run_id=context.run.run_id, run_date=run_date(),
+            pseudonym_key=settings.pseudonym_key, force=context.run.tags.get(FORCE_TAG) == "ya",
         )
+        current = {r[0]: r[1:] for r in con.execute(
+            "SELECT kode_kabupaten, status, alasan_tahan, baris_dibaca_kiriman, baris_karantina_kiriman, dirilis_pada "
+            "FROM quality.gerbang_kabupaten").fetchall()}
     rows = ["| kabupaten | keputusan | baris dibaca | karantina | alasan ditahan |", "|---|---|---|---|---|"]
     for d in decisions:
         if d.status == "ditahan":
@@ -63,11 +78,21 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
                       "baris_dibaca": d.baris_dibaca, "baris_karantina": d.baris_karantina},
         )
         rows.append(f"| {d.kode_kabupaten} | {d.status} | {d.baris_dibaca} | {d.baris_karantina} | {d.alasan_tahan or ''} |")
-    held = [d.kode_kabupaten for d in decisions if d.status == "ditahan"]
+    held = [d for d in districts if current.get(d, ("",))[0] == "ditahan"]
     yield dg.MaterializeResult(
         asset_key=GERBANG,
         metadata={"keputusan": dg.MetadataValue.md("\n".join(rows)), "kabupaten_ditahan": ", ".join(held) or "-"},
     )
+    for d in districts:
+        status, why, dibaca, karantina, dirilis = current.get(d, ("tidak_ada_kiriman", None, 0, 0, None))
+        yield dg.AssetCheckEvaluation(
+            asset_key=GERBANG, check_name=CHECK_TIDAK_DITAHAN, partition=d, passed=status != "ditahan",
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(f"DITAHAN: {why}" if status == "ditahan" else None),
+            metadata={"status": status, "alasan_tahan": why or "", "baris_dibaca_kiriman_terkini": dibaca or 0,
+                      "baris_karantina_kiriman_terkini": karantina or 0,
+                      "versi_dipakai_dirilis_pada": str(dirilis) if dirilis else "-"},
+        )
     yield dg.MaterializeResult(asset_key=RILIS_RUMAH_TANGGA)
     yield dg.MaterializeResult(asset_key=RILIS_REALISASI)
 
@@ -84,12 +109,16 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
                      description="Quarantined rows with original values, file, sheet, row and reasons in Indonesian."),
         dg.AssetSpec(PERINGATAN, group_name="quality", deps=[RILIS_RUMAH_TANGGA, RILIS_REALISASI], kinds={"duckdb"},
                      description="Warnings on accepted rows (invalid optional fields set to empty)."),
+        dg.AssetSpec(KARANTINA_DITAHAN, group_name="quality", deps=[GERBANG], kinds={"duckdb"},
+                     description="Quarantined rows of held submissions (current files of districts whose submission "
+                                 "is held), with reasons; never used by the marts, shown in the district's feedback."),
         dg.AssetSpec(STATUS_PENGAJUAN, group_name="quality", deps=[GERBANG, FILE_REGISTRY], kinds={"duckdb"},
                      description="Per district (all 22): gate status, rows read / accepted / quarantined, first and last file."),
     ],
     check_specs=[
         dg.AssetCheckSpec(CHECK_REKONSILIASI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
-                          description="Setiap file: baris dibaca = diterima + karantina (tidak ada baris yang hilang)."),
+                          description="Setiap file aktif setiap kabupaten, termasuk yang ditahan: baris dibaca = "
+                                      "diterima + karantina (tidak ada baris yang hilang)."),
         dg.AssetCheckSpec(CHECK_REFERENSI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
                           description="Setiap kode_desa yang diterima ada di referensi Kemendagri dan di kabupaten pengirim."),
         dg.AssetCheckSpec(CHECK_GX_RUMAH_TANGGA, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
@@ -116,7 +145,9 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
         }
         release_memory()
         status_md = con.sql(
-            "SELECT kode_kabupaten, status, baris_dibaca, baris_diterima, baris_karantina FROM quality.status_pengajuan"
+            "SELECT kode_kabupaten, status, baris_dibaca_kiriman_terkini, baris_karantina_kiriman_terkini, "
+            "baris_dibaca_versi_dipakai, baris_diterima_versi_dipakai, baris_karantina_versi_dipakai "
+            "FROM quality.status_pengajuan"
         ).df().to_markdown(index=False)
     yield dg.AssetCheckResult(
         check_name=CHECK_REKONSILIASI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not mismatches,
@@ -140,4 +171,6 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
     yield dg.MaterializeResult(asset_key=REALISASI_DITERIMA, metadata={"dagster/row_count": rp["diterima"]})
     yield dg.MaterializeResult(asset_key=KARANTINA, metadata={"dagster/row_count": rt["karantina"] + rp["karantina"]})
     yield dg.MaterializeResult(asset_key=PERINGATAN, metadata={"dagster/row_count": rt["peringatan"] + rp["peringatan"]})
+    yield dg.MaterializeResult(asset_key=KARANTINA_DITAHAN, metadata={
+        "dagster/row_count": rt["karantina_kiriman_ditahan"] + rp["karantina_kiriman_ditahan"]})
     yield dg.MaterializeResult(asset_key=STATUS_PENGAJUAN, metadata={"status": dg.MetadataValue.md(status_md)})

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.defs.quality.gate import HELD_QUARANTINE, HELD_WARNINGS
 from sources import contract
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -37,6 +38,7 @@ STATUS_LABEL = {
     "replaced": "diganti versi baru",
     "withdrawn": "ditarik (file dihapus dari folder)",
     "rejected": "ditolak",
+    "rejected_gone": "ditolak, sudah dihapus dari folder (tidak dihitung lagi)",
 }
 PENGAJUAN_LABEL = {
     "diterima": "DITERIMA",
@@ -45,7 +47,7 @@ PENGAJUAN_LABEL = {
 }
 CAPAIAN_LABEL = {
     "target_rumah_tangga": "Target rumah tangga",
-    "baris_diterima": "Baris diterima (dibaca)",
+    "baris_diterima": "Baris dibaca dari file terkini (kolom baris_diterima)",
     "rumah_tangga_valid": "Rumah tangga valid",
     "baris_karantina": "Baris dikarantina",
     "cakupan": "Cakupan (%)",
@@ -164,7 +166,8 @@ def write_feedback(
     kode = kode_kabupaten
     files_cols, files = _rows(
         con,
-        "SELECT nama_file, path_relatif, jenis, status, alasan_kode, alasan, waktu_file, baris_dibaca "
+        "SELECT nama_file, path_relatif, jenis, CASE WHEN status = 'rejected' AND NOT coalesce(ada_di_folder, true) "
+        "THEN 'rejected_gone' ELSE status END AS status, alasan_kode, alasan, waktu_file, baris_dibaca "
         "FROM ingestion.file_registry WHERE kode_kabupaten = ? "
         "ORDER BY CASE status WHEN 'active' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, waktu_file, nama_file",
         [kode],
@@ -190,8 +193,11 @@ def write_feedback(
         )
         w = _Writer(wb)
         _write_ringkasan(wb, w, con, kode, files_cols, files, capaian)
-        _write_karantina(wb, w, con, kode)
-        _write_peringatan(wb, w, con, kode)
+        # A held district fixes its current files: it sees their rows, not the version still in use.
+        held = _summary(con, kode).get("status") == "ditahan"
+        _write_karantina(wb, w, con, kode, HELD_QUARANTINE if held else "quality.karantina")
+        _write_peringatan(wb, w, con, kode, HELD_WARNINGS if held else "quality.peringatan")
+        _write_catatan(wb, w, con, kode)
         wb.close()
         os.chmod(tmp, 0o640)  # personal data: not world-readable
         os.replace(tmp, target)
@@ -208,7 +214,6 @@ def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian:
     ws.set_column(2, 7, 18)
     st = _summary(con, kode)
     n_warn = _count(con, "quality.peringatan", kode)
-    n_kar = _count(con, "quality.karantina", kode)
     r = 0
     w.text(ws, r, 0, f"Umpan balik pendataan P3JR — {_district_name(kode)} ({kode})", w.title)
     r += 1
@@ -228,21 +233,34 @@ def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian:
     w.text(ws, r, 0, "Alasan ditahan")
     w.cell(ws, r, 1, st.get("alasan_tahan") or ("-" if status != "ditahan" else ""))
     r += 1
-    dibaca = st.get("baris_dibaca")
-    diterima = st.get("baris_diterima")
-    karantina = st.get("baris_karantina", n_kar if st else None)
-    if dibaca is None:  # status table not written yet: count from the row tables
-        karantina = n_kar
-        diterima = _count(con, "quality.rumah_tangga_diterima", kode) + _count(con, "quality.realisasi_program_diterima", kode)
-        dibaca = diterima + karantina
+    held = status == "ditahan"
+    if held:
+        w.text(ws, r, 0, "Artinya", w.red)
+        w.text(ws, r, 1, "File di folder Anda sekarang BELUM dipakai. Perbaiki baris di lembar Karantina "
+                         "(semuanya dari file terkini), lalu kirim ulang. Sampai itu, versi di bawah tetap dipakai.")
+        r += 1
+    w.text(ws, r, 0, "Kiriman terkini (file di folder sekarang)", w.bold)
+    r += 1
     for label_, value in (
-        ("Baris data dibaca", dibaca),
-        ("Baris diterima", diterima),
-        ("Baris dikarantina (lihat lembar Karantina)", karantina),
-        ("  di antaranya duplikat NIK", st.get("baris_karantina_duplikat")),
-        ("Peringatan (lihat lembar Peringatan)", n_warn),
+        ("Baris rumah tangga dibaca", st.get("baris_dibaca_kiriman_terkini")),
+        ("Baris dikarantina (lihat lembar Karantina)", st.get("baris_karantina_kiriman_terkini")),
         ("File aktif", st.get("file_aktif")),
         ("File ditolak", st.get("file_ditolak")),
+    ):
+        w.text(ws, r, 0, label_)
+        w.cell(ws, r, 1, value)
+        r += 1
+    r += 1
+    w.text(ws, r, 0, "Versi yang dipakai di tabel provinsi" + (" (kiriman terakhir yang diterima)" if held else ""), w.bold)
+    r += 1
+    for label_, value in (
+        ("File", st.get("file_versi_dipakai") or "-"),
+        ("Dirilis pada", st.get("versi_dipakai_dirilis_pada")),
+        ("Baris rumah tangga dibaca", st.get("baris_dibaca_versi_dipakai")),
+        ("Baris diterima", st.get("baris_diterima_versi_dipakai")),
+        ("Baris dikarantina", st.get("baris_karantina_versi_dipakai")),
+        ("  di antaranya duplikat NIK", st.get("baris_karantina_duplikat")),
+        ("Peringatan", n_warn),
         ("File pertama diterima", st.get("file_pertama_diterima")),
         ("File terakhir diterima", st.get("file_terakhir_diterima")),
     ):
@@ -284,15 +302,15 @@ def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian:
         r += 1
 
 
-def _write_karantina(wb, w: _Writer, con, kode: str) -> None:
+def _write_karantina(wb, w: _Writer, con, kode: str, table: str) -> None:
     ws = wb.add_worksheet("Karantina")
     fixed = ["jenis", "file", "sheet", "baris", "kode alasan", "pesan"]
     rows: list[tuple] = []
-    if _table_exists(con, "quality", "karantina"):
+    if _table_exists(con, *table.split(".")):
         _, rows = _rows(
             con,
             "SELECT jenis, nama_file, sheet, baris, alasan, pesan, CAST(nilai_asli AS VARCHAR) "
-            "FROM quality.karantina WHERE kode_kabupaten = ? ORDER BY nama_file, sheet, baris",
+            f"FROM {table} WHERE kode_kabupaten = ? ORDER BY nama_file, sheet, baris",
             [kode],
         )
     parsed: list[dict] = []
@@ -337,7 +355,7 @@ def _write_karantina(wb, w: _Writer, con, kode: str) -> None:
         ws.autofilter(0, 0, min(len(rows), limit), len(fixed) + len(order) - 1)
 
 
-def _write_peringatan(wb, w: _Writer, con, kode: str) -> None:
+def _write_peringatan(wb, w: _Writer, con, kode: str, table: str) -> None:
     ws = wb.add_worksheet("Peringatan")
     w.header(ws, 0, ["jenis", "file", "sheet", "baris", "kode", "kolom", "pesan"])
     ws.freeze_panes(1, 0)
@@ -345,10 +363,10 @@ def _write_peringatan(wb, w: _Writer, con, kode: str) -> None:
     ws.set_column(4, 5, 24)
     ws.set_column(6, 6, 70)
     rows: list[tuple] = []
-    if _table_exists(con, "quality", "peringatan"):
+    if _table_exists(con, *table.split(".")):
         _, rows = _rows(
             con,
-            "SELECT jenis, nama_file, sheet, baris, kode, kolom, pesan FROM quality.peringatan "
+            f"SELECT jenis, nama_file, sheet, baris, kode, kolom, pesan FROM {table} "
             "WHERE kode_kabupaten = ? ORDER BY nama_file, sheet, baris, kode",
             [kode],
         )
@@ -362,3 +380,36 @@ def _write_peringatan(wb, w: _Writer, con, kode: str) -> None:
             w.cell(ws, r, c, v)
     if rows:
         ws.autofilter(0, 0, min(len(rows), limit), 6)
+
+
+def _write_catatan(wb, w: _Writer, con, kode: str) -> None:
+    """What was noticed about files that were read, and what in the folder was not read at all."""
+    ws = wb.add_worksheet("Catatan file")
+    w.header(ws, 0, ["file / entri", "sheet", "kode", "pesan", "keterangan"])
+    ws.freeze_panes(1, 0)
+    ws.set_column(0, 0, 32)
+    ws.set_column(2, 2, 28)
+    ws.set_column(3, 3, 80)
+    ws.set_column(4, 4, 50)
+    rows: list[tuple] = []
+    if _table_exists(con, "ingestion", "catatan_file"):
+        _, rows = _rows(
+            con,
+            """SELECT c.nama_file, c.sheet, c.kode, c.catatan FROM ingestion.catatan_file c
+               JOIN ingestion.file_registry f ON f.folder = c.folder AND f.file_hash = c.file_hash
+               WHERE c.folder = ? AND coalesce(f.ada_di_folder, true)
+               UNION ALL
+               SELECT nama, NULL, kode, keterangan FROM ingestion.entri_diabaikan WHERE folder = ?
+               ORDER BY 1, 2, 3""",
+            [kode, kode],
+        )
+    reasons = contract.reasons()
+    for i, (name, sheet, code, detail) in enumerate(rows, start=1):
+        reason = reasons.get(code)
+        w.cell(ws, i, 0, name)
+        w.cell(ws, i, 1, sheet)
+        w.cell(ws, i, 2, code)
+        w.cell(ws, i, 3, reason.text() if reason else code)
+        w.cell(ws, i, 4, detail)
+    if not rows:
+        w.text(ws, 1, 0, "Tidak ada catatan / no notes")

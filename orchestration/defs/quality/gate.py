@@ -40,6 +40,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
   rasio_baris_vs_rilis DOUBLE, kolom_wajib_hilang INTEGER, baris_dibaca_rilis INTEGER, sidik_rilis VARCHAR,
   diputuskan_pada TIMESTAMP, run_id VARCHAR)"""
     )
+    # When the version now in use was released (a hold keeps the earlier time).
+    con.execute("ALTER TABLE quality.gerbang_kabupaten ADD COLUMN IF NOT EXISTS dirilis_pada TIMESTAMP")
 
 
 def _active_fingerprint(con: duckdb.DuckDBPyConnection, kode: str, contract_fp: str) -> str:
@@ -76,18 +78,24 @@ class GateDecision:
 
 
 def gate_districts(
-    con: duckdb.DuckDBPyConnection, districts: list[str], *, run_id: str, run_date: date, pseudonym_key: str
+    con: duckdb.DuckDBPyConnection, districts: list[str], *, run_id: str, run_date: date, pseudonym_key: str,
+    force: bool = False,
 ) -> list[GateDecision]:
-    """Evaluate the row rules for the districts' current files and release or hold each submission."""
+    """Evaluate the row rules for the districts' current files and release or hold each submission.
+
+    Every row of every current file keeps its evaluation: a released submission's rows go to
+    ``quality.rilis_*`` (what the marts use), a held one's to ``quality.kiriman_ditahan_*`` (what its
+    feedback shows), so the district always sees which rows caused the hold."""
     ensure_schema(con)
     rules.install(con, run_date=run_date, pseudonym_key=pseudonym_key)
     contract_fp = contract_fingerprint()
     prev = {r[0]: r for r in con.execute(
-        "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis FROM quality.gerbang_kabupaten"
+        "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis, dirilis_pada "
+        "FROM quality.gerbang_kabupaten"
     ).fetchall()}
     fingerprints = {d: _active_fingerprint(con, d, contract_fp) for d in districts}
     released = _released_exists(con)
-    todo = [d for d in districts if not released or d not in prev or prev[d][1] != fingerprints[d]]
+    todo = [d for d in districts if force or not released or d not in prev or prev[d][1] != fingerprints[d]]
     decisions = [GateDecision(d, "tidak_berubah", None, 0, 0) for d in districts if d not in todo]
     if not todo:
         return decisions
@@ -143,28 +151,54 @@ def gate_districts(
         decisions.append(GateDecision(d, status, why, s["baris_dibaca"], s["baris_karantina"]))
         released_rows = s["baris_dibaca"] if d in release else (prev[d][2] if d in prev else None)
         released_fp = fingerprints[d] if d in release else (prev[d][4] if d in prev else None)
+        released_at = now if d in release else (prev[d][5] if d in prev else None)
         con.execute("DELETE FROM quality.gerbang_kabupaten WHERE kode_kabupaten = ?", [d])
         con.execute(
-            "INSERT INTO quality.gerbang_kabupaten VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO quality.gerbang_kabupaten (kode_kabupaten, status, alasan_tahan, sidik_kiriman,
+                 baris_dibaca_kiriman, baris_karantina_kiriman, rasio_karantina_kiriman, rasio_baris_vs_rilis,
+                 kolom_wajib_hilang, baris_dibaca_rilis, sidik_rilis, diputuskan_pada, run_id, dirilis_pada)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [d, status, why, fingerprints[d], s["baris_dibaca"], s["baris_karantina"], s["rasio_karantina"],
-             s["rasio_baris_vs_terakhir"], s["kolom_wajib_hilang"], released_rows, released_fp, now, run_id],
+             s["rasio_baris_vs_terakhir"], s["kolom_wajib_hilang"], released_rows, released_fp, now, run_id,
+             released_at],
         )
 
+    held = [d.kode_kabupaten for d in decisions if d.status == "ditahan"]
     con.execute("CREATE OR REPLACE TEMP TABLE _gate_release AS SELECT unnest(?::VARCHAR[]) AS kode", [release])
+    con.execute("CREATE OR REPLACE TEMP TABLE _gate_held AS SELECT unnest(?::VARCHAR[]) AS kode", [held])
     con.execute("BEGIN TRANSACTION")
     try:
         for kind in contract.KINDS:
-            con.execute(f"CREATE TABLE IF NOT EXISTS quality.rilis_{kind} AS SELECT * FROM _gate_eval_{kind} LIMIT 0")
-            con.execute(f"DELETE FROM quality.rilis_{kind} WHERE kode_kabupaten IN (SELECT kode FROM _gate_release)")
-            con.execute(
-                f"INSERT INTO quality.rilis_{kind} BY NAME SELECT * FROM _gate_eval_{kind} "
-                f"WHERE kode_kabupaten IN (SELECT kode FROM _gate_release)"
-            )
+            # every evaluated district leaves the held table; the held ones come back with their current rows
+            _replace_rows(con, f"quality.rilis_{kind}", f"_gate_eval_{kind}", "_gate_release", "_gate_release")
+            _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", f"_gate_eval_{kind}", "_gate_districts", "_gate_held")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return decisions
+
+
+# quality.kiriman_ditahan_<jenis>: evaluated rows of each held district's current submission.
+HELD_PREFIX = "kiriman_ditahan_"
+HELD_QUARANTINE = "quality.karantina_kiriman_ditahan"
+HELD_WARNINGS = "quality.peringatan_kiriman_ditahan"
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, source: str, delete_for: str, insert_for: str) -> None:
+    """Delete the rows of the districts in ``delete_for`` and insert ``source``'s rows of ``insert_for``.
+    Columns the rules added since the table was created are added first (old warehouses)."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {source} LIMIT 0")
+    schema, name = table.split(".")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchall()}
+    for col, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {source})").fetchall():
+        if col not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{col}" {typ}')
+    con.execute(f"DELETE FROM {table} WHERE kode_kabupaten IN (SELECT kode FROM {delete_for})")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source} "
+                f"WHERE kode_kabupaten IN (SELECT kode FROM {insert_for})")
 
 
 def _released_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -196,15 +230,26 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
     )
     rules.resolve_duplicates(con, "_prov_rumah_tangga", "_file_times")
     counts = {kind: rules.write_outcomes(con, kind, f"_prov_{kind}") for kind in contract.KINDS}
+    for kind in contract.KINDS:
+        # Held submissions: the same outcome, in their own tables (no province-wide NIK dedup: they
+        # are not released, so they cannot win or lose against released rows).
+        con.execute(f"CREATE TABLE IF NOT EXISTS quality.{HELD_PREFIX}{kind} AS SELECT * FROM quality.rilis_{kind} LIMIT 0")
+        held = rules.write_outcomes(con, kind, f"quality.{HELD_PREFIX}{kind}", accepted=None,
+                                    quarantine=HELD_QUARANTINE, warnings=HELD_WARNINGS)
+        counts[kind]["karantina_kiriman_ditahan"] = held["karantina"]
     write_status(con)
     return counts
 
 
 def write_status(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per district (all 22). Two submissions can matter at once and are never mixed:
+    the *current* one (the files in the landing folder now: ``*_kiriman_terkini``) and the *version in
+    use* (the last released one, which the marts count: ``*_versi_dipakai``). They differ only while
+    the district is held. ``baris_dibaca``/``baris_diterima``/``baris_karantina`` are the version in use."""
     con.execute("CREATE OR REPLACE TEMP TABLE _districts AS SELECT unnest(?::VARCHAR[]) AS kode_kabupaten",
                 [list(district_codes())])
     con.execute(
-        """CREATE OR REPLACE TABLE quality.status_pengajuan AS
+        f"""CREATE OR REPLACE TABLE quality.status_pengajuan AS
 WITH rt AS (
   SELECT kode_kabupaten, count(*) AS n FROM quality.rumah_tangga_diterima GROUP BY 1
 ), q AS (
@@ -213,18 +258,37 @@ WITH rt AS (
 ), f AS (
   SELECT folder AS kode_kabupaten,
          count(*) FILTER (WHERE status = 'active') AS aktif,
-         count(*) FILTER (WHERE status = 'rejected') AS ditolak,
+         count(*) FILTER (WHERE status = 'rejected' AND coalesce(ada_di_folder, true)) AS ditolak,
+         sum(baris_dibaca) FILTER (WHERE status = 'active' AND jenis IN ('rumah_tangga', 'campuran'))
+           AS baris_file_aktif,
          min(waktu_file) FILTER (WHERE status <> 'rejected') AS pertama,
          max(waktu_file) FILTER (WHERE status <> 'rejected') AS terakhir
   FROM ingestion.file_registry GROUP BY 1
+), dipakai AS (
+  SELECT kode_kabupaten, string_agg(DISTINCT nama_file, ', ' ORDER BY nama_file) AS file_versi_dipakai
+  FROM quality.rilis_rumah_tangga GROUP BY 1
+), ditahan AS (
+  SELECT kode_kabupaten, count(*) AS dibaca, count(*) FILTER (WHERE len(alasan) > 0) AS karantina
+  FROM quality.{HELD_PREFIX}rumah_tangga GROUP BY 1
 )
 SELECT d.kode_kabupaten,
        CASE WHEN g.status IS NULL OR g.status = 'tidak_ada_kiriman' THEN 'tidak_ada_kiriman' ELSE g.status END AS status,
        g.alasan_tahan,
+       (g.status = 'ditahan') IS TRUE AS sedang_ditahan,
        (coalesce(rt.n, 0) + coalesce(q.n, 0))::INTEGER AS baris_dibaca,
        coalesce(rt.n, 0)::INTEGER AS baris_diterima,
        coalesce(q.n, 0)::INTEGER AS baris_karantina,
        coalesce(q.dup, 0)::INTEGER AS baris_karantina_duplikat,
+       (coalesce(rt.n, 0) + coalesce(q.n, 0))::INTEGER AS baris_dibaca_versi_dipakai,
+       coalesce(rt.n, 0)::INTEGER AS baris_diterima_versi_dipakai,
+       coalesce(q.n, 0)::INTEGER AS baris_karantina_versi_dipakai,
+       dipakai.file_versi_dipakai,
+       g.dirilis_pada AS versi_dipakai_dirilis_pada,
+       CASE WHEN g.status = 'ditahan' THEN coalesce(ditahan.dibaca, 0)
+            ELSE coalesce(rt.n, 0) + coalesce(q.n, 0) END::INTEGER AS baris_dibaca_kiriman_terkini,
+       CASE WHEN g.status = 'ditahan' THEN coalesce(ditahan.karantina, 0)
+            ELSE coalesce(q.n, 0) END::INTEGER AS baris_karantina_kiriman_terkini,
+       coalesce(f.baris_file_aktif, 0)::INTEGER AS baris_file_aktif,
        coalesce(f.aktif, 0)::INTEGER AS file_aktif,
        coalesce(f.ditolak, 0)::INTEGER AS file_ditolak,
        f.pertama AS file_pertama_diterima,
@@ -233,13 +297,18 @@ SELECT d.kode_kabupaten,
 FROM _districts d
 LEFT JOIN quality.gerbang_kabupaten g USING (kode_kabupaten)
 LEFT JOIN rt USING (kode_kabupaten) LEFT JOIN q USING (kode_kabupaten) LEFT JOIN f USING (kode_kabupaten)
+LEFT JOIN dipakai USING (kode_kabupaten) LEFT JOIN ditahan USING (kode_kabupaten)
 ORDER BY d.kode_kabupaten"""
     )
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Files whose released rows do not add up: rows read ≠ accepted + quarantined. Empty = invariant holds."""
-    return con.execute(
+    """Files whose rows do not add up; empty = the invariant holds for every file, held ones included.
+
+    * released rows: rows read = accepted + quarantined (per file);
+    * every active file of a district: its registry row count = its evaluated rows in the table of the
+      district's current state (``rilis_*`` when released, ``kiriman_ditahan_*`` when held)."""
+    released = con.execute(
         """WITH released AS (
   SELECT kode_kabupaten, file_hash, count(*) AS dibaca FROM (
     SELECT kode_kabupaten, file_hash FROM quality.rilis_rumah_tangga
@@ -260,3 +329,19 @@ LEFT JOIN registry g ON g.kode_kabupaten = coalesce(r.kode_kabupaten, o.kode_kab
                      AND g.file_hash = coalesce(r.file_hash, o.file_hash)
 WHERE r.dibaca IS DISTINCT FROM o.n OR g.baris_dibaca IS DISTINCT FROM r.dibaca"""
     ).fetchall()
+    current = con.execute(
+        f"""WITH evaluated AS (
+  SELECT kode_kabupaten, file_hash, 'dirilis' AS versi FROM quality.rilis_rumah_tangga
+  UNION ALL SELECT kode_kabupaten, file_hash, 'dirilis' FROM quality.rilis_realisasi_program
+  UNION ALL SELECT kode_kabupaten, file_hash, 'ditahan' FROM quality.{HELD_PREFIX}rumah_tangga
+  UNION ALL SELECT kode_kabupaten, file_hash, 'ditahan' FROM quality.{HELD_PREFIX}realisasi_program
+), per_file AS (SELECT kode_kabupaten, file_hash, versi, count(*) AS n FROM evaluated GROUP BY ALL)
+SELECT f.folder, f.file_hash, f.baris_dibaca, p.n, 'berkas aktif ' || coalesce(g.status, '?')
+FROM ingestion.file_registry f
+LEFT JOIN quality.gerbang_kabupaten g ON g.kode_kabupaten = f.folder
+LEFT JOIN per_file p ON p.kode_kabupaten = f.folder AND p.file_hash = f.file_hash
+     AND p.versi = CASE WHEN g.status = 'ditahan' THEN 'ditahan' ELSE 'dirilis' END
+WHERE f.status = 'active' AND f.kode_kabupaten IS NOT NULL AND g.status IS NOT NULL
+  AND coalesce(p.n, 0) <> coalesce(f.baris_dibaca, 0)"""
+    ).fetchall()
+    return released + current
