@@ -191,7 +191,9 @@ create table quality.karantina (
 create table quality.status_pengajuan (
     kode_kabupaten varchar, status varchar, alasan_tahan varchar, baris_dibaca integer, baris_diterima integer,
     baris_karantina integer, baris_karantina_duplikat integer, file_aktif integer, file_ditolak integer,
-    file_pertama_diterima timestamp, file_terakhir_diterima timestamp
+    file_pertama_diterima timestamp, file_terakhir_diterima timestamp, sedang_ditahan boolean,
+    baris_dibaca_kiriman_terkini integer, baris_karantina_kiriman_terkini integer, baris_dibaca_versi_dipakai integer,
+    versi_dipakai_dirilis_pada timestamp
 );
 """
 
@@ -237,8 +239,9 @@ def build_warehouse(path: Path, extra_sql: str = "") -> None:
             kode = k["kode_kemendagri"]
             ada = kode in FILE_OF
             con.execute(
-                "insert into quality.status_pengajuan values (?,?,?,?,?,?,?,?,?,?,?)",
-                [kode, "diterima" if ada else "tidak_ada_kiriman", None, 0, 0, 0, 0, int(ada), 0, None, None],
+                "insert into quality.status_pengajuan values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [kode, "diterima" if ada else "tidak_ada_kiriman", None, 0, 0, 0, 0, int(ada), 0, None, None,
+                 False, 0, 0, 0, None],
             )
         if extra_sql:
             con.execute(extra_sql)

@@ -171,3 +171,40 @@ def test_landing_guard_verdicts(env):
     v = check()
     assert not v.ok and v.vanished_folders == ["53.12"] and v.withdrawn_rows == 60 and "60%" in v.message()
     assert check(confirmed=True).ok
+
+
+def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path):
+    import openpyxl
+    import xlsxwriter
+
+    from orchestration.defs.quality import feedback
+
+    header = ["kode_desa", "NIK", "Nama Kepala Keluarga", "Jumlah Jiwa", "Status Rumah", "Luas Lantai (m2)", "Atap",
+              "Dinding", "Lantai", "Sumber Air Minum", "Sanitasi"]
+    row = ["53.01.04.2003", "5301045203850001", "Maria Lake", "4", "Milik Sendiri", "36,5", "Seng", "Tembok", "Semen",
+           "Sumur Bor", "Jamban Sendiri"]
+    path = env["landing"] / "53.01" / "data.xlsx"
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    for name, n in (("Data", 2), ("Lama", 7)):
+        ws = wb.add_worksheet(name)
+        for i, r in enumerate([header] + [row[:1] + [row[1][:-1] + str(k)] + row[2:] for k in range(n)]):
+            ws.write_row(i, 0, r)
+        if name == "Lama":
+            ws.hide()
+    wb.close()
+    os.symlink(path, env["landing"] / "53.01" / "tautan.xlsx")
+    ingest(env)
+    assert env["con"].execute("SELECT count(*) FROM raw.rumah_tangga").fetchone()[0] == 2
+    got = env["con"].execute("SELECT nama_file, kode, catatan FROM ingestion.catatan_file").fetchall()
+    assert [(n, k) for n, k, _ in got] == [("data.xlsx", "sheet_tersembunyi_diabaikan")]
+    assert "Lama" in got[0][2] and "7" in got[0][2]
+
+    out = feedback.write_feedback(env["con"], "53.01", tmp_path / "umpan_balik")
+    sheet = openpyxl.load_workbook(out, read_only=True)["Catatan file"]
+    lines = [r for r in sheet.iter_rows(values_only=True)][1:]
+    assert {(r[0], r[2]) for r in lines} == {("data.xlsx", "sheet_tersembunyi_diabaikan"),
+                                              ("tautan.xlsx", "tautan_simbolik_diabaikan")}
+    from sources import contract
+
+    assert all(r[3] == contract.reason(r[2]).text() for r in lines)  # the Indonesian message, not just a code
