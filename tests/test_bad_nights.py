@@ -6,14 +6,16 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from tests.conftest import run_cli
+from tests.conftest import BIN, ROOT, run_cli
 from tests.test_gate import rows, write
 
 
@@ -88,10 +90,6 @@ def test_wrong_or_emptied_landing_never_publishes(tmp_path):
     assert archived and all(p.stat().st_mode & 0o777 == 0o600 for p in archived)
     assert (data / "warehouse" / "p3jr.duckdb").stat().st_mode & 0o077 == 0
 
-    # A second run on the same data directory refuses (never two publishes at once).
-    with FileLock(str(data / ".p3jr_run.lock")):
-        proc = p3jr(landing, data, "--force")
-    assert proc.returncode == 3 and "Run lain sedang berjalan" in proc.stderr
 
 
 def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
@@ -113,10 +111,6 @@ def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
 
 
 def _run_without_key(landing: Path, data: Path, env: dict):
-    import subprocess
-
-    from tests.conftest import BIN, ROOT
-
     return subprocess.run([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
@@ -193,8 +187,22 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         decided = dict(con.execute("SELECT kode_kabupaten, diputuskan_pada FROM quality.gerbang_kabupaten").fetchall())
     marker = (data / "published" / ".p3jr_state.json").stat().st_mtime_ns
-    proc = p3jr(landing, data, "--force")
-    assert proc.returncode == 0 and "Tidak ada perubahan" not in proc.stdout
+    # ... and while it runs, a second `p3jr run` on the same data directory refuses instead of publishing too.
+    first = subprocess.Popen([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
+                             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = FileLock(str(data / ".p3jr_run.lock"))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the first run holds the lock
+        try:
+            lock.acquire(timeout=0)
+            lock.release()
+            time.sleep(0.1)
+        except Timeout:
+            break
+    second = p3jr(landing, data)
+    out, err = first.communicate(timeout=900)
+    assert second.returncode == 3 and "Run lain sedang berjalan" in second.stderr
+    assert first.returncode == 0 and "Tidak ada perubahan" not in out, out[-3000:] + err[-3000:]
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         again = dict(con.execute("SELECT kode_kabupaten, diputuskan_pada FROM quality.gerbang_kabupaten").fetchall())
     assert set(again) == set(decided) and all(again[k] > decided[k] for k in decided)
@@ -203,7 +211,6 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
 
 def check_evaluations(data: Path) -> dict[str, tuple[bool, str]]:
     """Latest `kiriman_tidak_ditahan` evaluation per partition, read from the Dagster instance."""
-    import subprocess
     import sys
 
     code = f"""

@@ -208,3 +208,30 @@ def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path)
     from sources import contract
 
     assert all(r[3] == contract.reason(r[2]).text() for r in lines)  # the Indonesian message, not just a code
+
+
+def test_sensor_requests_no_run_for_a_missing_or_emptied_landing(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.defs.ingestion import sensors
+
+    landing = tmp_path / "landing"
+    write_csv(landing / "53.12" / "a.csv", 2)
+    monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
+    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    ctx = dg.build_sensor_context(cursor=None)
+    assert [r.partition_key for r in sensor(ctx) if isinstance(r, dg.RunRequest)] == ["53.12"]
+    cursor = ctx.cursor
+
+    (landing / "53.12" / "a.csv").unlink()  # emptied (a mount that went away, a wrong sync)
+    ctx2 = dg.build_sensor_context(cursor=cursor)
+    out = list(sensor(ctx2))
+    assert not [r for r in out if isinstance(r, dg.RunRequest)]
+    assert "kosong" in out[0].skip_message and ctx2.cursor == cursor  # looks again next tick
+    import shutil
+
+    shutil.rmtree(landing)
+    out = list(sensor(dg.build_sensor_context(cursor=cursor)))
+    assert not [r for r in out if isinstance(r, dg.RunRequest)] and "tidak ada" in out[0].skip_message

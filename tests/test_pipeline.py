@@ -164,3 +164,22 @@ def test_rerun_with_same_files_changes_nothing(small_run, tmp_path):
     proc = run_cli("run", "--landing", str(small_run["landing"]), "--data-dir", str(small_run["data"]))
     assert "Tidak ada perubahan" in proc.stdout and "Run Dagster" not in proc.stdout  # no run needed at all
     assert snapshot() == before
+
+
+def test_every_row_of_every_file_has_a_fate(small_run):
+    """rows read = accepted + quarantined for every active file of every district, held ones included."""
+    from orchestration.defs.quality import gate
+
+    with duckdb.connect(str(small_run["warehouse"]), read_only=True) as con:
+        assert gate.reconciliation(con) == []
+        # independently of the check: released districts' active rows all end accepted or quarantined
+        per_district = con.execute(
+            """SELECT f.folder, sum(f.baris_dibaca) FROM ingestion.file_registry f
+               JOIN quality.status_pengajuan s ON s.kode_kabupaten = f.folder AND s.status = 'diterima'
+               WHERE f.status = 'active' GROUP BY 1""").fetchall()
+        fates = dict(con.execute(
+            """SELECT kode_kabupaten, count(*) FROM (
+                 SELECT kode_kabupaten FROM quality.rumah_tangga_diterima
+                 UNION ALL SELECT kode_kabupaten FROM quality.realisasi_program_diterima
+                 UNION ALL SELECT kode_kabupaten FROM quality.karantina) GROUP BY 1""").fetchall())
+    assert len(per_district) >= 15 and all(fates.get(k, 0) == n for k, n in per_district), (per_district, fates)
