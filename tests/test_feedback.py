@@ -24,16 +24,21 @@ def con():
             file_hash VARCHAR PRIMARY KEY, kode_kabupaten VARCHAR, nama_file VARCHAR, path_relatif VARCHAR,
             ukuran_bytes BIGINT, jenis VARCHAR, waktu_file TIMESTAMP, pertama_dilihat_run VARCHAR,
             terakhir_dilihat_run VARCHAR, pertama_dilihat_pada TIMESTAMP, status VARCHAR, alasan_kode VARCHAR,
-            alasan VARCHAR, arsip_path VARCHAR, baris_dibaca INTEGER)""")
+            alasan VARCHAR, arsip_path VARCHAR, baris_dibaca INTEGER, ada_di_folder BOOLEAN DEFAULT TRUE)""")
     c.execute("""
         INSERT INTO ingestion.file_registry VALUES
         ('h1', '53.01', 'pendataan_kupang.xlsx', '53.01/pendataan_kupang.xlsx', 1000, 'campuran',
-         TIMESTAMP '2025-10-01 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-01 09:00:00', 'active', NULL, NULL, 'a/h1', 5),
+         TIMESTAMP '2025-10-01 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-01 09:00:00', 'active', NULL, NULL, 'a/h1', 5,
+         true),
         ('h2', '53.01', '=cmd|calc.xlsx', '53.01/=cmd|calc.xlsx', 10, 'tidak_dikenal',
          TIMESTAMP '2025-10-02 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-02 09:00:00', 'rejected', 'file_rusak',
-         'File rusak atau bukan spreadsheet yang dapat dibaca', 'a/h2', 0),
+         'File rusak atau bukan spreadsheet yang dapat dibaca', 'a/h2', 0, true),
+        ('h4', '53.01', 'lama_ditolak.csv', '53.01/lama_ditolak.csv', 10, 'tidak_dikenal',
+         TIMESTAMP '2025-09-02 08:00:00', 'r0', 'r0', TIMESTAMP '2025-09-02 09:00:00', 'rejected', 'file_kosong',
+         'File kosong', 'a/h4', 0, false),
         ('h3', '53.71', 'kota.csv', '53.71/kota.csv', 10, 'rumah_tangga',
-         TIMESTAMP '2025-10-03 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-03 09:00:00', 'active', NULL, NULL, 'a/h3', 1)
+         TIMESTAMP '2025-10-03 08:00:00', 'r1', 'r2', TIMESTAMP '2025-10-03 09:00:00', 'active', NULL, NULL, 'a/h3', 1,
+         true)
     """)
     c.execute("""
         CREATE TABLE quality.karantina (
@@ -52,28 +57,41 @@ def con():
          {"kode_kabupaten": "53.02", "program": INJECTION[4], "sumber_dana": INJECTION[5]}),
         ("rumah_tangga", "53.71", "h3", "kota.csv", "", 2, ["duplikat_nik"], ["nik"], "Duplikat NIK", {"nik": "x"}),
     ]
+    c.execute("CREATE TABLE quality.karantina_kiriman_ditahan AS SELECT * FROM quality.karantina LIMIT 0")
     for r in rows:
-        c.execute("INSERT INTO quality.karantina VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*r[:-1], json.dumps(r[-1])])
+        # 53.01 is held: the rows of its current file are in the held table, never in what the marts use
+        table = "quality.karantina_kiriman_ditahan" if r[1] == "53.01" else "quality.karantina"
+        c.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [*r[:-1], json.dumps(r[-1])])
+    c.execute("""INSERT INTO quality.karantina VALUES ('rumah_tangga', '53.01', 'h0', 'versi_lama.xlsx', 'RT', 99,
+                 ['nik_tidak_valid'], ['nik'], 'versi lama', '{}')""")
     c.execute("""
         CREATE TABLE quality.peringatan (
             jenis VARCHAR, kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR,
             baris INTEGER, kode VARCHAR, kolom VARCHAR, pesan VARCHAR)""")
+    c.execute("CREATE TABLE quality.peringatan_kiriman_ditahan AS SELECT * FROM quality.peringatan LIMIT 0")
+    c.execute("""
+        INSERT INTO quality.peringatan_kiriman_ditahan VALUES
+        ('rumah_tangga', '53.01', 'h1', 'pendataan_kupang.xlsx', 'RT', 2, 'koordinat_tidak_valid', 'latitude',
+         'Koordinat di luar wilayah NTT atau tidak terbaca (lintang/bujur tertukar?); dikosongkan')""")
     c.execute("""
         INSERT INTO quality.peringatan VALUES
-        ('rumah_tangga', '53.01', 'h1', 'pendataan_kupang.xlsx', 'RT', 2, 'koordinat_tidak_valid', 'latitude',
-         'Koordinat di luar wilayah NTT atau tidak terbaca (lintang/bujur tertukar?); dikosongkan'),
+        ('rumah_tangga', '53.01', 'h0', 'versi_lama.xlsx', 'RT', 3, 'nik_format_angka', 'nik', 'versi lama'),
         ('rumah_tangga', '53.71', 'h3', 'kota.csv', '', 2, 'nik_format_angka', 'nik', 'x')
     """)
     c.execute("""
         CREATE TABLE quality.status_pengajuan (
             kode_kabupaten VARCHAR, status VARCHAR, alasan_tahan VARCHAR, baris_dibaca INTEGER,
             baris_diterima INTEGER, baris_karantina INTEGER, baris_karantina_duplikat INTEGER, file_aktif INTEGER,
-            file_ditolak INTEGER, file_pertama_diterima TIMESTAMP, file_terakhir_diterima TIMESTAMP)""")
+            file_ditolak INTEGER, file_pertama_diterima TIMESTAMP, file_terakhir_diterima TIMESTAMP,
+            baris_dibaca_kiriman_terkini INTEGER, baris_karantina_kiriman_terkini INTEGER,
+            baris_dibaca_versi_dipakai INTEGER, baris_diterima_versi_dipakai INTEGER,
+            baris_karantina_versi_dipakai INTEGER, file_versi_dipakai VARCHAR, versi_dipakai_dirilis_pada TIMESTAMP)""")
     c.execute("""
         INSERT INTO quality.status_pengajuan VALUES
-        ('53.01', 'ditahan', '60% baris dikarantina (batas dilampaui)', 5, 2, 3, 0, 1, 1,
-         TIMESTAMP '2025-10-01 08:00:00', TIMESTAMP '2025-10-01 08:00:00'),
-        ('53.05', 'tidak_ada_kiriman', NULL, 0, 0, 0, 0, 0, 0, NULL, NULL)
+        ('53.01', 'ditahan', '60% baris dikarantina (batas dilampaui)', 5, 4, 1, 0, 1, 1,
+         TIMESTAMP '2025-10-01 08:00:00', TIMESTAMP '2025-10-01 08:00:00', 5, 3, 5, 4, 1, 'versi_lama.xlsx',
+         TIMESTAMP '2025-09-01 08:00:00'),
+        ('53.05', 'tidak_ada_kiriman', NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL)
     """)
     yield c
     c.close()
@@ -83,7 +101,7 @@ def _values(ws) -> list[list]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def test_writes_workbook_with_three_sheets(con, tmp_path):
+def test_writes_workbook_with_its_sheets(con, tmp_path):
     capaian = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "cakupan": 12.5,
                "indeks_capaian": 40.25, "peringkat": 3, "penghargaan": "Terbaik III",
                "file_pertama_diterima": datetime(2025, 10, 1, 8), "target_rumah_tangga": None}
@@ -92,21 +110,26 @@ def test_writes_workbook_with_three_sheets(con, tmp_path):
     assert not [p for p in path.parent.iterdir() if p != path]  # no temp file left behind
     assert not stat.S_IMODE(os.stat(path).st_mode) & stat.S_IROTH  # personal data: not world-readable
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Ringkasan", "Karantina", "Peringatan"]
+    assert wb.sheetnames == ["Ringkasan", "Karantina", "Peringatan", "Catatan file"]
 
     ring = _values(wb["Ringkasan"])
     flat = [v for row in ring for v in row if v is not None]
     assert any("Kupang" in str(v) and "53.01" in str(v) for v in flat)
     labels = {row[0]: row[1] for row in ring if row and row[0]}
-    assert labels["Baris data dibaca"] == 5
-    assert labels["Baris diterima"] == 2
-    assert labels["Baris dikarantina (lihat lembar Karantina)"] == 3
+    # held: the current file's counts and the version still in use, under labels that cannot be confused
+    assert labels["Baris dibaca (file terkini)"] == 5
+    assert labels["Baris dikarantina (lihat lembar Karantina)"] == 3  # = rows on the Karantina sheet
     assert labels["Peringatan (lihat lembar Peringatan)"] == 1
+    assert labels["Baris dibaca (versi dipakai)"] == 5 and labels["Baris diterima (versi dipakai)"] == 4
+    assert labels["File versi dipakai"] == "versi_lama.xlsx"
+    assert labels["File ditolak"] == 1
     assert labels["Status"].startswith("DITAHAN")
     assert labels["Alasan ditahan"] == "60% baris dikarantina (batas dilampaui)"
     assert labels["Cakupan (%)"] == 12.5 and labels["Penghargaan"] == "Terbaik III"
-    files = [row for row in ring if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx")]
-    assert len(files) == 2
+    files = [row for row in ring if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx", "lama_ditolak.csv")]
+    assert len(files) == 3
+    gone = [row for row in files if row[0] == "lama_ditolak.csv"][0]
+    assert gone[3].startswith("ditolak, sudah dihapus")  # a deleted rejected file no longer counts
     rejected = [row for row in files if row[0] == "=cmd|calc.xlsx"][0]
     assert rejected[3] == "ditolak" and rejected[4] == "file_rusak" and "File rusak" in rejected[5]
     assert isinstance(rejected[6], datetime)
@@ -115,7 +138,7 @@ def test_writes_workbook_with_three_sheets(con, tmp_path):
     kar = _values(wb["Karantina"])
     header, body = kar[0], kar[1:]
     assert header[:6] == ["jenis", "file", "sheet", "baris", "kode alasan", "pesan"]
-    assert len(body) == 3
+    assert len(body) == 3 and all(r[1] == "pendataan_kupang.xlsx" for r in body)  # not the old version's row 99
     by_row = {(r[2], r[3]): dict(zip(header, r)) for r in body}
     r5 = by_row[("RT", 5)]
     assert r5["kode alasan"] == "nik_bukan_16_digit" and r5["pesan"] == "NIK harus 16 digit angka"
@@ -150,7 +173,7 @@ def test_formula_like_values_are_stored_as_text(con, tmp_path):
 
 def test_rewrite_replaces_file_atomically(con, tmp_path):
     first = write_feedback(con, "53.01", tmp_path)
-    con.execute("DELETE FROM quality.karantina WHERE kode_kabupaten = '53.01' AND baris = 6")
+    con.execute("DELETE FROM quality.karantina_kiriman_ditahan WHERE kode_kabupaten = '53.01' AND baris = 6")
     second = write_feedback(con, "53.01", tmp_path)
     assert first == second
     assert len(_values(openpyxl.load_workbook(second)["Karantina"])) == 3  # header + 2
@@ -166,4 +189,5 @@ def test_district_without_status_row_counts_from_tables(con, tmp_path):
     labels = {r[0]: r[1] for r in _values(openpyxl.load_workbook(path)["Ringkasan"]) if r and r[0]}
     assert labels["Status"] == "belum diperiksa"
     assert labels["Baris dikarantina (lihat lembar Karantina)"] == 1
+    assert labels["Baris dibaca (versi dipakai)"] == 1  # counted from the row tables
     assert labels["Peringatan (lihat lembar Peringatan)"] == 1

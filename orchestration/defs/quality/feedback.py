@@ -192,11 +192,12 @@ def write_feedback(
             },
         )
         w = _Writer(wb)
-        _write_ringkasan(wb, w, con, kode, files_cols, files, capaian)
         # A held district fixes its current files: it sees their rows, not the version still in use.
         held = _summary(con, kode).get("status") == "ditahan"
-        _write_karantina(wb, w, con, kode, HELD_QUARANTINE if held else "quality.karantina")
-        _write_peringatan(wb, w, con, kode, HELD_WARNINGS if held else "quality.peringatan")
+        quarantine, warnings = (HELD_QUARANTINE, HELD_WARNINGS) if held else ("quality.karantina", "quality.peringatan")
+        _write_ringkasan(wb, w, con, kode, files_cols, files, capaian, quarantine, warnings)
+        _write_karantina(wb, w, con, kode, quarantine)
+        _write_peringatan(wb, w, con, kode, warnings)
         _write_catatan(wb, w, con, kode)
         wb.close()
         os.chmod(tmp, 0o640)  # personal data: not world-readable
@@ -207,13 +208,21 @@ def write_feedback(
     return target
 
 
-def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian: dict | None) -> None:
+def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian: dict | None,
+                     quarantine: str, warnings: str) -> None:
     ws = wb.add_worksheet("Ringkasan")
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 40)
     ws.set_column(2, 7, 18)
     st = _summary(con, kode)
-    n_warn = _count(con, "quality.peringatan", kode)
+    status = st.get("status")
+    held = status == "ditahan"
+    # Counts of the sheets this workbook shows (the current files), so the summary and sheets agree.
+    n_kar, n_warn = _count(con, quarantine, kode), _count(con, warnings, kode)
+    if not st:  # status table not written yet: count from the row tables
+        diterima = _count(con, "quality.rumah_tangga_diterima", kode) + _count(con, "quality.realisasi_program_diterima", kode)
+        st = {"baris_dibaca_versi_dipakai": diterima + n_kar, "baris_diterima_versi_dipakai": diterima,
+              "baris_karantina_versi_dipakai": n_kar}
     r = 0
     w.text(ws, r, 0, f"Umpan balik pendataan P3JR — {_district_name(kode)} ({kode})", w.title)
     r += 1
@@ -225,25 +234,25 @@ def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian:
 
     w.text(ws, r, 0, "Status kiriman", w.bold)
     r += 1
-    status = st.get("status")
     label = PENGAJUAN_LABEL.get(status, status or "belum diperiksa")
     w.text(ws, r, 0, "Status")
-    w.text(ws, r, 1, label, w.green if status == "diterima" else w.red if status == "ditahan" else None)
+    w.text(ws, r, 1, label, w.green if status == "diterima" else w.red if held else None)
     r += 1
     w.text(ws, r, 0, "Alasan ditahan")
-    w.cell(ws, r, 1, st.get("alasan_tahan") or ("-" if status != "ditahan" else ""))
+    w.cell(ws, r, 1, st.get("alasan_tahan") or ("-" if not held else ""))
     r += 1
-    held = status == "ditahan"
     if held:
         w.text(ws, r, 0, "Artinya", w.red)
         w.text(ws, r, 1, "File di folder Anda sekarang BELUM dipakai. Perbaiki baris di lembar Karantina "
                          "(semuanya dari file terkini), lalu kirim ulang. Sampai itu, versi di bawah tetap dipakai.")
         r += 1
+    r += 1
     w.text(ws, r, 0, "Kiriman terkini (file di folder sekarang)", w.bold)
     r += 1
     for label_, value in (
-        ("Baris rumah tangga dibaca", st.get("baris_dibaca_kiriman_terkini")),
-        ("Baris dikarantina (lihat lembar Karantina)", st.get("baris_karantina_kiriman_terkini")),
+        ("Baris dibaca (file terkini)", st.get("baris_dibaca_kiriman_terkini")),
+        ("Baris dikarantina (lihat lembar Karantina)", n_kar),
+        ("Peringatan (lihat lembar Peringatan)", n_warn),
         ("File aktif", st.get("file_aktif")),
         ("File ditolak", st.get("file_ditolak")),
     ):
@@ -254,13 +263,12 @@ def _write_ringkasan(wb, w: _Writer, con, kode: str, files_cols, files, capaian:
     w.text(ws, r, 0, "Versi yang dipakai di tabel provinsi" + (" (kiriman terakhir yang diterima)" if held else ""), w.bold)
     r += 1
     for label_, value in (
-        ("File", st.get("file_versi_dipakai") or "-"),
+        ("File versi dipakai", st.get("file_versi_dipakai") or "-"),
         ("Dirilis pada", st.get("versi_dipakai_dirilis_pada")),
-        ("Baris rumah tangga dibaca", st.get("baris_dibaca_versi_dipakai")),
-        ("Baris diterima", st.get("baris_diterima_versi_dipakai")),
-        ("Baris dikarantina", st.get("baris_karantina_versi_dipakai")),
+        ("Baris dibaca (versi dipakai)", st.get("baris_dibaca_versi_dipakai")),
+        ("Baris diterima (versi dipakai)", st.get("baris_diterima_versi_dipakai")),
+        ("Baris dikarantina (versi dipakai)", st.get("baris_karantina_versi_dipakai")),
         ("  di antaranya duplikat NIK", st.get("baris_karantina_duplikat")),
-        ("Peringatan", n_warn),
         ("File pertama diterima", st.get("file_pertama_diterima")),
         ("File terakhir diterima", st.get("file_terakhir_diterima")),
     ):
