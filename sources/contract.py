@@ -105,7 +105,7 @@ def enum_aliases() -> tuple[tuple[str, str, str], ...]:
 @dataclass(frozen=True)
 class Reason:
     code: str
-    level: str  # karantina | peringatan | ditolak
+    level: str  # karantina | peringatan | ditolak | catatan (a note on a file that was still read, or on an entry not read)
     applies_to: str  # baris | file
     message: str
     message_en: str
