@@ -14,7 +14,7 @@ LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
 
-.PHONY: install demo run ui test test-fast bench dbt-parse docs clean
+.PHONY: install demo run ui test test-fast bench dbt-parse docs clean chromium
 
 $(BIN)/p3jr: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,7 +41,13 @@ ui: install
 	DAGSTER_HOME=$(abspath $(DATA))/dagster P3JR_DATA_DIR=$(abspath $(DATA)) P3JR_LANDING_DIR=$(abspath $(LANDING)) \
 	  $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install
+# The UI test drives Debian's chromium (never a downloaded browser); install it when missing (root, as CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  { echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; exit 1; }
+
+test: install chromium
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 	$(BIN)/pytest -q -p no:cacheprovider

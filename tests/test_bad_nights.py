@@ -135,15 +135,20 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert p3jr(landing, data).returncode == 0
 
     # 53.01 resubmits with 30 of 40 NIKs of 15 digits; 53.14 sends its first file, equally broken.
+    # 53.12 sends more households at the same time: the other districts proceed.
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40, bad=30))
     write(landing / "53.14" / "rote.csv", rows("53.14.01.2005", "531401", 1, 40, bad=30))
+    write(landing / "53.12" / "sumba_barat.csv", rows("53.12.04.2001", "531204", 100, 25))
     proc = p3jr(landing, data)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "DITAHAN / HELD" in proc.stdout and "versi dipakai / version in use: kupang.csv" in proc.stdout
 
+    assert households(data, "53.01") == 40  # last-known-good stays in the marts
+    assert households(data, "53.12") == 25
+    assert households(data, "53.14") == 0
     for kode, used_rows in (("53.01", 40), ("53.14", 0)):
         st = status(data, kode)
-        assert st["status"] == "ditahan" and st["sedang_ditahan"]
+        assert st["status"] == "ditahan" and st["sedang_ditahan"] and "dikarantina" in st["alasan_tahan"]
         assert (st["baris_dibaca_kiriman_terkini"], st["baris_karantina_kiriman_terkini"]) == (40, 30)
         assert st["baris_dibaca_versi_dipakai"] == used_rows
         # the district sees exactly the rows of its CURRENT file that caused the hold
@@ -185,8 +190,8 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     # --force rebuilds every step although nothing changed.
     assert "Tidak ada perubahan" in p3jr(landing, data).stdout
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
-        decided = dict(con.execute("SELECT kode_kabupaten, diputuskan_pada FROM quality.gerbang_kabupaten").fetchall())
-    marker = (data / "published" / ".p3jr_state.json").stat().st_mtime_ns
+        decided = dict(con.execute("SELECT kode_kabupaten, run_id FROM quality.gerbang_kabupaten").fetchall())
+    marker = (data / "published" / ".p3jr_state.json").stat().st_ino  # rewritten = replaced by a new file
     # ... and while it runs, a second `p3jr run` on the same data directory refuses instead of publishing too.
     first = subprocess.Popen([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
                              cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -204,9 +209,29 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert second.returncode == 3 and "Run lain sedang berjalan" in second.stderr
     assert first.returncode == 0 and "Tidak ada perubahan" not in out, out[-3000:] + err[-3000:]
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
-        again = dict(con.execute("SELECT kode_kabupaten, diputuskan_pada FROM quality.gerbang_kabupaten").fetchall())
-    assert set(again) == set(decided) and all(again[k] > decided[k] for k in decided)
-    assert (data / "published" / ".p3jr_state.json").stat().st_mtime_ns > marker
+        again = dict(con.execute("SELECT kode_kabupaten, run_id FROM quality.gerbang_kabupaten").fetchall())
+    # every district decided again, by one new run (not only the changed ones)
+    assert set(again) == set(decided) and len(set(again.values())) == 1
+    assert not set(again.values()) & set(decided.values())
+    assert (data / "published" / ".p3jr_state.json").stat().st_ino != marker
+
+    # A correction whose row count falls by more than half is held too; a good one is released again.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 15))
+    assert p3jr(landing, data, "--district", "53.01").returncode == 0
+    st = status(data, "53.01")
+    assert st["status"] == "ditahan" and "turun" in st["alasan_tahan"] and households(data, "53.01") == 40
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 42))
+    assert p3jr(landing, data, "--district", "53.01").returncode == 0
+    st = status(data, "53.01")
+    assert st["status"] == "diterima" and not st["sedang_ditahan"] and households(data, "53.01") == 42
+    assert (st["baris_dibaca_kiriman_terkini"], st["baris_dibaca_versi_dipakai"]) == (42, 42)
+    with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
+        # released: its held rows are gone from the held tables; 53.14 is still held
+        assert con.execute("SELECT DISTINCT kode_kabupaten FROM quality.karantina_kiriman_ditahan").fetchall() == [("53.14",)]
+
+
+def households(data: Path, kode: str) -> int:
+    return published(data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = ?", [kode])[0][0]
 
 
 def check_evaluations(data: Path) -> dict[str, tuple[bool, str]]:
@@ -229,3 +254,4 @@ print(json.dumps(out))
                           env={**os.environ, "DAGSTER_HOME": str(data / "dagster")})
     assert proc.returncode == 0, proc.stderr[-2000:]
     return {k: tuple(v) for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
+
