@@ -259,8 +259,6 @@ WITH rt AS (
   SELECT folder AS kode_kabupaten,
          count(*) FILTER (WHERE status = 'active') AS aktif,
          count(*) FILTER (WHERE status = 'rejected' AND coalesce(ada_di_folder, true)) AS ditolak,
-         sum(baris_dibaca) FILTER (WHERE status = 'active' AND jenis IN ('rumah_tangga', 'campuran'))
-           AS baris_file_aktif,
          min(waktu_file) FILTER (WHERE status <> 'rejected') AS pertama,
          max(waktu_file) FILTER (WHERE status <> 'rejected') AS terakhir
   FROM ingestion.file_registry GROUP BY 1
@@ -288,7 +286,6 @@ SELECT d.kode_kabupaten,
             ELSE coalesce(rt.n, 0) + coalesce(q.n, 0) END::INTEGER AS baris_dibaca_kiriman_terkini,
        CASE WHEN g.status = 'ditahan' THEN coalesce(ditahan.karantina, 0)
             ELSE coalesce(q.n, 0) END::INTEGER AS baris_karantina_kiriman_terkini,
-       coalesce(f.baris_file_aktif, 0)::INTEGER AS baris_file_aktif,
        coalesce(f.aktif, 0)::INTEGER AS file_aktif,
        coalesce(f.ditolak, 0)::INTEGER AS file_ditolak,
        f.pertama AS file_pertama_diterima,
