@@ -88,9 +88,9 @@ def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, for
 def print_summary(results) -> None:
     import duckdb
 
-    s = load_settings()
     from sources.reference import district_codes
 
+    s = load_settings()
     ok = all(r.success for r in results)
     print()
     print("=" * 78)

@@ -134,6 +134,14 @@ def test_stray_folders_get_a_hint_and_ignored_root_entries_are_listed(env):
     assert "53.01" in alasan
     assert [(s.name, s.code) for s in registry.ignored_root_entries(env["landing"])] == [("_manifest", "folder_diabaikan")]
 
+    # A loose file in the landing root is registered (rejected); the district and stray folders beside
+    # it are not "ignored sub-folders" of the root.
+    write_csv(env["landing"] / "53.01" / "a.csv", 2)
+    write_csv(env["landing"] / "lepas.csv", 2)
+    res = registry.ingest_folder(env["con"], registry.STRAY_FOLDER, env["landing"], run_id="r2",
+                                 archive_dir=env["archive"], max_bytes=10_000_000, is_district=False, landing_root=True)
+    assert res.files_seen == 1 and ignored(env["con"], registry.STRAY_FOLDER) == []
+
 
 def _present(landing: Path, districts: list[str]) -> dict:
     return {d: {(f.name, registry.sha256_of(f.path)) for f in registry.scan_folder(landing / d, d)} for d in districts}

@@ -62,7 +62,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
             res = registry.ingest_folder(
                 con, folder or registry.STRAY_FOLDER, path, run_id=context.run.run_id,
                 archive_dir=settings.archive_dir, max_bytes=int(settings.max_file_mb * 1e6), is_district=False,
-                log=context.log,
+                landing_root=not folder, log=context.log,
             )
             for name, code, _ in res.rejected:
                 context.log.warning(f"landing/{folder}/{name}: ditolak ({code}): folder is not a district code")

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from orchestration.defs.quality.rules import KOLOM_KABUPATEN_BARIS
-from sources import contract, readers
 from orchestration.lib.files import ensure_private_dir
-from sources.reference import district_codes
+from sources import contract, readers
+from sources.reference import district_codes, kabupaten
 
 WITA = ZoneInfo("Asia/Makassar")
 STRAY_FOLDER = "(bukan_kabupaten)"
@@ -230,11 +230,13 @@ class FolderScan:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def scan(folder_path: Path, folder: str) -> FolderScan:
+def scan(folder_path: Path, folder: str, *, landing_root: bool = False) -> FolderScan:
     """Regular files directly in one landing folder; names are data, never interpreted as paths.
 
     Symbolic links (files or folders) are never followed: a link to /etc would otherwise be hashed
-    and copied into the archive. Sub-folders are not read. Both are reported, not dropped."""
+    and copied into the archive. Sub-folders are not read. Both are reported, not dropped. In the
+    landing root (loose files) the entries that are not files belong to :func:`ignored_root_entries`
+    and the district and stray folders are scanned on their own, so only its files are returned."""
     out = FolderScan()
     if folder_path.is_symlink():
         out.skipped.append(Skipped(folder_path.name, "tautan_simbolik_diabaikan", "folder kabupaten adalah symlink"))
@@ -242,6 +244,8 @@ def scan(folder_path: Path, folder: str) -> FolderScan:
     if not folder_path.is_dir():
         return out
     for entry in sorted(os.scandir(folder_path), key=lambda e: e.name):
+        if landing_root and (entry.is_symlink() or not entry.is_file(follow_symlinks=False)):
+            continue
         if entry.is_symlink():
             out.skipped.append(Skipped(entry.name, "tautan_simbolik_diabaikan"))
         elif entry.is_dir(follow_symlinks=False):
@@ -287,15 +291,16 @@ def ignored_root_entries(landing_dir: Path) -> list[Skipped]:
     for entry in sorted(os.scandir(landing_dir), key=lambda e: e.name):
         if entry.is_symlink():
             out.append(Skipped(entry.name, "tautan_simbolik_diabaikan"))
-        elif entry.is_dir(follow_symlinks=False) and entry.name.startswith(("_", ".")):
-            out.append(Skipped(entry.name, "folder_diabaikan"))
+        elif entry.is_dir(follow_symlinks=False):
+            if entry.name.startswith(("_", ".")):
+                out.append(Skipped(entry.name, "folder_diabaikan"))
+        elif not entry.is_file(follow_symlinks=False):
+            out.append(Skipped(entry.name, "bukan_file_biasa"))
     return out
 
 
 def suggest_district(name: str) -> list[str]:
     """District codes a mistyped folder name probably meant (`53.1` → 53.01, `kupang` → 53.01, 53.71)."""
-    from sources.reference import kabupaten
-
     digits = "".join(ch for ch in name if ch.isdigit())
     codes = set(district_codes())
     out = []
@@ -350,6 +355,7 @@ def ingest_folder(
     archive_dir: Path,
     max_bytes: int,
     is_district: bool = True,
+    landing_root: bool = False,
     log=None,
     prefetched: dict[str, "readers.ReadResult | readers.FileRejected"] | None = None,
     now: datetime | None = None,
@@ -362,7 +368,7 @@ def ingest_folder(
     """
     ensure_schema(con)
     res = IngestResult(folder)
-    found = scan(folder_path, folder)
+    found = scan(folder_path, folder, landing_root=landing_root)
     skipped = list(found.skipped)
     res.files_seen = len(found.files)
     seen_hashes: dict[str, LandingFile] = {}
@@ -385,6 +391,7 @@ def ingest_folder(
     }
     # Read every present file that has no current rows: new ones, and ones that came back.
     to_read = [f for h, f in seen_hashes.items() if needs_read(known[h][0] if h in known else None)]
+    to_read_hashes = {f.file_hash for f in to_read}
     reads: dict[str, readers.ReadResult | readers.FileRejected] = {}
     for f in to_read:
         if not is_district:
@@ -416,7 +423,7 @@ def ingest_folder(
                     [run_id, folder, h],
                 )
                 old_name = known[h][1]
-                if old_name != f.name and h not in {x.file_hash for x in to_read}:
+                if old_name != f.name and h not in to_read_hashes:
                     # Same content under a new name: the file keeps its arrival; the feedback shows the new name.
                     rel = f"{folder}/{f.name}" if folder else f.name
                     con.execute("UPDATE ingestion.file_registry SET nama_file = ?, path_relatif = ? "
