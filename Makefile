@@ -14,15 +14,23 @@ LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
 
-.PHONY: install demo run ui test test-fast bench dbt-parse docs clean chromium
+.PHONY: install test-deps demo run ui test test-fast bench dbt-parse docs clean chromium postgres
 
+# Runtime only (what a production server gets): the pipeline plus the [deploy] extra (Postgres).
 $(BIN)/p3jr: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,deploy]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[deploy]"
 	touch $(BIN)/p3jr
 
 install: $(BIN)/p3jr dbt-parse
+
+# The test extras (pytest, playwright driver, psutil, openpyxl) only where tests run.
+$(VENV)/.test-deps: $(BIN)/p3jr
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[deploy,test]"
+	touch $@
+
+test-deps: $(VENV)/.test-deps
 
 # The dbt manifest is built at install time, never committed.
 dbt-parse: $(BIN)/p3jr
@@ -47,12 +55,18 @@ chromium:
 	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  { echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; exit 1; }
 
-test: install chromium
+# The deployment tests start a real PostgreSQL server from Debian's package; install it when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+	  { echo "PostgreSQL is missing: run 'apt-get install -y postgresql' as root" >&2; exit 1; }
+
+test: install test-deps chromium postgres
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 	$(BIN)/pytest -q -p no:cacheprovider
 
-bench: install
+bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt
 
 clean:

@@ -60,3 +60,18 @@ def small_run(small_landing, tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def published_db(small_run) -> Path:
     return small_run["published"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server (Debian package, loopback only) for the whole session."""
+    import shutil
+
+    from postgres_local import start_server
+
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
