@@ -37,6 +37,26 @@ def _configure_env(landing: str | None, data_dir: str | None) -> None:
         shutil.copyfile(template, cfg)
 
 
+def served_instance(dagster_home: Path) -> bool:
+    """True for the deployed instance (deploy/dagster.yaml: Postgres storage, runs launched by the
+    daemon). A run there goes through the queue, never beside it."""
+    import yaml
+
+    cfg = dagster_home / "dagster.yaml"
+    try:
+        data = yaml.safe_load(cfg.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return "postgres" in (data.get("storage") or {}) or "postgres" in str(data.get("run_storage") or "")
+
+
+SERVED_MESSAGE = (
+    "Instance Dagster ini dilayani dagster-daemon (Postgres, {cfg}): `p3jr run` tidak melewati antrean.\n"
+    "Pakai: p3jr antrekan [--district 53.KK]   (memasukkan run ke antrean; lihat deploy/README.md)\n"
+    "This Dagster instance is served by the daemon: use `p3jr antrekan` to queue a run instead of running beside "
+    "the queue.")
+
+
 def ensure_dbt_manifest() -> Path:
     """The manifest is built at install time (`make install`); rebuild it if someone removed it."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -75,7 +95,9 @@ def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, for
     ensure_dbt_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
     instance = dg.DagsterInstance.get()
-    tags = {"p3jr/pemicu": "cli"}
+    from orchestration.run_recovery import PROCESS_TAG, process_identity
+
+    tags = {"p3jr/pemicu": "cli", PROCESS_TAG: process_identity()}
     if force:
         tags[FORCE_TAG] = "ya"
     if allow_withdrawal:
@@ -177,26 +199,29 @@ def failed_steps(result) -> list[tuple[str, str]]:
     return out
 
 
-def _alert_cli_failure(results) -> None:
-    """A failed CLI run alerts like a failed deployed run (the run-failure sensor only sees the daemon's)."""
+def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
     from datetime import datetime, timezone
 
     from orchestration.defs.operations import alerts
 
+    alert = alerts.build_alert(run_id, run.job_name if run else "p3jr_refresh", error, steps,
+                               dict(run.tags) if run else {}, datetime.now(timezone.utc))
+    try:
+        alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
+    except OSError as exc:
+        print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
+    url = os.environ.get(alerts.WEBHOOK_ENV, "").strip()
+    if url:
+        alerts.post_webhook(url, alert)
+
+
+def _alert_cli_failure(results) -> None:
+    """A failed CLI run alerts like a failed deployed run (the run-failure sensor only sees the daemon's)."""
     for r in results:
-        if r.success:
-            continue
-        steps = failed_steps(r)
-        run = r.dagster_run
-        alert = alerts.build_alert(run.run_id, run.job_name, steps[0][1] if steps else "run gagal / run failed",
-                                   [s for s, _ in steps], dict(run.tags), datetime.now(timezone.utc))
-        try:
-            alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
-        except OSError as exc:
-            print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
-        url = os.environ.get(alerts.WEBHOOK_ENV, "").strip()
-        if url:
-            alerts.post_webhook(url, alert)
+        if not r.success:
+            steps = failed_steps(r)
+            _record_alert(r.run_id, r.dagster_run, steps[0][1] if steps else "run gagal / run failed",
+                          [s for s, _ in steps])
 
 
 def _check_districts(codes: list[str] | None) -> int:
@@ -217,6 +242,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return rc
     _configure_env(args.landing, args.data_dir)
     settings = load_settings()
+    if served_instance(settings.dagster_home):
+        print(SERVED_MESSAGE.format(cfg=settings.dagster_home / "dagster.yaml"), file=sys.stderr)
+        return 2
     if not settings.pseudonym_key:
         print(MISSING_KEY_MESSAGE, file=sys.stderr)
         return 2
@@ -234,11 +262,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         lock.release()
 
 
+def _recover(instance, wait: float) -> int:
+    """End runs whose process died (their slot would block this one forever), then refuse to queue
+    silently behind a live run: say which run holds the writer slot."""
+    from orchestration import run_recovery
+
+    for dead in run_recovery.recover_dead_runs(instance):
+        msg = (f"Run {dead.run_id[:8]} sebelumnya mati saat langkah {dead.step or '-'} (proses {dead.process} tidak ada "
+               f"lagi, kemungkinan dihentikan/kehabisan memori): ditandai gagal, slotnya dibebaskan; pekerjaannya "
+               f"diulang oleh run ini. / Previous run {dead.run_id[:8]} died during step {dead.step or '-'}: marked "
+               f"failed, its slot freed; this run redoes its work.")
+        print(msg)
+        _record_alert(dead.run_id, instance.get_run_by_id(dead.run_id), msg, [dead.step] if dead.step else [])
+    deadline = time.monotonic() + wait
+    while (holders := run_recovery.slot_holders(instance)):
+        if time.monotonic() >= deadline:
+            names = ", ".join(f"{r[:8]} ({status})" for r, status in holders)
+            print(f"Run lain memegang slot penulis warehouse: {names}. Tunggu sampai selesai (atau --tunggu DETIK).\n"
+                  f"Another run holds the warehouse writer slot: {names}; not starting.", file=sys.stderr)
+            return 3
+        time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
+    return 0
+
+
 def _run_locked(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from orchestration.defs.ingestion.assets import run_succeeded
     from orchestration.lib import state
+    from orchestration.lib.warehouse import WarehouseBusy
 
     t0 = time.perf_counter()
-    if not args.force and state.nothing_changed(load_settings()):
+    instance = dg.DagsterInstance.get()
+    if (rc := _recover(instance, args.tunggu)):
+        return rc
+    try:
+        unchanged = not args.force and state.nothing_changed(load_settings(), lambda r: run_succeeded(instance, r))
+    except WarehouseBusy as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    if unchanged:
         # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
         print("Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
               "Nothing changed since today's publish; no run started (use --force to rebuild).")
@@ -251,6 +314,54 @@ def _run_locked(args: argparse.Namespace) -> int:
         _alert_cli_failure(results)
     print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
     return 0 if all(r.success for r in results) else 1
+
+
+def cmd_antrekan(args: argparse.Namespace) -> int:
+    """Queue a refresh run on the deployed instance (through the webserver, launched by the daemon)."""
+    from urllib.parse import urlsplit
+
+    from orchestration.lib.run_queue import submit_refresh
+
+    if (rc := _check_districts(args.district)):
+        return rc
+    url = urlsplit(args.webserver)
+    try:
+        submitted = submit_refresh(args.district or None, host=url.hostname or "127.0.0.1", port=url.port or 80)
+    except Exception as exc:  # webserver down, code location not loaded, GraphQL error: say which
+        print(f"Run tidak dapat dimasukkan ke antrean lewat {args.webserver}: {exc}\n"
+              f"Could not queue the run through the Dagster webserver at {args.webserver}.", file=sys.stderr)
+        return 1
+    for run_id in [submitted] if isinstance(submitted, str) else submitted:
+        print(f"Run {run_id} masuk antrean / queued: {args.webserver.rstrip('/')}/runs/{run_id}")
+    return 0
+
+
+def cmd_gudang_postgres(args: argparse.Namespace) -> int:
+    """Build the dbt layers in PostgreSQL from the last gate's tables (deploy/README.md, dbt on PostgreSQL)."""
+    from orchestration.defs.marts.assets import dbt_build_args, dbt_executable, tanggal_run_hari_ini
+    from orchestration.lib.postgres_load import load_dbt_sources
+    from orchestration.lib.warehouse import writer_lock
+
+    _configure_env(None, args.data_dir)
+    settings = load_settings()
+    env = os.environ
+    missing = [v for v in ("P3JR_DBT_PG_HOST", "P3JR_DBT_PG_USER", "P3JR_DBT_PG_PASSWORD", "P3JR_DBT_PG_DB") if not env.get(v)]
+    if missing:
+        print(f"Belum diatur / not set: {', '.join(missing)} (lihat deploy/p3jr.env.example)", file=sys.stderr)
+        return 2
+    pg = {"host": env["P3JR_DBT_PG_HOST"], "port": env.get("P3JR_DBT_PG_PORT", "5432"), "user": env["P3JR_DBT_PG_USER"],
+          "password": env["P3JR_DBT_PG_PASSWORD"], "dbname": env["P3JR_DBT_PG_DB"],
+          "sslmode": env.get("P3JR_DBT_PG_SSLMODE", "prefer")}
+    with writer_lock(settings.warehouse_path):  # a consistent copy: no run writes meanwhile
+        counts = load_dbt_sources(settings.warehouse_path, pg)
+    print("Dimuat ke PostgreSQL / loaded: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    ensure_dbt_manifest()
+    # Its own target folder: the DuckDB manifest the code location reads stays as it is.
+    target = DBT_PROJECT_DIR / "target" / "postgres"
+    proc = subprocess.run([dbt_executable(), *dbt_build_args(tanggal_run_hari_ini()), "--target", "postgres",
+                           "--target-path", str(target)],
+                          cwd=DBT_PROJECT_DIR, env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)})
+    return proc.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,6 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--tunggu", type=float, default=0, metavar="DETIK",
                    help="tunggu run lain pada data-dir yang sama selesai / wait for another run on the same data dir")
     r.set_defaults(func=cmd_run)
+    q = sub.add_parser("antrekan", help="masukkan run ke antrean instance server / queue a run on the deployed instance "
+                                        "(first load, the nightly job by hand)")
+    q.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang); tanpa ini: semua")
+    q.add_argument("--webserver", default=os.environ.get("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
+                   help="alamat dagster-webserver (P3JR_WEBSERVER_URL)")
+    q.set_defaults(func=cmd_antrekan)
+    pgb = sub.add_parser("gudang-postgres", help="bangun lapisan dbt di PostgreSQL / build the dbt layers on PostgreSQL "
+                                                 "(P3JR_DBT_PG_*)")
+    pgb.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
+    pgb.set_defaults(func=cmd_gudang_postgres)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -301,3 +301,33 @@ def test_every_mart_equals_the_duckdb_mart(pg_build):
     finally:
         pg.close()
     assert not problems, json.dumps(problems, indent=1, default=str)
+
+
+def test_operator_command_builds_the_marts_on_postgres(postgres_server, small_run, tmp_path):
+    """`p3jr gudang-postgres` (deploy/README.md) loads the sources and builds on PostgreSQL, leaving
+    the DuckDB manifest the code location reads untouched."""
+    import hashlib
+    import shutil
+
+    from conftest import run_cli
+
+    data = tmp_path / "data"
+    shutil.copytree(small_run["data"], data, ignore=shutil.ignore_patterns("*.lock"))
+    manifest = DBT_DIR / "target" / "manifest.json"
+    before = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    dbname = postgres_server.create_database("p3jr_gudang")
+    env = {"P3JR_DBT_PG_HOST": postgres_server.host, "P3JR_DBT_PG_PORT": str(postgres_server.port),
+           "P3JR_DBT_PG_USER": postgres_server.user, "P3JR_DBT_PG_PASSWORD": postgres_server.password,
+           "P3JR_DBT_PG_DB": dbname}
+    proc = run_cli("gudang-postgres", "--data-dir", str(data), env_extra=env, timeout=600)
+    assert "quality.rumah_tangga_diterima" in proc.stdout
+    assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before
+    con = postgres_server.connect(dbname)
+    try:
+        with con.cursor() as cur:
+            cur.execute("select count(*), count(distinct kode_kabupaten) from marts.capaian_pendataan")
+            assert cur.fetchone() == (22, 22)
+    finally:
+        con.close()
+    missing = run_cli("gudang-postgres", "--data-dir", str(data), env_extra={"P3JR_DBT_PG_PASSWORD": ""}, check=False)
+    assert missing.returncode == 2 and "P3JR_DBT_PG_PASSWORD" in missing.stderr

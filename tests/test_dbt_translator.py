@@ -107,7 +107,7 @@ def test_sources_have_no_dagster_group_override(translator, manifest):
 
 def test_dbt_assets_definition(manifest):
     from orchestration.defs.marts import defs, p3jr_dbt_assets
-    from orchestration.defs.marts.assets import DUCKDB_POOL
+    from orchestration.lib.warehouse import WRITER_POOL as DUCKDB_POOL
 
     keys = {tuple(k.path) for k in p3jr_dbt_assets.keys}
     assert ("marts", "capaian_pendataan") in keys and ("referensi", "wilayah_ntt") in keys

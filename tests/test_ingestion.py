@@ -210,6 +210,29 @@ def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch
     assert [r for r in sensor(ctx2) if isinstance(r, dg.RunRequest)] == []
 
 
+def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
+    """A fresh deploy sees every district folder as new: one full-range run, not 22."""
+    import dagster as dg
+
+    from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
+
+    landing = tmp_path / "landing"
+    for kode in ("53.01", "53.12", "53.71"):
+        write_csv(landing / kode / "a.csv", 2)
+    monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
+    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    ctx = dg.build_sensor_context(cursor=None)
+    reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
+    assert len(reqs) == 1 and reqs[0].partition_key is None
+    assert ALL_DISTRICTS_TAGS.items() <= reqs[0].tags.items()
+    assert reqs[0].tags["p3jr/kabupaten_berubah"] == "53.01 53.12 53.71"
+    write_csv(landing / "53.12" / "b.csv", 3)  # then one district corrects: a run for it alone
+    reqs = [r for r in sensor(dg.build_sensor_context(cursor=ctx.cursor)) if isinstance(r, dg.RunRequest)]
+    assert [r.partition_key for r in reqs] == ["53.12"]
+
+
 def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
     folder = env["landing"] / "53.01"
     write_csv(folder / "a.csv", 30)

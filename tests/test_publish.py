@@ -546,3 +546,27 @@ def test_missing_reference_table_is_reported(tmp_path):
     with pytest.raises(Exception, match="target_pendataan"):
         publish_database(wh, published, require_reference=True)
     assert _leftovers(published.parent, published.parent / "parquet") == []
+
+
+def test_published_files_readable_by_the_analysts_group_only(tmp_path):
+    """deploy/README.md: published/ is `p3jr:analis` 2750 and the service runs with UMask=0027; every
+    published file must then be readable by that group, and by nobody else."""
+    import grp
+
+    group = grp.getgrnam("nogroup" if os.geteuid() == 0 else grp.getgrgid(os.getegid()).gr_name)
+    wh = build_small_warehouse(tmp_path / "wh" / "p3jr.duckdb")
+    published_dir = tmp_path / "published"
+    published_dir.mkdir()
+    os.chown(published_dir, -1, group.gr_gid)
+    os.chmod(published_dir, 0o2750)
+    old = os.umask(0o027)
+    try:
+        publish_database(wh, published_dir / "p3jr.duckdb")
+    finally:
+        os.umask(old)
+    files = [published_dir / "p3jr.duckdb", *sorted((published_dir / "parquet").glob("*.parquet"))]
+    assert len(files) > 1
+    for path in [*files, published_dir / "parquet"]:
+        st = path.stat()
+        assert st.st_gid == group.gr_gid, path
+        assert st.st_mode & 0o040 and not st.st_mode & 0o007, (path, oct(st.st_mode))

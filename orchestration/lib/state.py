@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,22 +50,26 @@ def read_marker(settings: Settings) -> dict:
         return {}
 
 
-def write_marker(settings: Settings, fingerprint: str) -> None:
+def write_marker(settings: Settings, fingerprint: str, run_id: str) -> None:
     path = marker_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"tanggal": today(), "sidik_masukan": fingerprint}))
+    tmp.write_text(json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}))
     os.replace(tmp, path)
 
 
-def already_published_today(settings: Settings, fingerprint: str) -> bool:
-    """True when today's publish was built from exactly these files and this code: the daily
-    history row exists and nothing downstream would change."""
+def already_published_today(settings: Settings, fingerprint: str, run_succeeded: Callable[[str], bool]) -> bool:
+    """True when today's publish was built from exactly these files and this code, and the run that
+    published it finished every step (a run killed after the publish left the feedback and the
+    officials' reports stale: the next run must redo them, not take this fast path)."""
     m = read_marker(settings)
-    return bool(m) and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint and settings.published_db.exists()
+    if not (m and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint
+            and settings.published_db.exists()):
+        return False
+    return bool(m.get("run_id")) and run_succeeded(m["run_id"])
 
 
-def nothing_changed(settings: Settings) -> bool:
+def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool]) -> bool:
     """The landing zone holds exactly the files the registry already has, and today's publish was
     built from them with this code: a run would change nothing. Read-only; no Dagster run needed."""
     from orchestration.defs.ingestion import registry
@@ -86,6 +91,6 @@ def nothing_changed(settings: Settings) -> bool:
             return False
         if any(s == "active" and k not in present for k, s in known.items()):
             return False
-        return already_published_today(settings, input_fingerprint(con))
+        return already_published_today(settings, input_fingerprint(con), run_succeeded)
     finally:
         con.close()

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from filelock import FileLock
 
 from orchestration.lib.files import ensure_private_dir, make_private
 from orchestration.settings import load_settings
@@ -17,18 +17,19 @@ from orchestration.settings import load_settings
 WRITER_POOL = "duckdb_writer"
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB allows one writing process and no reader beside it)."""
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: Path) -> Iterator[None]:
     """Process-level lock beside the DuckDB file: DuckDB allows one writing process, and a
     second one fails instead of waiting. The Dagster pool serialises steps inside Dagster;
-    this lock also covers the CLI, the tests and anything started by hand."""
+    this lock also covers the CLI, the tests and anything started by hand. The kernel drops it
+    when its holder dies, so a killed run never leaves it behind."""
     ensure_private_dir(db_path.parent)  # raw NIK, names and coordinates live here
-    with open(db_path.with_suffix(db_path.suffix + ".lock"), "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with FileLock(str(db_path.with_suffix(db_path.suffix + ".lock"))):
+        yield
 
 
 # Measured at province scale (bench/): with this cap the whole process tree peaks under 2 GB.
@@ -54,18 +55,31 @@ def duckdb_config() -> dict:
     return {"memory_limit": os.environ.get("P3JR_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
 
 
+def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with a clear message when another process holds the file (DuckDB allows one
+    writing process, and no reader beside it)."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise WarehouseBusy(
+            f"Warehouse {path} sedang dipakai proses lain; coba lagi setelah proses itu selesai. / The warehouse is "
+            f"held by another process; try again when it has finished. ({str(exc).splitlines()[0][:300]})") from None
+
+
 @contextlib.contextmanager
 def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(db_path) if db_path else load_settings().warehouse_path
     if read_only:
-        con = duckdb.connect(str(path), read_only=True, config=duckdb_config())
+        con = open_duckdb(path, read_only=True)
         try:
             yield con
         finally:
             con.close()
         return
     with writer_lock(path):
-        con = duckdb.connect(str(path), config=duckdb_config())
+        con = open_duckdb(path)
         make_private(path)
         try:
             yield con

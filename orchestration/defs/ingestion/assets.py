@@ -18,6 +18,11 @@ RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
 FORCE_TAG = "p3jr/paksa"
 
 
+def run_succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
+    run = instance.get_run_by_id(run_id)
+    return run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+
+
 @dg.multi_asset(
     name="ingest_district_files",
     specs=[
@@ -83,7 +88,8 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
             reader.close()
             release_memory()
         fingerprint = state.input_fingerprint(con)
-    if tags.get(FORCE_TAG) != "ya" and state.already_published_today(settings, fingerprint):
+    if tags.get(FORCE_TAG) != "ya" and state.already_published_today(
+            settings, fingerprint, lambda run_id: run_succeeded(context.instance, run_id)):
         # Nothing new since today's publish: downstream steps are skipped (the run still succeeds).
         context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
                          "gate, dbt and publish skipped")

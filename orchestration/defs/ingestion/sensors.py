@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
 from orchestration.defs.ingestion.registry import sha256_of
 from sources.reference import district_codes
 
@@ -68,7 +69,8 @@ def registry_state(warehouse_path: Path) -> dict:
 def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
     @dg.sensor(name="landing_files_sensor", job_name=job_name, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Watches sources/landing/<kode>/ and requests a run for exactly the districts whose files changed.")
+               description="Watches the landing folders: one district changed → a run for that district; several "
+                           "(first load, a busy morning) → one run over all districts.")
     def landing_files_sensor(context: dg.SensorEvaluationContext):
         from orchestration.settings import load_settings
 
@@ -91,7 +93,14 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
                                 "no run requested (check the path or run `p3jr run --izinkan-penarikan`)")
             return
         changed = changed_districts(previous, current)
-        for kode in changed:
+        if len(changed) > 1:
+            # A first load or a busy morning: one run over the whole range, not one per district (each
+            # run costs start-up, dbt and publish; unchanged districts are skipped inside the run).
+            everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
+            yield dg.RunRequest(run_key=f"semua:{everything.hexdigest()[:16]}",
+                                tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor",
+                                      "p3jr/kabupaten_berubah": " ".join(changed)})
+        for kode in changed if len(changed) == 1 else []:
             yield dg.RunRequest(
                 run_key=f"{kode}:{content_fingerprint(current.get(kode, {}))[:16]}",
                 partition_key=kode,

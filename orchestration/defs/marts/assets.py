@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.lib.warehouse import writer_lock
+from orchestration.lib.warehouse import WRITER_POOL, writer_lock
 from orchestration.settings import load_settings
 
 from .project import dbt_project
@@ -29,14 +29,17 @@ from .translator import P3jrDbtTranslator
 
 ZONA_WAKTU = ZoneInfo("Asia/Makassar")  # WITA, the Balai's local time
 EXCLUDE_UNIT_TESTS = "resource_type:unit_test"
-DUCKDB_POOL = "duckdb_writer"
 
 
 
 def dbt_executable() -> str:
-    """The `dbt` of this interpreter's environment (works without an activated venv)."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """`p3jr-dbt` of this interpreter's environment: dbt that dies with its run worker
+    (orchestration/lib/dbt_child.py), so it never writes after the writer lock died."""
+    for name in ("p3jr-dbt", "dbt"):
+        beside = Path(sys.executable).parent / name
+        if beside.exists():
+            return str(beside)
+    return shutil.which("p3jr-dbt") or shutil.which("dbt") or "dbt"
 
 
 dbt_translator = P3jrDbtTranslator()
@@ -65,7 +68,7 @@ def dbt_build_args(tanggal_run: str) -> list[str]:
     project=dbt_project,
     dagster_dbt_translator=dbt_translator,
     exclude=EXCLUDE_UNIT_TESTS,
-    pool=DUCKDB_POOL,
+    pool=WRITER_POOL,
     name="p3jr_dbt_assets",
 )
 def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:

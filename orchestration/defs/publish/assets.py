@@ -32,7 +32,7 @@ def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     settings = load_settings()
     with warehouse.connect() as con:  # the writer lock: nothing writes the warehouse while it is copied
         info = publish.publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
-        state.write_marker(settings, state.input_fingerprint(con))
+        state.write_marker(settings, state.input_fingerprint(con), context.run.run_id)
     context.log.info(f"published {settings.published_db}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(settings.published_db)),

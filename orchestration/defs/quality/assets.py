@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.defs.ingestion.assets import FILE_REGISTRY, FORCE_TAG, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.quality import gate, gx_adapter
+from orchestration.lib.files import ensure_private_dir
 from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
 from orchestration.settings import load_settings
 
@@ -130,7 +131,7 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
 )
 def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = load_settings()
-    docs_dir = settings.reports_dir / "validasi"
+    docs_dir = ensure_private_dir(settings.reports_dir / "validasi")  # GX docs quote unexpected values (NIK)
     with warehouse.connect() as con:
         counts = gate.resolve_province(con)
         mismatches = gate.reconciliation(con)

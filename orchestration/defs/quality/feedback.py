@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from orchestration.defs.quality.gate import HELD_QUARANTINE, HELD_WARNINGS
+from orchestration.lib.files import ensure_private_dir
 from sources import contract
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -175,8 +176,10 @@ def write_feedback(
     if not files:
         return None
 
-    target_dir = Path(out_dir) / kode
-    target_dir.mkdir(parents=True, exist_ok=True)
+    # Quarantined rows quote NIK and names: the feedback folder is for the service account, which
+    # hands each district its own workbook (never readable by the analysts' group).
+    ensure_private_dir(Path(out_dir))
+    target_dir = ensure_private_dir(Path(out_dir) / kode)
     target = target_dir / f"umpan_balik_{kode}.xlsx"
     fd, tmp = tempfile.mkstemp(prefix=f".umpan_balik_{kode}.", suffix=".xlsx.tmp", dir=target_dir)
     os.close(fd)

@@ -133,6 +133,7 @@ def gate_districts(
 
     now = datetime.now(WITA).replace(tzinfo=None)
     release: list[str] = []
+    decision_rows: list[list] = []
     for s in stats:
         d = s["kode_kabupaten"]
         if s["baris_dibaca"] == 0 and not fingerprints[d]:
@@ -152,22 +153,24 @@ def gate_districts(
         released_rows = s["baris_dibaca"] if d in release else (prev[d][2] if d in prev else None)
         released_fp = fingerprints[d] if d in release else (prev[d][4] if d in prev else None)
         released_at = now if d in release else (prev[d][5] if d in prev else None)
-        con.execute("DELETE FROM quality.gerbang_kabupaten WHERE kode_kabupaten = ?", [d])
-        con.execute(
-            """INSERT INTO quality.gerbang_kabupaten (kode_kabupaten, status, alasan_tahan, sidik_kiriman,
-                 baris_dibaca_kiriman, baris_karantina_kiriman, rasio_karantina_kiriman, rasio_baris_vs_rilis,
-                 kolom_wajib_hilang, baris_dibaca_rilis, sidik_rilis, diputuskan_pada, run_id, dirilis_pada)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        decision_rows.append(
             [d, status, why, fingerprints[d], s["baris_dibaca"], s["baris_karantina"], s["rasio_karantina"],
              s["rasio_baris_vs_terakhir"], s["kolom_wajib_hilang"], released_rows, released_fp, now, run_id,
-             released_at],
-        )
+             released_at])
 
     held = [d.kode_kabupaten for d in decisions if d.status == "ditahan"]
     con.execute("CREATE OR REPLACE TEMP TABLE _gate_release AS SELECT unnest(?::VARCHAR[]) AS kode", [release])
     con.execute("CREATE OR REPLACE TEMP TABLE _gate_held AS SELECT unnest(?::VARCHAR[]) AS kode", [held])
+    # The decisions and the rows they release are one transaction: a run killed in between must
+    # not leave a district shown as accepted while the marts still use its old rows.
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DELETE FROM quality.gerbang_kabupaten WHERE kode_kabupaten IN (SELECT kode FROM _gate_districts)")
+        con.executemany(
+            """INSERT INTO quality.gerbang_kabupaten (kode_kabupaten, status, alasan_tahan, sidik_kiriman,
+                 baris_dibaca_kiriman, baris_karantina_kiriman, rasio_karantina_kiriman, rasio_baris_vs_rilis,
+                 kolom_wajib_hilang, baris_dibaca_rilis, sidik_rilis, diputuskan_pada, run_id, dirilis_pada)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", decision_rows)
         for kind in contract.KINDS:
             # every evaluated district leaves the held table; the held ones come back with their current rows
             _replace_rows(con, f"quality.rilis_{kind}", f"_gate_eval_{kind}", "_gate_release", "_gate_release")

@@ -1,0 +1,29 @@
+"""`p3jr-dbt`: dbt that dies with the step that started it.
+
+dagster-dbt starts `dbt build` as a child process and the step holds the warehouse writer lock
+for it. If the run worker is killed (out of memory, a restart of the code location), the kernel
+drops the lock with it, but a plain child would go on writing the warehouse without the lock
+while the next run starts. This wrapper asks the kernel to kill dbt when its parent dies
+(`PR_SET_PDEATHSIG`, kept across `execve`) and then becomes dbt.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def main() -> None:
+    parent = os.getppid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: plain dbt
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        sys.exit(128 + int(signal.SIGKILL))
+    dbt = Path(sys.executable).with_name("dbt")
+    os.execv(str(dbt), [str(dbt), *sys.argv[1:]])
