@@ -104,7 +104,7 @@ def test_killed_runs_recover_and_finish_the_work(small_run, tmp_path):
     # 1. killed while ingesting: the first run ever
     dead, _ = _kill_at(_start(landing, data), data, "ingest_district_files", delay=2)
     # 2..4. each next run reports the dead one, frees its slot and is itself killed later on
-    for step, after in (("gate_district_submissions", False), ("p3jr_dbt_assets", False), ("database_analis", True)):
+    for step, after in (("gate_district_submissions", False), ("p3jr_dbt_assets", False), ("publish__database_analis", True)):
         proc = _start(landing, data)
         dead_next, children = _kill_at(proc, data, step, after_success=after, delay=3 if step == "p3jr_dbt_assets" else 0.3)
         out = _output(proc)
@@ -135,7 +135,7 @@ def test_killed_runs_recover_and_finish_the_work(small_run, tmp_path):
     assert run.status.value == "SUCCESS"
     written = {e.step_key for e in instance.all_logs(run.run_id) if e.dagster_event
                and e.dagster_event.event_type_value == "STEP_SUCCESS"}
-    assert {"laporan_pejabat", "umpan_balik_kabupaten"} <= written
+    assert {"publish__laporan_pejabat", "quality__umpan_balik_kabupaten"} <= written
     assert (reports / "ringkasan_capaian.xlsx").exists()
     assert all(p.stat().st_mtime_ns > t for p, t in stale_before.items() if p.exists())
     # no slot is left claimed

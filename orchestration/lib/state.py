@@ -73,6 +73,7 @@ def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool]) ->
     """The landing zone holds exactly the files the registry already has, and today's publish was
     built from them with this code: a run would change nothing. Read-only; no Dagster run needed."""
     from orchestration.defs.ingestion import registry
+    from orchestration.lib.warehouse import open_duckdb
     from sources.reference import district_codes
 
     if not settings.warehouse_path.exists() or not marker_path(settings).exists():
@@ -83,7 +84,7 @@ def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool]) ->
     for folder, path in folders:
         for f in registry.scan_folder(path, folder):
             present.add((folder, registry.sha256_of(f.path)))
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = open_duckdb(settings.warehouse_path, read_only=True)  # WarehouseBusy when a writer holds it
     try:
         known = {(f, h): s for f, h, s in con.execute(
             "SELECT folder, file_hash, status FROM ingestion.file_registry").fetchall()}
