@@ -7,6 +7,7 @@ from orchestration.defs.ingestion.sensors import build_landing_sensor
 from orchestration.defs.marts.assets import dbt_resource, p3jr_dbt_assets
 from orchestration.defs.operations.alerts import p3jr_run_failure_alert
 from orchestration.defs.operations.jobs import REFRESH_JOB, nightly_schedule, refresh_job
+from orchestration.defs.operations.watchdog import p3jr_pengawas
 from orchestration.defs.publish.assets import database_analis, laporan_pejabat, umpan_balik_kabupaten
 from orchestration.defs.quality.assets import gate_district_submissions, resolve_accepted_rows
 from orchestration.lib.warehouse import WarehouseResource
@@ -23,6 +24,6 @@ defs = dg.Definitions(
     ],
     jobs=[refresh_job],
     schedules=[nightly_schedule],
-    sensors=[build_landing_sensor(REFRESH_JOB), p3jr_run_failure_alert],
+    sensors=[build_landing_sensor(REFRESH_JOB), p3jr_run_failure_alert, p3jr_pengawas],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource},
 )

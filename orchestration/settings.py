@@ -46,6 +46,8 @@ class Settings:
     warehouse_path: Path
     max_file_mb: float = 200.0
     max_withdrawal_share: float = DEFAULT_MAX_WITHDRAWAL_SHARE
+    # Watchdog (orchestration/defs/operations/watchdog.py): alert when a run waits longer in the queue.
+    max_queue_minutes: float = 30.0
     # The per-district hold thresholds live in expectations/pengajuan_kabupaten.json (one place).
     # No default: a keyed hash of a 16-digit NIK with a public key can be reversed by enumerating
     # region + birth date + serial. `make demo` and the tests set their own key explicitly.
@@ -84,5 +86,6 @@ def load_settings() -> Settings:
         warehouse_path=_path("P3JR_WAREHOUSE_PATH", data_dir / "warehouse" / "p3jr.duckdb"),
         max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
         max_withdrawal_share=_float("P3JR_MAX_WITHDRAWAL_SHARE", DEFAULT_MAX_WITHDRAWAL_SHARE),
+        max_queue_minutes=_float("P3JR_MAX_QUEUE_MINUTES", 30.0),
         pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY") or None,
     )

@@ -31,6 +31,8 @@ def test_one_writer_and_no_telemetry(path: Path):
     assert cfg["concurrency"]["pools"]["default_limit"] == 1
     assert cfg["concurrency"]["runs"]["max_concurrent_runs"] == 1
     assert cfg["run_monitoring"]["enabled"] is True
+    # a run killed inside a step must not keep its pool slot (every later run would stay QUEUED)
+    assert 0 < cfg["run_monitoring"]["free_slots_after_run_end_seconds"] <= 300
     assert cfg.get("run_retries", {}).get("enabled", False) is False
     # `run_queue` limits conflict with `concurrency: runs` (Dagster refuses both).
     assert "max_concurrent_runs" not in (cfg.get("run_queue") or {})
@@ -75,6 +77,31 @@ def test_local_instance_loads(tmp_path: Path, monkeypatch):
         instance.dispose()
 
 
+def test_deploy_run_monitoring_detects_dead_workers_and_bounds_runs():
+    mon = _load(DEPLOY)["run_monitoring"]
+    assert mon["enabled"] is True
+    assert mon["poll_interval_seconds"] <= 60  # a dead run is noticed within a minute
+    assert mon["start_timeout_seconds"] >= 120  # a worker loads definitions + the dbt manifest first
+    assert mon["max_resume_run_attempts"] == 0  # the default launcher cannot resume: fail, alert once
+    assert 0 < mon["free_slots_after_run_end_seconds"] <= 120
+    assert mon["max_runtime_seconds"] == 4 * 3600  # well above a province night, ends before office hours
+    # the launcher that tells run monitoring whether a run's worker process is alive
+    from dagster._serdes.config_class import class_from_code_pointer
+
+    launcher = _load(DEPLOY)["run_launcher"]
+    cls = class_from_code_pointer(launcher["module"], launcher["class"])
+    assert issubclass(cls, dg.DefaultRunLauncher)
+    assert cls().supports_check_run_worker_health
+
+
+def test_deploy_instance_settings_as_dagster_reads_them(tmp_path: Path):
+    shutil.copy(DEPLOY, tmp_path / "dagster.yaml")
+    value, _ = dagster_instance_config(str(tmp_path))
+    assert value["run_monitoring"]["free_slots_after_run_end_seconds"] == 60
+    assert value["run_monitoring"]["max_runtime_seconds"] == 14400
+    assert value["run_launcher"]["class"] == "P3jrRunLauncher"
+
+
 def test_deploy_uses_postgres_from_env_and_queued_coordinator():
     cfg = _load(DEPLOY)
     pg = cfg["storage"]["postgres"]["postgres_db"]
@@ -97,6 +124,8 @@ def test_deploy_workspace_and_units():
     assert loc["grpc_server"] == {"host": "127.0.0.1", "port": 4266, "location_name": "p3jr"}
     code = (UNITS / "p3jr-code-location.service").read_text()
     assert "dagster api grpc -m orchestration.definitions" in code
+    # run workers (and their dbt) are processes of the code location: they go down with it
+    assert "KillMode=control-group" in code
     assert "-h 127.0.0.1 -p 4266" in code
     daemon = (UNITS / "p3jr-dagster-daemon.service").read_text()
     web = (UNITS / "p3jr-dagster-webserver.service").read_text()

@@ -13,6 +13,11 @@ this code location only). For every failed run it
    network errors are logged, never raised — an unreachable chat server must not make the sensor
    fail and re-fire).
 
+A run whose process was killed (out of memory, a restart of the code location) has no step failure:
+the gRPC server or run monitoring marks it failed from outside. Its alert says so (``proses_mati:
+true``) and names the step that was running (:func:`unfinished_steps`) in ``langkah_gagal``.
+The watchdog (``watchdog.py``) sends its own alerts through the same :func:`deliver_alert`.
+
 The sensor is evaluated by the ``dagster-daemon`` (or ``dagster dev``); nothing is sent from a
 run worker.
 
@@ -38,7 +43,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -95,7 +100,7 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
-def _targeted_partitions(tags: Mapping[str, str]) -> dict[str, Any]:
+def targeted_partitions(tags: Mapping[str, str]) -> dict[str, Any]:
     """Which district partitions (kode kabupaten) a run targeted, from its Dagster tags."""
     single = tags.get("dagster/partition")
     start = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition_range_start")
@@ -109,6 +114,39 @@ def _targeted_partitions(tags: Mapping[str, str]) -> dict[str, Any]:
     return {"teks": "semua kabupaten / tanpa partisi"}
 
 
+def iso_time(when: datetime) -> str:
+    """ISO 8601 to the second; a naive time is taken as UTC."""
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
+
+
+_STARTS = {"STEP_START", "STEP_RESTARTED", "STEP_UP_FOR_RETRY"}
+_ENDS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+# Dagster's texts for a run whose process died (gRPC server, run monitoring), and the CLI's own.
+_CRASH_MARKERS = ("Run execution process for", "Detected run worker status", "Proses run mati")
+
+
+def unfinished_steps(step_events: Iterable[tuple[str | None, str]]) -> list[str]:
+    """Steps that started and never ended, from (step key, event type name) pairs in log order."""
+    running: dict[str, None] = {}
+    for key, kind in step_events:
+        if not key:
+            continue
+        if kind in _STARTS:
+            running[key] = None
+        elif kind in _ENDS:
+            running.pop(key, None)
+    return list(running)
+
+
+def crash_explanation(messages: Iterable[str | None]) -> str:
+    """The last message saying that the run's process was killed or died ('' if none)."""
+    found = ""
+    for text in messages:
+        if text and any(marker in text for marker in _CRASH_MARKERS):
+            found = _first_line(text)
+    return found
+
+
 def build_alert(
     run_id: str,
     job_name: str,
@@ -116,30 +154,32 @@ def build_alert(
     failed_steps: Sequence[str],
     tags: Mapping[str, str],
     when: datetime,
+    proses_mati: bool = False,
 ) -> dict[str, Any]:
-    """A JSON-serialisable alert for one failed run (pure: no I/O)."""
+    """A JSON-serialisable alert for one failed run (pure: no I/O). ``proses_mati``: the run's
+    process was killed or died; ``failed_steps`` are then the steps that were running."""
     steps = [str(s) for s in failed_steps]
     first = _first_line(error_message) or "(tanpa pesan kesalahan)"
-    partitions = _targeted_partitions(tags or {})
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+    partitions = targeted_partitions(tags or {})
     steps_text = ", ".join(steps) if steps else "-"
     short_id = run_id[:8]
-    pesan = (
-        f"Run p3jr gagal ({job_name}, run {short_id}): langkah {steps_text} — {first}. "
-        f"Kabupaten: {partitions['teks']}."
-    )
-    message = (
-        f"p3jr run failed ({job_name}, run {short_id}): step(s) {steps_text} — {first}. "
-        f"Partitions: {partitions['teks']}."
-    )
+    if proses_mati:
+        what_id = (f"proses run dihentikan/mati (kemungkinan kehabisan memori, atau code location dimulai ulang) "
+                   f"saat langkah {steps_text} berjalan")
+        what_en = (f"the run process was killed or died (probably out of memory, or a restart of the code "
+                   f"location) while step(s) {steps_text} was running")
+    else:
+        what_id, what_en = f"langkah {steps_text}", f"step(s) {steps_text}"
+    pesan = f"Run p3jr gagal ({job_name}, run {short_id}): {what_id} — {first}. Kabupaten: {partitions['teks']}."
+    message = f"p3jr run failed ({job_name}, run {short_id}): {what_en} — {first}. Partitions: {partitions['teks']}."
     detail = (error_message or "").strip()
     return {
         "jenis": "run_gagal",
         "run_id": run_id,
         "job_name": job_name,
-        "waktu": when.isoformat(timespec="seconds"),
+        "waktu": iso_time(when),
         "langkah_gagal": steps,
+        "proses_mati": bool(proses_mati),
         "kesalahan": first,
         "kesalahan_lengkap": detail[:_MAX_DETAIL_CHARS],
         "kabupaten": partitions,
@@ -247,34 +287,40 @@ def _step_error_text(event: dg.DagsterEvent) -> str:
     return _strip_exception_prefix(_root_error_text(getattr(data, "error", None)))
 
 
-def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
-    run = context.dagster_run
+def deliver_alert(alert: Mapping[str, Any], log: Any = logger) -> None:
+    """Record ``alert`` under ``<data>/alerts/`` and POST it to ``$P3JR_ALERT_WEBHOOK_URL`` if set."""
+    alerts_dir = load_settings().data_dir / ALERTS_SUBDIR
     try:
-        step_events = list(context.get_step_failure_events())
+        log.info(f"p3jr alert dicatat: {write_alert_record(alert, alerts_dir)}")
+    except OSError:  # still try the webhook: losing the file must not also lose the notification
+        log.exception(f"p3jr alert: gagal menulis ke {alerts_dir}")
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if url:
+        log.info(f"p3jr alert webhook {'terkirim' if post_webhook(url, alert) else 'GAGAL'}")
+
+
+_LOG_TYPES = {dg.DagsterEventType[name] for name in (*_STARTS, *_ENDS, "ENGINE_EVENT")}
+
+
+def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
+    run, failure_event = context.dagster_run, context.failure_event
+    try:
+        events = [e.dagster_event for e in context.instance.all_logs(run.run_id, of_type=_LOG_TYPES) if e.dagster_event]
     except Exception:  # event log unreadable: still alert with the run failure event
-        context.log.exception("p3jr alert: langkah gagal tidak dapat dibaca")
-        step_events = []
-    failed_steps: list[str] = []
-    for event in step_events:
-        if event.step_key and event.step_key not in failed_steps:
-            failed_steps.append(event.step_key)
-
-    error_text = ""
-    if step_events:
-        error_text = _step_error_text(step_events[0])
-    if not error_text:
-        failure_event = context.failure_event
-        run_error = getattr(failure_event.event_specific_data, "error", None)
-        error_text = _strip_exception_prefix(_root_error_text(run_error)) or (failure_event.message or "")
-
-    return build_alert(
-        run_id=run.run_id,
-        job_name=run.job_name,
-        error_message=error_text,
-        failed_steps=failed_steps,
-        tags=dict(run.tags or {}),
-        when=datetime.now(timezone.utc),
-    )
+        context.log.exception("p3jr alert: log run tidak dapat dibaca")
+        events = []
+    step_failures = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    failed_steps = list(dict.fromkeys(e.step_key for e in step_failures if e.step_key))
+    run_error = _strip_exception_prefix(_root_error_text(getattr(failure_event.event_specific_data, "error", None)))
+    crash = crash_explanation([e.message for e in events if e.event_type == dg.DagsterEventType.ENGINE_EVENT]
+                              + [failure_event.message])
+    running = [] if step_failures else unfinished_steps((e.step_key, e.event_type_value) for e in events)
+    proses_mati = not step_failures and bool(running or crash)
+    error_text = ((_step_error_text(step_failures[0]) if step_failures else "") or (crash if proses_mati else "")
+                  or run_error or (failure_event.message or ""))
+    return build_alert(run_id=run.run_id, job_name=run.job_name, error_message=error_text,
+                       failed_steps=failed_steps or running, tags=dict(run.tags or {}),
+                       when=datetime.now(timezone.utc), proses_mati=proses_mati)
 
 
 @dg.run_failure_sensor(
@@ -284,16 +330,4 @@ def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
     monitor_all_code_locations=False,
 )
 def p3jr_run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-    alert = _alert_from_context(context)
-    alerts_dir = load_settings().data_dir / ALERTS_SUBDIR
-    try:
-        path = write_alert_record(alert, alerts_dir)
-        context.log.info(f"p3jr alert dicatat: {path}")
-    except OSError:
-        # Still try the webhook: losing the file must not also lose the notification.
-        context.log.exception(f"p3jr alert: gagal menulis ke {alerts_dir}")
-
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
-    if url:
-        delivered = post_webhook(url, alert)
-        context.log.info(f"p3jr alert webhook {'terkirim' if delivered else 'GAGAL'}")
+    deliver_alert(_alert_from_context(context), context.log)
