@@ -320,20 +320,27 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
     """Queue a refresh run on the deployed instance (through the webserver, launched by the daemon)."""
     from urllib.parse import urlsplit
 
-    from orchestration.lib.run_queue import submit_refresh
+    from orchestration.lib.run_queue import submit_refresh_runs, wait_for_run
 
     if (rc := _check_districts(args.district)):
         return rc
     url = urlsplit(args.webserver)
+    where = {"host": url.hostname or "127.0.0.1", "port": url.port or 80}
     try:
-        submitted = submit_refresh(args.district or None, host=url.hostname or "127.0.0.1", port=url.port or 80)
+        run_ids = submit_refresh_runs(args.district or None, **where)
     except Exception as exc:  # webserver down, code location not loaded, GraphQL error: say which
-        print(f"Run tidak dapat dimasukkan ke antrean lewat {args.webserver}: {exc}\n"
+        reason = str(exc.__cause__ or exc).strip().splitlines()[0][:300]
+        print(f"Run tidak dapat dimasukkan ke antrean lewat {args.webserver}: {reason}\n"
               f"Could not queue the run through the Dagster webserver at {args.webserver}.", file=sys.stderr)
         return 1
-    for run_id in [submitted] if isinstance(submitted, str) else submitted:
+    for run_id in run_ids:
         print(f"Run {run_id} masuk antrean / queued: {args.webserver.rstrip('/')}/runs/{run_id}")
-    return 0
+    if not args.tunggu:
+        return 0
+    statuses = [wait_for_run(run_id, **where) for run_id in run_ids]
+    for run_id, status in zip(run_ids, statuses):
+        print(f"Run {run_id}: {status}")
+    return 0 if all(s == "SUCCESS" for s in statuses) else 1
 
 
 def cmd_gudang_postgres(args: argparse.Namespace) -> int:
@@ -389,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang); tanpa ini: semua")
     q.add_argument("--webserver", default=os.environ.get("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
                    help="alamat dagster-webserver (P3JR_WEBSERVER_URL)")
+    q.add_argument("--tunggu", action="store_true", help="tunggu sampai run selesai / wait until the run(s) finish")
     q.set_defaults(func=cmd_antrekan)
     pgb = sub.add_parser("gudang-postgres", help="bangun lapisan dbt di PostgreSQL / build the dbt layers on PostgreSQL "
                                                  "(P3JR_DBT_PG_*)")
