@@ -14,7 +14,7 @@ LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
 
-.PHONY: install test-deps demo run ui test test-fast bench dbt-parse docs clean chromium postgres
+.PHONY: install test-deps demo run ui test test-fast bench dbt-parse docs clean chromium postgres libreoffice
 
 # Runtime only (what a production server gets): the pipeline plus the [deploy] extra (Postgres).
 $(BIN)/p3jr: pyproject.toml constraints.txt
@@ -61,7 +61,14 @@ postgres:
 	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
 	  { echo "PostgreSQL is missing: run 'apt-get install -y postgresql' as root" >&2; exit 1; }
 
-test: install test-deps chromium postgres
+# The rendering tests convert the workbooks to PDF with Debian's LibreOffice (headless) and read the pages
+# with poppler-utils (pdftotext, pdftoppm); install them when missing.
+libreoffice:
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || \
+	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; } || \
+	  { echo "LibreOffice is missing: run 'apt-get install -y libreoffice-calc-nogui poppler-utils' as root" >&2; exit 1; }
+
+test: install test-deps chromium postgres libreoffice
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
 	$(BIN)/pytest -q -p no:cacheprovider

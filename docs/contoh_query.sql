@@ -196,3 +196,23 @@ SELECT
 FROM marts.backlog_kecamatan
 ORDER BY indikatif_layak_bsps DESC, jumlah_rtlh DESC, kode_kecamatan
 LIMIT 15;
+
+-- name: proyeksi_batas_waktu
+-- pertanyaan: Kabupaten/kota mana yang dengan laju pendataan saat ini tidak akan mencapai target pada batas waktu?
+-- laju = pertambahan rumah tangga valid per hari dalam jendela riwayat terakhir (var dbt jendela_laju_hari).
+-- Proyeksi kosong (belum_ada_data) berarti belum dapat dihitung, bukan 0. Target bawaan proyek ILUSTRATIF.
+SELECT
+    nama_kabupaten,
+    rumah_tangga_valid,
+    target_rumah_tangga,
+    cakupan_saat_ini,
+    laju_rumah_tangga_per_hari,
+    proyeksi_cakupan_batas_waktu,
+    tanggal_proyeksi_tercapai,
+    batas_waktu_proyeksi,
+    status_proyeksi
+FROM marts.proyeksi_capaian
+ORDER BY
+    CASE status_proyeksi WHEN 'terlambat' THEN 0 WHEN 'belum_ada_data' THEN 1 WHEN 'sesuai_jalur' THEN 2 ELSE 3 END,
+    proyeksi_cakupan_batas_waktu NULLS LAST,
+    kode_kabupaten;

@@ -110,7 +110,7 @@ def test_writes_workbook_with_its_sheets(con, tmp_path):
     assert not [p for p in path.parent.iterdir() if p != path]  # no temp file left behind
     assert not stat.S_IMODE(os.stat(path).st_mode) & stat.S_IROTH  # personal data: not world-readable
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Ringkasan", "Karantina", "Peringatan", "Catatan file"]
+    assert wb.sheetnames == ["Ringkasan", "Karantina", "Peringatan", "File diterima", "Catatan file"]
 
     ring = _values(wb["Ringkasan"])
     flat = [v for row in ring for v in row if v is not None]
@@ -126,7 +126,14 @@ def test_writes_workbook_with_its_sheets(con, tmp_path):
     assert labels["Status"].startswith("DITAHAN")
     assert labels["Alasan ditahan"] == "60% baris dikarantina (batas dilampaui)"
     assert labels["Cakupan (%)"] == 12.5 and labels["Penghargaan"] == "Terbaik III"
-    files = [row for row in ring if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx", "lama_ditolak.csv")]
+    # every label is Indonesian text from the dictionary, never a snake_case column name
+    assert not [k for k in labels if "_" in k and not k.startswith("  Alasan")]
+    # what is wrong, per reason, what to do, by when
+    assert labels["Apa yang salah"].startswith("3 baris dikarantina")
+    assert any(k.startswith("  Alasan: NIK harus 16 digit") and v == "1 baris" for k, v in labels.items())
+    assert "Karantina" in labels["Langkah berikutnya"] and labels["Paling lambat"]
+    files = [row for row in _values(wb["File diterima"]) if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx",
+                                                                        "lama_ditolak.csv")]
     assert len(files) == 3
     gone = [row for row in files if row[0] == "lama_ditolak.csv"][0]
     assert gone[3].startswith("ditolak, sudah dihapus")  # a deleted rejected file no longer counts
@@ -137,7 +144,7 @@ def test_writes_workbook_with_its_sheets(con, tmp_path):
 
     kar = _values(wb["Karantina"])
     header, body = kar[0], kar[1:]
-    assert header[:6] == ["jenis", "file", "sheet", "baris", "kode alasan", "pesan"]
+    assert header[:6] == ["jenis", "file", "lembar", "baris", "kode alasan", "pesan"]
     assert len(body) == 3 and all(r[1] == "pendataan_kupang.xlsx" for r in body)  # not the old version's row 99
     by_row = {(r[2], r[3]): dict(zip(header, r)) for r in body}
     r5 = by_row[("RT", 5)]
@@ -150,7 +157,7 @@ def test_writes_workbook_with_its_sheets(con, tmp_path):
     assert header.index("nik") < header.index("kolom_aneh")  # contract columns first
 
     per = _values(wb["Peringatan"])
-    assert per[0] == ["jenis", "file", "sheet", "baris", "kode", "kolom", "pesan"]
+    assert per[0] == ["jenis", "file", "lembar", "baris", "kode", "kolom", "pesan"]
     assert len(per) == 2 and per[1][4] == "koordinat_tidak_valid" and "wilayah NTT" in per[1][6]
 
 
@@ -191,3 +198,51 @@ def test_district_without_status_row_counts_from_tables(con, tmp_path):
     assert labels["Baris dikarantina (lihat lembar Karantina)"] == 1
     assert labels["Baris dibaca (versi dipakai)"] == 1  # counted from the row tables
     assert labels["Peringatan (lihat lembar Peringatan)"] == 1
+
+
+def test_quarantine_sheet_keeps_one_file_and_one_reason_together(con, tmp_path):
+    """Rows are sorted by file, sheet, reason, then row: a clerk fixes one kind of error in one file at a time."""
+    for baris, alasan in ((7, ["nik_bukan_16_digit"]), (8, ["desa_tidak_dikenal", "wajib_kosong"]),
+                          (9, ["nik_bukan_16_digit"])):
+        con.execute("INSERT INTO quality.karantina_kiriman_ditahan VALUES ('rumah_tangga', '53.01', 'h1', "
+                    "'pendataan_kupang.xlsx', 'RT', ?, ?, ['x'], 'p', '{}')", [baris, alasan])
+    path = write_feedback(con, "53.01", tmp_path)
+    kar = _values(openpyxl.load_workbook(path)["Karantina"])
+    keys = [(r[1], r[2], r[4]) for r in kar[1:]]
+    # each (file, sheet, reason) forms one contiguous block, rows ascending inside it
+    blocks = [k for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k]
+    assert len(blocks) == len(set(keys)), keys
+    rt = [(r[4], r[3]) for r in kar[1:] if r[2] == "RT"]
+    assert rt == sorted(rt)
+    assert [b for (_, b) in rt if _ == "nik_bukan_16_digit"] == [5, 7, 9]
+
+
+def test_summary_says_what_the_projection_means(con, tmp_path):
+    from datetime import date
+
+    from orchestration.defs.quality.feedback import kalimat_proyeksi
+
+    proyeksi = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "rumah_tangga_valid": 40,
+                "target_rumah_tangga": 100, "cakupan_saat_ini": 40.0, "laju_rumah_tangga_per_hari": 2.0,
+                "tanggal_proyeksi_tercapai": date(2025, 11, 10), "batas_waktu_proyeksi": date(2025, 10, 31),
+                "proyeksi_cakupan_batas_waktu": 80.0, "status_proyeksi": "terlambat", "hari_riwayat": 10}
+    text = kalimat_proyeksi(proyeksi)
+    assert text.startswith("Dengan laju saat ini (2,00 rumah tangga/hari) Anda mencapai 80,00 % dari target pada "
+                           "31 Oktober 2025 (terlambat)")
+    assert "10 November 2025" in text
+    assert "belum dapat dihitung" in kalimat_proyeksi({**proyeksi, "status_proyeksi": "belum_ada_data",
+                                                       "proyeksi_cakupan_batas_waktu": None})
+    path = write_feedback(con, "53.01", tmp_path, capaian={"batas_waktu": date(2025, 10, 31), "tahun_anggaran": 2025},
+                          proyeksi=proyeksi)
+    ring = {r[0]: r[1] for r in _values(openpyxl.load_workbook(path)["Ringkasan"]) if r and r[0]}
+    assert ring["Proyeksi capaian"] == text
+    assert ring["Paling lambat"].startswith("31 Oktober 2025")
+    assert ring["Status proyeksi"] == "terlambat"  # the value readable, the label from the dictionary
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Ringkasan"]
+    year = next(r for r in ws.iter_rows() if r[0].value == "Tahun anggaran")
+    assert year[1].value == 2025 and year[1].number_format == "0"  # a year, not '2.025'
+    # printed: A4, fitted to one page wide (a label never prints apart from its value)
+    assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 wide (default), any tall
+    assert wb["Karantina"].print_title_rows.replace("$", "") == "1:1"  # header repeated on every page

@@ -37,6 +37,7 @@ MART_TABLES = (
     "realisasi_program",
     "capaian_pendataan",
     "capaian_pendataan_harian",
+    "proyeksi_capaian",
 )
 BACKLOG_COLS = """
     jumlah_rumah_tangga BIGINT, jumlah_kk BIGINT, backlog_kepemilikan BIGINT, backlog_kepenghunian BIGINT,
@@ -195,6 +196,38 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
                 "round(indeks_capaian * ?::DOUBLE / 3, 2), peringkat FROM marts.capaian_pendataan",
                 [day, min(d + 1, 3), min(d + 1, 3)],
             )
+
+        # the projection (marts.proyeksi_capaian, same columns as the dbt model): 3 days of history
+        con.execute(f"""
+            CREATE OR REPLACE TABLE marts.proyeksi_capaian AS
+            WITH h AS (
+                SELECT kode_kabupaten, max(tanggal) AS akhir, min(tanggal) AS awal,
+                       arg_max(rumah_tangga_valid, tanggal) - arg_min(rumah_tangga_valid, tanggal) AS tambah
+                FROM marts.capaian_pendataan_harian GROUP BY ALL),
+            d AS (
+                SELECT c.kode_kabupaten, c.nama_kabupaten, c.rumah_tangga_valid, c.target_rumah_tangga, h.akhir,
+                       (h.akhir - h.awal)::INTEGER AS hari, h.tambah / nullif(h.akhir - h.awal, 0) AS laju
+                FROM marts.capaian_pendataan c JOIN h USING (kode_kabupaten))
+            SELECT kode_kabupaten, nama_kabupaten, rumah_tangga_valid, target_rumah_tangga,
+                   round(100.0 * least(rumah_tangga_valid / target_rumah_tangga, 1), 2)::DOUBLE AS cakupan_saat_ini,
+                   akhir AS tanggal_acuan, 14 AS jendela_laju_hari, hari AS hari_riwayat,
+                   round(laju, 2)::DOUBLE AS laju_rumah_tangga_per_hari,
+                   greatest(target_rumah_tangga - rumah_tangga_valid, 0) AS sisa_rumah_tangga,
+                   CASE WHEN laju > 0 AND rumah_tangga_valid < target_rumah_tangga
+                        THEN akhir + ceil((target_rumah_tangga - rumah_tangga_valid) / laju)::INTEGER END
+                        AS tanggal_proyeksi_tercapai,
+                   DATE '2025-11-30' AS batas_waktu_proyeksi, (DATE '2025-11-30' - akhir)::INTEGER AS sisa_hari,
+                   CASE WHEN rumah_tangga_valid > 0 THEN rumah_tangga_valid + floor(laju * (DATE '2025-11-30' - akhir))
+                        END::BIGINT AS proyeksi_rumah_tangga_batas_waktu,
+                   CASE WHEN rumah_tangga_valid > 0 THEN round(100.0 * least((rumah_tangga_valid
+                        + floor(laju * (DATE '2025-11-30' - akhir))) / target_rumah_tangga, 1), 2) END::DOUBLE
+                        AS proyeksi_cakupan_batas_waktu,
+                   CASE WHEN rumah_tangga_valid = 0 THEN 'belum_ada_data'
+                        WHEN rumah_tangga_valid >= target_rumah_tangga THEN 'tercapai'
+                        WHEN akhir + ceil((target_rumah_tangga - rumah_tangga_valid) / laju)::INTEGER
+                             <= DATE '2025-11-30' THEN 'sesuai_jalur' ELSE 'terlambat' END AS status_proyeksi,
+                   'laju = selisih rumah_tangga_valid / hari (uji)' AS metode
+            FROM d""")
 
         # restricted layer: personal data that must stay out of the published file
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
@@ -570,3 +603,52 @@ def test_published_files_readable_by_the_analysts_group_only(tmp_path):
         st = path.stat()
         assert st.st_gid == group.gr_gid, path
         assert st.st_mode & 0o040 and not st.st_mode & 0o007, (path, oct(st.st_mode))
+
+
+def test_parquet_and_published_types_suit_analysts_tools(small_run):
+    """Issue 14: pandas reads every Parquet column of a real run with a numeric dtype where the data is
+    numeric and a datetime dtype where it is temporal; the published database has no DECIMAL, dates are
+    DATE and times TIMESTAMPTZ (meta.publikasi too), shown in WITA."""
+    import pandas as pd
+    from pandas.api import types as pt
+
+    published = small_run["published"]
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        col_types = {(t, c): d for t, c, d in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts'").fetchall()}
+        meta_type = con.execute("SELECT data_type FROM duckdb_columns() WHERE schema_name = 'meta' "
+                                "AND table_name = 'publikasi' AND column_name = 'diterbitkan_pada'").fetchone()[0]
+        marts = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+    finally:
+        con.close()
+    assert "proyeksi_capaian" in marts
+    assert not [k for k, d in col_types.items() if d.startswith("DECIMAL")], "DECIMAL reads as object in pandas"
+    assert meta_type == "TIMESTAMP WITH TIME ZONE"
+    assert col_types[("capaian_pendataan", "cakupan")] == "DOUBLE"
+    assert col_types[("proyeksi_capaian", "tanggal_acuan")] == "DATE"
+    assert col_types[("capaian_pendataan", "file_pertama_diterima")] == "TIMESTAMP WITH TIME ZONE"
+
+    parquet = sorted((published.parent / "parquet").glob("*.parquet"))
+    assert {p.stem for p in parquet} == marts
+    numeric = ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT", "SMALLINT", "FLOAT", "UBIGINT")
+    checked = 0
+    for path in parquet:
+        df = pd.read_parquet(path)
+        for column in df.columns:
+            declared = col_types[(path.stem, column)]
+            if declared in numeric:
+                assert pt.is_numeric_dtype(df[column]) and not pt.is_bool_dtype(df[column]), (path.name, column,
+                                                                                             df[column].dtype)
+            elif declared == "DATE" or declared.startswith("TIMESTAMP"):
+                assert pt.is_datetime64_any_dtype(df[column]), (path.name, column, df[column].dtype)
+                if declared == "TIMESTAMP WITH TIME ZONE":
+                    assert str(df[column].dt.tz) == "Asia/Makassar", (path.name, column)
+            else:
+                continue
+            checked += 1
+        assert len(df.select_dtypes(include="number").columns) > 0, path.name
+    assert checked > 50
+    # a percentage behaves like a number: rounding and arithmetic work
+    cap = pd.read_parquet(published.parent / "parquet" / "capaian_pendataan.parquet")
+    assert (cap["indeks_capaian"].round(1) <= 100).all()

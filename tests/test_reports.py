@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.defs.publish.reports import build_official_reports  # noqa: E402
+from orchestration.defs.publish.reports import Labels, build_official_reports, chart_title  # noqa: E402
 
 # the hand-made warehouse lives in tests/test_publish.py (no conftest: that file belongs to the integrator)
 _spec = importlib.util.spec_from_file_location("_p3jr_publish_fixtures", Path(__file__).with_name("test_publish.py"))
@@ -38,20 +38,22 @@ def test_reports_created(published, tmp_path):
         assert (reports / name).stat().st_size > 0
     assert not [p for p in reports.iterdir() if ".tmp-" in p.name]
 
-    # xlsx: three sheets with the index components and the weights/formula
+    # xlsx: a cover, then the ranking with the index components and the weights/formula
+    labels = Labels.load()
     wb = openpyxl.load_workbook(out["xlsx"], read_only=True)
-    assert wb.sheetnames == ["Peringkat", "Backlog & RTLH", "Realisasi program"]
+    assert wb.sheetnames == ["Sampul", "Peringkat", "Proyeksi", "Backlog & RTLH", "Realisasi program"]
     cells = [[c for c in row] for row in wb["Peringkat"].iter_rows(values_only=True)]
     flat = " ".join(str(c) for row in cells for c in row if c is not None)
     assert "indeks_capaian = 0,4 × cakupan + 0,3 × akurasi + 0,2 × kelengkapan + 0,1 × ketepatan_waktu" in flat
-    header = next(r for r in cells if r and r[0] == "Peringkat")
-    for label in ("Cakupan", "Akurasi", "Kelengkapan", "Ketepatan waktu", "Indeks capaian", "Penghargaan"):
-        assert label in header
+    header = next(r for r in cells if r and r[0] == labels("capaian_pendataan", "peringkat"))
+    for c in ("cakupan", "akurasi", "kelengkapan", "ketepatan_waktu", "indeks_capaian", "penghargaan"):
+        assert labels("capaian_pendataan", c) in header
+    assert not [h for h in header if h and "_" in h]  # no snake_case column name as a header
     bobot_row = next(r for r in cells if r and r[0] == "Bobot")
     assert sorted(v for v in bobot_row[1:] if isinstance(v, (int, float))) == [0.1, 0.2, 0.3, 0.4]
     data_rows = cells[cells.index(header) + 1:]
     assert len(data_rows) == 22
-    assert data_rows[0][header.index("Penghargaan")] == "Terbaik I"
+    assert data_rows[0][header.index(labels("capaian_pendataan", "penghargaan"))] == "Terbaik I"
 
     con = duckdb.connect(str(published), read_only=True)
     try:
@@ -63,25 +65,41 @@ def test_reports_created(published, tmp_path):
         total_nilai = con.execute("SELECT sum(nilai_rupiah) FROM marts.realisasi_program").fetchone()[0]
     finally:
         con.close()
-    assert data_rows[0][header.index("Kabupaten/Kota")] == top
+    assert data_rows[0][header.index(labels("capaian_pendataan", "nama_kabupaten"))] == top
 
     backlog = [r for r in wb["Backlog & RTLH"].iter_rows(values_only=True)]
-    bk_header = next(r for r in backlog if r and r[0] == "kode_kabupaten")
-    assert "persen_rtlh" in bk_header and "backlog_kepemilikan" in bk_header
+    bk_header = next(r for r in backlog if r and r[0] == labels("backlog_kabupaten", "kode_kabupaten"))
+    assert {labels("backlog_kabupaten", "persen_rtlh"), labels("backlog_kabupaten", "backlog_kepemilikan")} <= set(bk_header)
     assert backlog[-1][1] == "Jumlah provinsi"
     assert len(backlog) - backlog.index(bk_header) - 2 == n_kab
 
     real = [r for r in wb["Realisasi program"].iter_rows(values_only=True)]
-    r_header = next(r for r in real if r and r[0] == "tahun_anggaran")
-    assert {"program", "sumber_dana", "nilai_rupiah"} <= set(r_header)
+    r_header = next(r for r in real if r and r[0] == labels("realisasi_program", "tahun_anggaran"))
+    assert {labels("realisasi_program", c) for c in ("program", "sumber_dana", "nilai_rupiah")} <= set(r_header)
     assert len(real) - real.index(r_header) - 2 == n_skema
-    assert real[-1][r_header.index("nilai_rupiah")] == total_nilai
+    assert real[-1][r_header.index(labels("realisasi_program", "nilai_rupiah"))] == total_nilai
+    cover = " ".join(str(c) for row in wb["Sampul"].iter_rows(values_only=True) for c in row if c is not None)
+    assert "ILUSTRATIF" in cover and "WITA" in cover and "Batas data" in cover
     wb.close()
 
-    # PNGs
+    # the Indonesian number formats, years as plain years, WITA times (read from the file itself)
+    wbf = openpyxl.load_workbook(out["xlsx"])
+    ws = wbf["Realisasi program"]
+    formats = {c.value: None for c in ws[4]}
+    for j, cell in enumerate(ws[4]):
+        formats[cell.value] = ws.cell(row=5, column=j + 1).number_format
+    assert formats[labels("realisasi_program", "tahun_anggaran")] == "0"
+    assert formats[labels("realisasi_program", "nilai_rupiah")].startswith("[$-421]") and "Rp" in formats[
+        labels("realisasi_program", "nilai_rupiah")]
+    peringkat_formats = {ws_cell.number_format for row in wbf["Peringkat"].iter_rows(min_row=5) for ws_cell in row}
+    assert '[$-421]dd/mm/yyyy hh:mm" WITA"' in peringkat_formats and "[$-421]#,##0.00" in peringkat_formats
+    wbf.close()
+
+    # PNGs, each with its title (PNG text chunk) naming the data date
     for key in ("grafik_capaian", "grafik_rtlh"):
         data = Path(out[key]).read_bytes()
         assert data[:8] == PNG_MAGIC and len(data) > 5_000
+        assert "data per" in chart_title(Path(out[key]))
 
     # markdown
     md = Path(out["peringkat_md"]).read_text(encoding="utf-8")
@@ -89,7 +107,13 @@ def test_reports_created(published, tmp_path):
     assert md == out["markdown_preview"]
     table_rows = [l for l in md.splitlines() if l.startswith("| ") and not l.startswith("| Peringkat")]
     assert len(table_rows) == 5
-    assert set(out) == {"xlsx", "grafik_capaian", "grafik_rtlh", "peringkat_md", "markdown_preview"}
+    assert set(out) == {"xlsx", "grafik_capaian", "grafik_rtlh", "grafik_proyeksi", "peringkat_md", "markdown_preview"}
+    assert chart_title(Path(out["grafik_proyeksi"])).startswith("Proyeksi cakupan pada 30 November 2025")
+    proj = [r for r in openpyxl.load_workbook(out["xlsx"], read_only=True)["Proyeksi"].iter_rows(values_only=True)]
+    p_header = next(r for r in proj if r and r[0] == labels("proyeksi_capaian", "kode_kabupaten"))
+    status = [r[p_header.index(labels("proyeksi_capaian", "status_proyeksi"))] for r in proj[proj.index(p_header) + 1:]]
+    assert len(status) == 22 and set(status) <= {"tercapai", "sesuai jalur", "terlambat", "belum ada data"}
+    assert "belum ada data" in status
 
 
 def test_reports_read_only_and_replace_previous(published, tmp_path):
@@ -116,7 +140,7 @@ def test_reports_missing_database(tmp_path):
 def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     """Where the backlog marts are NULL (unknown), the workbook says 'tidak diketahui', never 0 / Rp 0,
     and a province total that would add an unknown is unknown too; known totals stay sums."""
-    from orchestration.defs.publish.reports import TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
+    from orchestration.defs.publish.reports import BELUM_ADA_DATA, TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
 
     openpyxl = pytest.importorskip("openpyxl")
     con = duckdb.connect(str(published))
@@ -146,19 +170,21 @@ def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     wb = openpyxl.load_workbook(out["xlsx"], read_only=True)
     sheet = [r for r in wb["Backlog & RTLH"].iter_rows(values_only=True)]
     wb.close()
-    header = next(r for r in sheet if r and r[0] == "kode_kabupaten")
-    body = {r[0]: dict(zip(header, r)) for r in sheet[sheet.index(header) + 1:] if r[0]}
+    labels = Labels.load()
+    label_row = next(r for r in sheet if r and r[0] == labels("backlog_kabupaten", "kode_kabupaten"))
+    header = [next(c for c in cols if labels("backlog_kabupaten", c) == h) for h in label_row]
+    body = {r[0]: dict(zip(header, r)) for r in sheet[sheet.index(label_row) + 1:] if r[0]}
     total = dict(zip(header, sheet[-1]))
 
     assert body[kode_unknown]["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
     assert body[kode_unknown]["backlog_kepenghunian"] == TIDAK_DIKETAHUI
     assert body[kode_unknown]["bsps_tidak_diketahui"] == 7
-    assert body[kode_kosong]["persen_rtlh"].startswith(TIDAK_DIKETAHUI)
+    assert body[kode_kosong]["persen_rtlh"] == BELUM_ADA_DATA
     # no NULL of the mart became a 0 in the sheet
     for r in rows:
         for c, v in zip(cols, r):
             if v is None:
-                assert isinstance(body[r[0]][c], str) and body[r[0]][c].startswith(TIDAK_DIKETAHUI), (r[0], c)
+                assert body[r[0]][c] in (TIDAK_DIKETAHUI, BELUM_ADA_DATA), (r[0], c)
 
     # province totals: an unknown estimate makes the total unknown; sums over the known stay sums
     assert total["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
@@ -175,7 +201,8 @@ def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     assert backlog_province_totals(cols, known)["estimasi_kebutuhan_bsps_rupiah"] == sum(
         r[j("estimasi_kebutuhan_bsps_rupiah")] for r in known if r[j("jumlah_rumah_tangga")])
 
-    # chart labels
-    assert _rtlh_label(None, 0, 0).startswith(TIDAK_DIKETAHUI)
-    assert "0.0%" not in _rtlh_label(None, 0, 0)
-    assert _rtlh_label(12.5, 5, 40) == "12.5% (5 dari 40)"
+    # chart labels: Indonesian style throughout; a district without data is 'belum ada data', never 0 %
+    assert _rtlh_label(None, 0, 0) == BELUM_ADA_DATA
+    assert _rtlh_label(None, 3, 10) == TIDAK_DIKETAHUI
+    assert _rtlh_label(12.5, 5, 40) == "12,5 % (5 dari 40)"
+    assert _rtlh_label(39.04, 1261, 3230) == "39,0 % (1.261 dari 3.230)"

@@ -1,6 +1,8 @@
 -- Capaian pendataan (data-collection achievement) and the award, CONTRACT section 5.
 -- All 22 districts, even without a submission. Every weight and the deadline are dbt vars;
 -- the formula actually used is carried in the `rumus` column next to the ranking.
+-- Scores are rounded to two decimals as decimal (ties rank exactly), published as double precision
+-- (analysts' tools read DECIMAL as an object column).
 {%- set bobot_cakupan = var('bobot_cakupan') -%}
 {%- set bobot_akurasi = var('bobot_akurasi') -%}
 {%- set bobot_kelengkapan = var('bobot_kelengkapan') -%}
@@ -115,11 +117,11 @@ select
     baris_karantina,
     baris_karantina_duplikat,
     baris_karantina_selain_duplikat,
-    cakupan,
-    akurasi,
-    kelengkapan,
-    ketepatan_waktu,
-    indeks_capaian,
+    cast(cakupan as double precision) as cakupan,
+    cast(akurasi as double precision) as akurasi,
+    cast(kelengkapan as double precision) as kelengkapan,
+    cast(ketepatan_waktu as double precision) as ketepatan_waktu,
+    cast(indeks_capaian as double precision) as indeks_capaian,
     peringkat,
     cast(case
         -- no award without accepted households (an empty or withdrawn province awards nobody)
@@ -132,9 +134,9 @@ select
     file_terakhir_diterima,
     cast({{ var('tahun_anggaran') }} as integer) as tahun_anggaran,
     cast('{{ batas_waktu }}' as date) as batas_waktu,
-    cast({{ bobot_cakupan }} as decimal(6, 4)) as bobot_cakupan,
-    cast({{ bobot_akurasi }} as decimal(6, 4)) as bobot_akurasi,
-    cast({{ bobot_kelengkapan }} as decimal(6, 4)) as bobot_kelengkapan,
-    cast({{ bobot_ketepatan_waktu }} as decimal(6, 4)) as bobot_ketepatan_waktu,
+    cast({{ bobot_cakupan }} as double precision) as bobot_cakupan,
+    cast({{ bobot_akurasi }} as double precision) as bobot_akurasi,
+    cast({{ bobot_kelengkapan }} as double precision) as bobot_kelengkapan,
+    cast({{ bobot_ketepatan_waktu }} as double precision) as bobot_ketepatan_waktu,
     cast({{ teks_rumus_indeks() }} as varchar) as rumus
 from peringkat

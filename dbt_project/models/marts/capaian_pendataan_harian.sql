@@ -24,5 +24,6 @@ select
     indeks_capaian,
     peringkat,
     penghargaan,
-    cast({{ dbt.current_timestamp() }} as timestamp) as dihitung_pada
+    -- WITA wall-clock time, whatever the server's time zone (DuckDB and PostgreSQL alike)
+    cast({{ dbt.current_timestamp() }} at time zone 'Asia/Makassar' as timestamp) as dihitung_pada
 from {{ ref('capaian_pendataan') }}

@@ -11,7 +11,7 @@ from orchestration.settings import load_settings
 
 MART_NAMES = (
     "backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "realisasi_program",
-    "capaian_pendataan", "capaian_pendataan_harian",
+    "capaian_pendataan", "capaian_pendataan_harian", "proyeksi_capaian",
 )
 MARTS = [dg.AssetKey(["marts", name]) for name in MART_NAMES]
 REFERENCE = [dg.AssetKey(["referensi", n]) for n in ("kabupaten_kota_ntt", "wilayah_ntt", "target_pendataan")]

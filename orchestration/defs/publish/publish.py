@@ -18,14 +18,22 @@ import logging
 import os
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 log = logging.getLogger(__name__)
 
 PUBLISHED_SCHEMA = "marts"
+# Analysts' types (issue 14): a DECIMAL reads as an `object` column in pandas, so every DECIMAL is
+# published as DOUBLE (the marts already round to two decimals). A TIMESTAMP in the warehouse is
+# WITA wall-clock time (project convention: file arrival, release and computation times); it is
+# published as TIMESTAMPTZ, the instant, and the Parquet files carry the zone Asia/Makassar, so
+# pandas reads datetime64[..., Asia/Makassar].
+ZONA_WAKTU = "Asia/Makassar"
+WITA = ZoneInfo(ZONA_WAKTU)
 REFERENCE_SCHEMA = "referensi"
 META_SCHEMA = "meta"
 
@@ -202,6 +210,7 @@ def load_mart_docs(manifest_json: Path, mart_schema: str = PUBLISHED_SCHEMA) -> 
             col_name: {
                 "description": (col.get("description") or "").strip(),
                 "data_type": col.get("data_type") or "",
+                "label": column_label(col),
             }
             for col_name, col in (node.get("columns") or {}).items()
         }
@@ -211,6 +220,13 @@ def load_mart_docs(manifest_json: Path, mart_schema: str = PUBLISHED_SCHEMA) -> 
             "model": node.get("name"),
         }
     return dict(sorted(docs.items()))
+
+
+def column_label(column: dict) -> str | None:
+    """A column's short Indonesian label: ``config: {meta: {label: ...}}`` in the dbt YAML."""
+    meta = {**(column.get("meta") or {}), **((column.get("config") or {}).get("meta") or {})}
+    label = meta.get("label")
+    return str(label).strip() if label else None
 
 
 def _md_cell(text: str) -> str:
@@ -269,6 +285,8 @@ def write_data_dictionary(
         for column, data_type in order:
             col_doc = documented.get(column)
             desc = col_doc["description"] if col_doc and col_doc["description"] else "_(belum didokumentasikan)_"
+            if col_doc and col_doc.get("label"):
+                desc = f"**{col_doc['label']}.** {desc}"
             dtype = data_type or (col_doc or {}).get("data_type", "")
             lines.append(f"| `{column}` | {_md_cell(dtype)} | {_md_cell(desc)} |")
         lines.append("")
@@ -319,7 +337,8 @@ def _copy_table(
     """CREATE TABLE dst.dst_schema.name AS SELECT * FROM src.src_schema.name, and carry the
     descriptions: warehouse comments (dbt persist_docs), overridden by the dbt manifest."""
     target = f"{_qi(dst)}.{_qi(dst_schema)}.{_qi(name)}"
-    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {_qi(src)}.{_qi(src_schema)}.{_qi(name)}")
+    con.execute(f"CREATE TABLE {target} AS SELECT {_analyst_select(con, src, src_schema, name)} "
+                f"FROM {_qi(src)}.{_qi(src_schema)}.{_qi(name)}")
     comment = (docs or {}).get("description") or table_comment
     if comment:
         con.execute(f"COMMENT ON TABLE {target} IS {_ql(comment)}")
@@ -338,6 +357,44 @@ def _copy_table(
         text = (doc_cols.get(column) or {}).get("description") or src_cols.get(column)
         if text:
             con.execute(f"COMMENT ON COLUMN {target}.{_qi(column)} IS {_ql(text)}")
+
+
+def _analyst_select(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
+    """The select list that gives analysts' types: DECIMAL -> DOUBLE, TIMESTAMP (WITA) -> TIMESTAMPTZ."""
+    parts = []
+    for column, data_type in con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [catalog, schema, name],
+    ).fetchall():
+        col = _qi(column)
+        kind = data_type.upper()
+        if kind.startswith("DECIMAL") or kind.startswith("NUMERIC"):
+            parts.append(f"CAST({col} AS DOUBLE) AS {col}")
+        elif kind in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATETIME"):
+            parts.append(f"timezone({_ql(ZONA_WAKTU)}, CAST({col} AS TIMESTAMP)) AS {col}")
+        else:
+            parts.append(col)
+    return ", ".join(parts) if parts else "*"
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """One table to Parquet (zstd). Timestamps with a zone carry Asia/Makassar in the Arrow schema,
+    so pandas shows WITA times instead of UTC. A DATE is written as a midnight timestamp (no zone):
+    pandas reads a Parquet date as an `object` column, a timestamp as datetime64."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = con.execute(f"SELECT * FROM {table}").to_arrow_table()
+    fields = []
+    for field in arrow.schema:
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            field = field.with_type(pa.timestamp(field.type.unit, tz=ZONA_WAKTU))
+        elif pa.types.is_date(field.type):
+            field = field.with_type(pa.timestamp("ms"))
+        fields.append(field)
+    arrow = arrow.cast(pa.schema(fields, metadata=arrow.schema.metadata))
+    pq.write_table(arrow, str(path), compression="zstd")
 
 
 def _copy_into(
@@ -412,7 +469,7 @@ def publish_database(
     parquet_dir.mkdir(parents=True, exist_ok=True)
 
     docs = load_mart_docs(manifest_json) if manifest_json and Path(manifest_json).exists() else {}
-    published_at = datetime.now(timezone.utc).replace(microsecond=0)
+    published_at = datetime.now(WITA).replace(microsecond=0)
     tmp_db = _tmp_name(published_db)
     tmp_parquet: dict[str, tuple[Path, Path]] = {}  # table -> (tmp, final)
     row_counts: dict[str, int] = {}
@@ -473,25 +530,21 @@ def publish_database(
         con.execute(f"CREATE SCHEMA {_qi(META_SCHEMA)}")
         con.execute(
             f"CREATE TABLE {_qi(META_SCHEMA)}.publikasi "
-            "(tabel VARCHAR, jumlah_baris BIGINT, diterbitkan_pada TIMESTAMPTZ)"
+            "(tabel VARCHAR, jumlah_baris BIGINT, diterbitkan_pada TIMESTAMPTZ, zona_waktu VARCHAR)"
         )
         con.executemany(
-            f"INSERT INTO {_qi(META_SCHEMA)}.publikasi VALUES (?, ?, ?)",
-            [(t, n, published_at) for t, n in row_counts.items()],
+            f"INSERT INTO {_qi(META_SCHEMA)}.publikasi VALUES (?, ?, ?, ?)",
+            [(t, n, published_at, f"{ZONA_WAKTU} (WITA, UTC+8)") for t, n in row_counts.items()],
         )
-        con.execute(
-            f"COMMENT ON TABLE {_qi(META_SCHEMA)}.publikasi IS "
-            "'Waktu terbit (UTC) dan jumlah baris setiap tabel dalam file ini'"
-        )
+        comment = ("Waktu terbit dan jumlah baris setiap tabel dalam file ini. diterbitkan_pada adalah "
+                   f"TIMESTAMPTZ; tampilkan dalam WITA dengan SET TimeZone = '{ZONA_WAKTU}'")
+        con.execute(f"COMMENT ON TABLE {_qi(META_SCHEMA)}.publikasi IS {_ql(comment)}")
 
         for name in marts:
             final = parquet_dir / f"{name}.parquet"
             tmp = _tmp_name(final)
             tmp_parquet[name] = (tmp, final)
-            con.execute(
-                f"COPY {_qi(PUBLISHED_SCHEMA)}.{_qi(name)} TO {_ql(str(tmp))} "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
+            _write_parquet(con, f"{_qi(PUBLISHED_SCHEMA)}.{_qi(name)}", tmp)
         con.execute("CHECKPOINT")
         con.close()
         con = None
