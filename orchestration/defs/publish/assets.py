@@ -53,7 +53,8 @@ def laporan_pejabat(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(key=FEEDBACK, deps=[STATUS_PENGAJUAN, dg.AssetKey(["marts", "capaian_pendataan"])], group_name="quality",
+@dg.asset(key=FEEDBACK, deps=[STATUS_PENGAJUAN, dg.AssetKey(["marts", "capaian_pendataan"]),
+                               dg.AssetKey(["marts", "proyeksi_capaian"])], group_name="quality",
           kinds={"excel"},
           description="One feedback workbook per district (reports/umpan_balik/<kode>/): files, counts, hold reason, "
                       "quarantined rows with reasons in Indonesian. Personal data: only for the district itself.")
