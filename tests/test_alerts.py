@@ -402,3 +402,24 @@ def test_sensor_run_failed_before_any_step_is_not_a_killed_process(tmp_path: Pat
     latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
     assert latest["proses_mati"] is False and latest["langkah_gagal"] == []
     assert "300 seconds to start" in latest["kesalahan"]
+
+
+def test_sensor_run_ended_by_max_runtime_is_not_a_killed_process(tmp_path: Path, monkeypatch):
+    """Run monitoring cancels a run past max_runtime_seconds: the alert names the step, says why, and
+    does not claim the process died."""
+    monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("P3JR_ALERT_WEBHOOK_URL", raising=False)
+    instance = dg.DagsterInstance.ephemeral()
+    run = instance.create_run_for_job(_defs.resolve_job_def("uji_gagal"))
+    instance.report_dagster_event(dg.DagsterEvent(dg.DagsterEventType.STEP_START.value, run.job_name,
+                                                  step_key="muat_gagal"), run_id=run.run_id)
+    instance.report_run_canceling(run, message="Canceling due to exceeding maximum runtime of 14400 seconds.")
+    instance.report_run_failed(instance.get_run_by_id(run.run_id), "Exceeded maximum runtime of 14400 seconds.")
+    [failure] = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    p3jr_run_failure_alert(dg.build_run_status_sensor_context(
+        sensor_name="p3jr_run_failure_alert", dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run.run_id), dagster_event=failure.dagster_event))
+    latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
+    assert latest["proses_mati"] is False
+    assert latest["langkah_gagal"] == ["muat_gagal"]
+    assert "maximum runtime of 14400 seconds" in latest["kesalahan"]

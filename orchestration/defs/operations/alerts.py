@@ -121,8 +121,10 @@ def iso_time(when: datetime) -> str:
 
 _STARTS = {"STEP_START", "STEP_RESTARTED", "STEP_UP_FOR_RETRY"}
 _ENDS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
-# Dagster's texts for a run whose process died (gRPC server, run monitoring), and the CLI's own.
+# Dagster's texts for a run whose process died (gRPC server, run monitoring), and the CLI's own;
+# and run monitoring's text for a run it ended after max_runtime_seconds (not a dead process).
 _CRASH_MARKERS = ("Run execution process for", "Detected run worker status", "Proses run mati")
+_TIMEOUT_MARKER = "maximum runtime"
 
 
 def unfinished_steps(step_events: Iterable[tuple[str | None, str]]) -> list[str]:
@@ -299,7 +301,7 @@ def deliver_alert(alert: Mapping[str, Any], log: Any = logger) -> None:
         log.info(f"p3jr alert webhook {'terkirim' if post_webhook(url, alert) else 'GAGAL'}")
 
 
-_LOG_TYPES = {dg.DagsterEventType[name] for name in (*_STARTS, *_ENDS, "ENGINE_EVENT")}
+_LOG_TYPES = {dg.DagsterEventType[name] for name in (*_STARTS, *_ENDS, "ENGINE_EVENT", "RUN_CANCELING")}
 
 
 def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
@@ -312,10 +314,11 @@ def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
     step_failures = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     failed_steps = list(dict.fromkeys(e.step_key for e in step_failures if e.step_key))
     run_error = _strip_exception_prefix(_root_error_text(getattr(failure_event.event_specific_data, "error", None)))
-    crash = crash_explanation([e.message for e in events if e.event_type == dg.DagsterEventType.ENGINE_EVENT]
-                              + [failure_event.message])
+    messages = [e.message for e in events if not e.step_key] + [failure_event.message]
+    crash = crash_explanation(messages)
     running = [] if step_failures else unfinished_steps((e.step_key, e.event_type_value) for e in events)
-    proses_mati = not step_failures and bool(running or crash)
+    timed_out = any(_TIMEOUT_MARKER in (m or "") for m in messages)  # max_runtime_seconds: alive, but too slow
+    proses_mati = not step_failures and not timed_out and bool(running or crash)
     error_text = ((_step_error_text(step_failures[0]) if step_failures else "") or (crash if proses_mati else "")
                   or run_error or (failure_event.message or ""))
     return build_alert(run_id=run.run_id, job_name=run.job_name, error_message=error_text,
