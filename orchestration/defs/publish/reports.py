@@ -729,7 +729,7 @@ def _chart_proyeksi(path: Path, data: list[tuple], tanggal_data, batas) -> str:
     """data: (nama_kabupaten, cakupan_saat_ini, proyeksi_cakupan_batas_waktu, status_proyeksi), ordered."""
     from matplotlib.patches import Patch
 
-    title = (f"Proyeksi cakupan pada {tanggal_id(batas)} dengan laju saat ini — data per "
+    title = (f"Proyeksi cakupan pada {tanggal_id(batas)} dengan laju saat ini\ndata per "
              f"{tanggal_id(tanggal_data)}")
     fig = _figure(len(data))
     ax = fig.add_subplot(1, 1, 1)
