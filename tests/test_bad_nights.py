@@ -98,10 +98,17 @@ def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
     proc = p3jr(landing, data, "--district", "53.1")
     assert proc.returncode == 2 and "53.1" in proc.stderr and "53.71" in proc.stderr and not data.exists()
 
-    # A production instance (Postgres) in DAGSTER_HOME is never replaced by the SQLite template.
+    # A production instance (Postgres) in DAGSTER_HOME is never replaced by the SQLite template, and
+    # `p3jr run` does not run beside its queue: it names `p3jr antrekan`.
     cfg = data / "dagster" / "dagster.yaml"
     cfg.parent.mkdir(parents=True)
     cfg.write_text("# produksi\nstorage:\n  postgres:\n    postgres_url: postgresql://p3jr@127.0.0.1/p3jr\n")
+    before = cfg.read_bytes()
+    proc = p3jr(landing, data)
+    assert proc.returncode == 2 and "p3jr antrekan" in proc.stderr
+    assert cfg.read_bytes() == before
+    # Another hand-written (SQLite) config is kept too; without the pseudonym key nothing starts.
+    cfg.write_text("# milik operator\ntelemetry:\n  enabled: false\n")
     before = cfg.read_bytes()
     env = {k: v for k, v in os.environ.items() if k != "P3JR_PSEUDONYM_KEY"}
     proc = _run_without_key(landing, data, env)
