@@ -37,13 +37,14 @@
     at least (100 - batas)% of ..._maksimum_rupiah. Areas where every household is decidably ineligible
     publish a known 0.
 #}
+{# Percentages as double precision (two decimals kept): a DECIMAL reads as an object column in pandas. #}
 {% macro turunan_backlog() -%}
     {%- set nilai = var('nilai_bsps_per_unit') -%}
     {%- set batas = var('batas_bsps_tidak_diketahui_persen') -%}
-    {{ persen(bagi_aman('100 * jumlah_rtlh', 'jumlah_rumah_tangga')) }} as persen_rtlh,
-    {{ persen(bagi_aman('100 * backlog_kepemilikan', 'jumlah_rumah_tangga')) }} as persen_backlog_kepemilikan,
-    {{ persen(bagi_aman('100 * (jumlah_rumah_tangga - backlog_kepenghunian_tidak_diketahui)', 'jumlah_rumah_tangga')) }} as kelengkapan_kepenghunian_persen,
-    {{ persen(bagi_aman('100 * (jumlah_rumah_tangga - bsps_tidak_diketahui)', 'jumlah_rumah_tangga')) }} as kelengkapan_bsps_persen,
+    cast({{ persen(bagi_aman('100 * jumlah_rtlh', 'jumlah_rumah_tangga')) }} as double precision) as persen_rtlh,
+    cast({{ persen(bagi_aman('100 * backlog_kepemilikan', 'jumlah_rumah_tangga')) }} as double precision) as persen_backlog_kepemilikan,
+    cast({{ persen(bagi_aman('100 * (jumlah_rumah_tangga - backlog_kepenghunian_tidak_diketahui)', 'jumlah_rumah_tangga')) }} as double precision) as kelengkapan_kepenghunian_persen,
+    cast({{ persen(bagi_aman('100 * (jumlah_rumah_tangga - bsps_tidak_diketahui)', 'jumlah_rumah_tangga')) }} as double precision) as kelengkapan_bsps_persen,
     cast(
         case
             when jumlah_rumah_tangga > 0

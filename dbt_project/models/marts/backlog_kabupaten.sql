@@ -16,32 +16,8 @@ agregat as (
     left join {{ ref('int_rumah_tangga_kriteria') }} as rt
         on kabupaten.kode_kabupaten = rt.kode_kabupaten
     group by kabupaten.kode_kabupaten, kabupaten.nama_kabupaten
-),
-
-hasil as (
-    select
-        kode_kabupaten,
-        nama_kabupaten,
-        jumlah_rumah_tangga,
-        jumlah_jiwa,
-        jumlah_kk,
-        backlog_kepemilikan,
-        backlog_kepemilikan_rumah_lain_tidak_diketahui,
-        backlog_kepenghunian,
-        backlog_kepenghunian_tidak_diketahui,
-        jumlah_rtlh,
-        tidak_layak_ketahanan_bangunan,
-        tidak_layak_luas,
-        tidak_layak_air_minum,
-        tidak_layak_sanitasi,
-        indikatif_layak_bsps,
-        tidak_memenuhi_syarat_bsps,
-        bsps_tidak_diketahui,
-        {{ turunan_backlog() }}
-    from agregat
 )
 
--- percentages as double precision (two decimals kept): DECIMAL reads as an object column in pandas
 select
     kode_kabupaten,
     nama_kabupaten,
@@ -60,11 +36,5 @@ select
     indikatif_layak_bsps,
     tidak_memenuhi_syarat_bsps,
     bsps_tidak_diketahui,
-    cast(persen_rtlh as double precision) as persen_rtlh,
-    cast(persen_backlog_kepemilikan as double precision) as persen_backlog_kepemilikan,
-    cast(kelengkapan_kepenghunian_persen as double precision) as kelengkapan_kepenghunian_persen,
-    cast(kelengkapan_bsps_persen as double precision) as kelengkapan_bsps_persen,
-    estimasi_kebutuhan_bsps_rupiah,
-    estimasi_kebutuhan_bsps_minimum_rupiah,
-    estimasi_kebutuhan_bsps_maksimum_rupiah
-from hasil
+    {{ turunan_backlog() }}
+from agregat

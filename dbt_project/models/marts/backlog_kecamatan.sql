@@ -18,61 +18,29 @@ kecamatan as (
     select kode as kode_kecamatan, nama as nama_kecamatan
     from {{ ref('wilayah_ntt') }}
     where tingkat = 'kecamatan'
-),
-
-hasil as (
-    select
-        agregat.kode_kabupaten,
-        kabupaten.nama_kabupaten,
-        agregat.kode_kecamatan,
-        kecamatan.nama_kecamatan,
-        agregat.jumlah_rumah_tangga,
-        agregat.jumlah_jiwa,
-        agregat.jumlah_kk,
-        agregat.backlog_kepemilikan,
-        agregat.backlog_kepemilikan_rumah_lain_tidak_diketahui,
-        agregat.backlog_kepenghunian,
-        agregat.backlog_kepenghunian_tidak_diketahui,
-        agregat.jumlah_rtlh,
-        agregat.tidak_layak_ketahanan_bangunan,
-        agregat.tidak_layak_luas,
-        agregat.tidak_layak_air_minum,
-        agregat.tidak_layak_sanitasi,
-        agregat.indikatif_layak_bsps,
-        agregat.tidak_memenuhi_syarat_bsps,
-        agregat.bsps_tidak_diketahui,
-        {{ turunan_backlog() }}
-    from agregat
-    left join kabupaten on agregat.kode_kabupaten = kabupaten.kode_kabupaten
-    left join kecamatan on agregat.kode_kecamatan = kecamatan.kode_kecamatan
 )
 
--- percentages as double precision (two decimals kept): DECIMAL reads as an object column in pandas
 select
-    kode_kabupaten,
-    nama_kabupaten,
-    kode_kecamatan,
-    nama_kecamatan,
-    jumlah_rumah_tangga,
-    jumlah_jiwa,
-    jumlah_kk,
-    backlog_kepemilikan,
-    backlog_kepemilikan_rumah_lain_tidak_diketahui,
-    backlog_kepenghunian,
-    backlog_kepenghunian_tidak_diketahui,
-    jumlah_rtlh,
-    tidak_layak_ketahanan_bangunan,
-    tidak_layak_luas,
-    tidak_layak_air_minum,
-    tidak_layak_sanitasi,
-    indikatif_layak_bsps,
-    tidak_memenuhi_syarat_bsps,
-    bsps_tidak_diketahui,
-    cast(persen_rtlh as double precision) as persen_rtlh,
-    cast(persen_backlog_kepemilikan as double precision) as persen_backlog_kepemilikan,
-    cast(kelengkapan_kepenghunian_persen as double precision) as kelengkapan_kepenghunian_persen,
-    cast(kelengkapan_bsps_persen as double precision) as kelengkapan_bsps_persen,
-    estimasi_kebutuhan_bsps_rupiah,
-    estimasi_kebutuhan_bsps_minimum_rupiah,
-    estimasi_kebutuhan_bsps_maksimum_rupiah
-from hasil
+    agregat.kode_kabupaten,
+    kabupaten.nama_kabupaten,
+    agregat.kode_kecamatan,
+    kecamatan.nama_kecamatan,
+    agregat.jumlah_rumah_tangga,
+    agregat.jumlah_jiwa,
+    agregat.jumlah_kk,
+    agregat.backlog_kepemilikan,
+    agregat.backlog_kepemilikan_rumah_lain_tidak_diketahui,
+    agregat.backlog_kepenghunian,
+    agregat.backlog_kepenghunian_tidak_diketahui,
+    agregat.jumlah_rtlh,
+    agregat.tidak_layak_ketahanan_bangunan,
+    agregat.tidak_layak_luas,
+    agregat.tidak_layak_air_minum,
+    agregat.tidak_layak_sanitasi,
+    agregat.indikatif_layak_bsps,
+    agregat.tidak_memenuhi_syarat_bsps,
+    agregat.bsps_tidak_diketahui,
+    {{ turunan_backlog() }}
+from agregat
+left join kabupaten on agregat.kode_kabupaten = kabupaten.kode_kabupaten
+left join kecamatan on agregat.kode_kecamatan = kecamatan.kode_kecamatan
