@@ -89,3 +89,38 @@ def load_settings() -> Settings:
         max_queue_minutes=_float("P3JR_MAX_QUEUE_MINUTES", 30.0),
         pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY") or None,
     )
+
+
+# --- District portal (orchestration/portal/, `p3jr portal`) ------------------------------------
+@dataclass(frozen=True)
+class PortalSettings:
+    """What the Django portal reads from the environment (its Django settings are built from this)."""
+
+    secret_key: str | None = field(default=None, repr=False)  # required when production is on
+    production: bool = False  # P3JR_PORTAL_PRODUKSI=1: HTTPS-only cookies, HSTS, no embedded secret
+    database_url: str = ""  # postgresql://user:pass@host:5432/db; empty = SQLite under the data dir
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    max_upload_mb: float = 50.0
+    # How an upload starts a run: "lokal" = `p3jr run --district K` beside the portal (embedded default),
+    # "antrean" = queued through the Dagster webserver (production), "sensor" = the landing sensor picks it up.
+    trigger: str = "lokal"
+    webserver_url: str = "http://127.0.0.1:3000"
+    # Seconds an upload waits before its district's run starts, so files sent together share one run.
+    debounce_seconds: float = 2.0
+    run_wait_seconds: float = 3600.0  # `p3jr run --tunggu`: wait this long for another run's writer lock
+
+
+def load_portal_settings() -> PortalSettings:
+    env = os.environ
+    return PortalSettings(
+        secret_key=env.get("P3JR_PORTAL_SECRET_KEY") or None,
+        production=env.get("P3JR_PORTAL_PRODUKSI", "").strip().lower() in {"1", "ya", "true", "yes"},
+        database_url=env.get("P3JR_PORTAL_DATABASE_URL", "").strip(),
+        allowed_hosts=tuple(h.strip() for h in env.get("P3JR_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+                            if h.strip()),
+        max_upload_mb=_float("P3JR_PORTAL_MAX_UPLOAD_MB", 50.0),
+        trigger=env.get("P3JR_PORTAL_PEMICU", "lokal").strip() or "lokal",
+        webserver_url=env.get("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
+        debounce_seconds=_float("P3JR_PORTAL_JEDA_DETIK", 2.0),
+        run_wait_seconds=_float("P3JR_PORTAL_TUNGGU_RUN_DETIK", 3600.0),
+    )
