@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +9,15 @@ import time
 from pathlib import Path
 
 from orchestration.lib.files import ensure_private_dir
-from orchestration.settings import DBT_PROJECT_DIR, MISSING_KEY_MESSAGE, PROJECT_ROOT, TELEMETRY_OFF, load_settings
+from orchestration.lib.dbt_cli import ensure_manifest
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    MISSING_KEY_MESSAGE,
+    PROJECT_ROOT,
+    cli_default,
+    export_run_paths,
+    load_settings,
+)
 
 
 # First line of the SQLite instance template (dagster.yaml): a dagster.yaml without it was written by
@@ -19,16 +26,9 @@ TEMPLATE_MARK = b"# Local Dagster instance template for p3jr."
 
 
 def _configure_env(landing: str | None, data_dir: str | None) -> None:
-    for k, v in TELEMETRY_OFF.items():
-        os.environ.setdefault(k, v)
-    if landing:
-        os.environ["P3JR_LANDING_DIR"] = str(Path(landing).resolve())
-    if data_dir:
-        os.environ["P3JR_DATA_DIR"] = str(Path(data_dir).resolve())
-    settings = load_settings()
+    settings = export_run_paths(landing, data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # published/ and reports/ inside are for readers
     ensure_private_dir(settings.dagster_home)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     cfg = settings.dagster_home / "dagster.yaml"
     template = PROJECT_ROOT / "dagster.yaml"
     if cfg.exists() and not cfg.read_bytes().startswith(TEMPLATE_MARK):
@@ -57,16 +57,6 @@ SERVED_MESSAGE = (
     "the queue.")
 
 
-def ensure_dbt_manifest() -> Path:
-    """The manifest is built at install time (`make install`); rebuild it if someone removed it."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
-        dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True,
-                       env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)})
-    return manifest
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     from sources.generator import generate
 
@@ -87,15 +77,14 @@ def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, for
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.defs.ingestion.assets import FORCE_TAG
-    from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
-    from orchestration.defs.operations.jobs import REFRESH_JOB
+    from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG, REFRESH_JOB
     from orchestration.lib.landing_guard import CONFIRM_TAG
 
-    ensure_dbt_manifest()
+    ensure_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
     instance = dg.DagsterInstance.get()
-    from orchestration.run_recovery import PROCESS_TAG, process_identity
+    from orchestration.lib.processes import process_identity
+    from orchestration.lib.runs import PROCESS_TAG
 
     tags = {"p3jr/pemicu": "cli", PROCESS_TAG: process_identity()}
     if force:
@@ -202,7 +191,7 @@ def failed_steps(result) -> list[tuple[str, str]]:
 def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
     from datetime import datetime, timezone
 
-    from orchestration.defs.operations import alerts
+    from orchestration.lib import alerts
 
     alert = alerts.build_alert(run_id, run.job_name if run else "p3jr_refresh", error, steps,
                                dict(run.tags) if run else {}, datetime.now(timezone.utc))
@@ -210,7 +199,7 @@ def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
         alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
     except OSError as exc:
         print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
-    url = os.environ.get(alerts.WEBHOOK_ENV, "").strip()
+    url = load_settings().alert_webhook_url
     if url:
         alerts.post_webhook(url, alert)
 
@@ -265,7 +254,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _recover(instance, wait: float) -> int:
     """End runs whose process died (their slot would block this one forever), then refuse to queue
     silently behind a live run: say which run holds the writer slot."""
-    from orchestration import run_recovery
+    from orchestration.instance import recovery as run_recovery
 
     for dead in run_recovery.recover_dead_runs(instance):
         msg = (f"Run {dead.run_id[:8]} sebelumnya mati saat langkah {dead.step or '-'} (proses {dead.process} tidak ada "
@@ -320,7 +309,7 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
     """Queue a refresh run on the deployed instance (through the webserver, launched by the daemon)."""
     from urllib.parse import urlsplit
 
-    from orchestration.lib.run_queue import submit_refresh_runs, wait_for_run
+    from orchestration.instance.queue import submit_refresh_runs, wait_for_run
 
     if (rc := _check_districts(args.district)):
         return rc
@@ -345,29 +334,26 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
 
 def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     """Build the dbt layers in PostgreSQL from the last gate's tables (deploy/README.md, dbt on PostgreSQL)."""
-    from orchestration.defs.marts.assets import dbt_build_args, dbt_executable, tanggal_run_hari_ini
+    from orchestration.lib.dbt_cli import dbt_build_args, dbt_executable
+    from orchestration.settings import dbt_postgres_connection, subprocess_env, tanggal_run
     from orchestration.lib.postgres_load import load_dbt_sources
     from orchestration.lib.warehouse import writer_lock
 
     _configure_env(None, args.data_dir)
     settings = load_settings()
-    env = os.environ
-    missing = [v for v in ("P3JR_DBT_PG_HOST", "P3JR_DBT_PG_USER", "P3JR_DBT_PG_PASSWORD", "P3JR_DBT_PG_DB") if not env.get(v)]
+    pg, missing = dbt_postgres_connection()
     if missing:
         print(f"Belum diatur / not set: {', '.join(missing)} (lihat deploy/p3jr.env.example)", file=sys.stderr)
         return 2
-    pg = {"host": env["P3JR_DBT_PG_HOST"], "port": env.get("P3JR_DBT_PG_PORT", "5432"), "user": env["P3JR_DBT_PG_USER"],
-          "password": env["P3JR_DBT_PG_PASSWORD"], "dbname": env["P3JR_DBT_PG_DB"],
-          "sslmode": env.get("P3JR_DBT_PG_SSLMODE", "prefer")}
     with writer_lock(settings.warehouse_path):  # a consistent copy: no run writes meanwhile
         counts = load_dbt_sources(settings.warehouse_path, pg)
     print("Dimuat ke PostgreSQL / loaded: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
-    ensure_dbt_manifest()
+    ensure_manifest()
     # Its own target folder: the DuckDB manifest the code location reads stays as it is.
     target = DBT_PROJECT_DIR / "target" / "postgres"
-    proc = subprocess.run([dbt_executable(), *dbt_build_args(tanggal_run_hari_ini()), "--target", "postgres",
+    proc = subprocess.run([dbt_executable(), *dbt_build_args(tanggal_run()), "--target", "postgres",
                            "--target-path", str(target)],
-                          cwd=DBT_PROJECT_DIR, env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)})
+                          cwd=DBT_PROJECT_DIR, env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)))
     return proc.returncode
 
 
@@ -381,8 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--defect-rate", type=float, default=0.03)
     g.set_defaults(func=cmd_generate)
     r = sub.add_parser("run", help="jalankan pipeline / run ingest → gate → dbt → publish")
-    r.add_argument("--landing", default=os.environ.get("P3JR_LANDING_DIR"))
-    r.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
+    r.add_argument("--landing", default=cli_default("P3JR_LANDING_DIR"))
+    r.add_argument("--data-dir", default=cli_default("P3JR_DATA_DIR"))
     r.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang)")
     r.add_argument("--force", action="store_true",
                    help="bangun ulang semua langkah walau tidak ada perubahan / rebuild every step even if nothing changed")
@@ -394,14 +380,16 @@ def main(argv: list[str] | None = None) -> int:
     q = sub.add_parser("antrekan", help="masukkan run ke antrean instance server / queue a run on the deployed instance "
                                         "(first load, the nightly job by hand)")
     q.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang); tanpa ini: semua")
-    q.add_argument("--webserver", default=os.environ.get("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
+    q.add_argument("--webserver", default=cli_default("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
                    help="alamat dagster-webserver (P3JR_WEBSERVER_URL)")
     q.add_argument("--tunggu", action="store_true", help="tunggu sampai run selesai / wait until the run(s) finish")
     q.set_defaults(func=cmd_antrekan)
     pgb = sub.add_parser("gudang-postgres", help="bangun lapisan dbt di PostgreSQL / build the dbt layers on PostgreSQL "
                                                  "(P3JR_DBT_PG_*)")
-    pgb.add_argument("--data-dir", default=os.environ.get("P3JR_DATA_DIR"))
+    pgb.add_argument("--data-dir", default=cli_default("P3JR_DATA_DIR"))
     pgb.set_defaults(func=cmd_gudang_postgres)
+    from orchestration.portal.cli import add_parser as add_portal_parser  # `p3jr portal ...` (issue 15)
+    add_portal_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,9 +1,18 @@
-"""Every path and threshold the pipeline reads from the environment, in one place."""
+"""The one reader (and writer) of the process environment: paths, thresholds, the secret key,
+the time zone, the writer pool and telemetry. Every other module asks this one.
+
+Environment variables are read when :func:`load_settings` is called (not cached), so a test or the
+CLI can point a run at another data directory; the values the CLI sets for the Dagster processes it
+starts are written here too (:func:`export_run_paths`, :func:`export_warehouse_path`).
+"""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -18,6 +27,33 @@ TELEMETRY_OFF = {
 }
 for _k, _v in TELEMETRY_OFF.items():
     os.environ.setdefault(_k, _v)
+
+# The Balai's local time (WITA): run dates, arrival times, the nightly schedule.
+TIMEZONE_NAME = "Asia/Makassar"
+WITA = ZoneInfo(TIMEZONE_NAME)
+
+# Every step that writes the DuckDB warehouse runs in this Dagster pool (limit 1 in dagster.yaml):
+# DuckDB allows one writing process.
+WRITER_POOL = "duckdb_writer"
+
+# DuckDB takes 80 % of RAM by default; measured at province scale (bench/), this cap keeps the
+# whole process tree under 2 GB (the same variable feeds dbt's profile).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "768MB"
+
+
+def now() -> datetime:
+    """The current time in WITA, aware."""
+    return datetime.now(WITA)
+
+
+def today() -> date:
+    """Today's date in WITA (the `tanggal_run` of the marts)."""
+    return now().date()
+
+
+def tanggal_run(when: datetime | None = None) -> str:
+    """The run date as dbt's `tanggal_run` var: ISO date in WITA."""
+    return (when or now()).astimezone(WITA).date().isoformat()
 
 
 # Share of the province's accepted rows one run may withdraw without --izinkan-penarikan
@@ -48,6 +84,8 @@ class Settings:
     max_withdrawal_share: float = DEFAULT_MAX_WITHDRAWAL_SHARE
     # Watchdog (orchestration/defs/operations/watchdog.py): alert when a run waits longer in the queue.
     max_queue_minutes: float = 30.0
+    alert_webhook_url: str = ""
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     # The per-district hold thresholds live in expectations/pengajuan_kabupaten.json (one place).
     # No default: a keyed hash of a 16-digit NIK with a public key can be reversed by enumerating
     # region + birth date + serial. `make demo` and the tests set their own key explicitly.
@@ -87,8 +125,62 @@ def load_settings() -> Settings:
         max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
         max_withdrawal_share=_float("P3JR_MAX_WITHDRAWAL_SHARE", DEFAULT_MAX_WITHDRAWAL_SHARE),
         max_queue_minutes=_float("P3JR_MAX_QUEUE_MINUTES", 30.0),
+        alert_webhook_url=os.environ.get("P3JR_ALERT_WEBHOOK_URL", "").strip(),
+        duckdb_memory_limit=os.environ.get("P3JR_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
         pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY") or None,
     )
+
+
+def cli_default(var: str, default: str | None = None) -> str | None:
+    """A command-line option's default from the environment (`p3jr run --data-dir` etc.)."""
+    return os.environ.get(var, default)
+
+
+def running_under_dagster_dev() -> bool:
+    """`dagster dev` sets this: the dbt manifest is then re-parsed on load (models may have changed)."""
+    return os.environ.get("DAGSTER_IS_DEV_CLI") == "1"
+
+
+def export_run_paths(landing: str | Path | None, data_dir: str | Path | None) -> Settings:
+    """Point this process and the Dagster/dbt processes it starts at these folders; returns the
+    settings that follow. DAGSTER_HOME is the data directory's `dagster/`."""
+    if landing:
+        os.environ["P3JR_LANDING_DIR"] = str(Path(landing).resolve())
+    if data_dir:
+        os.environ["P3JR_DATA_DIR"] = str(Path(data_dir).resolve())
+    settings = load_settings()
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    return settings
+
+
+def export_warehouse_path(path: Path) -> None:
+    """dbt's profile reads the warehouse path from P3JR_WAREHOUSE_PATH; dagster-dbt starts dbt with
+    this process's environment, so the path is exported before each build."""
+    os.environ["P3JR_WAREHOUSE_PATH"] = str(path)
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process (dbt): this one's, the venv's bin first on PATH (so
+    dagster-dbt's `dbt parse` finds dbt when the venv is not activated), plus ``extra``."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        path = f"{bin_dir}{os.pathsep}{path}"
+    return {**os.environ, "PATH": path, **extra}
+
+
+DBT_PG_REQUIRED = ("P3JR_DBT_PG_HOST", "P3JR_DBT_PG_USER", "P3JR_DBT_PG_PASSWORD", "P3JR_DBT_PG_DB")
+
+
+def dbt_postgres_connection() -> tuple[dict[str, str] | None, list[str]]:
+    """The PostgreSQL connection of `p3jr gudang-postgres` (P3JR_DBT_PG_*): (params, missing vars)."""
+    env = os.environ
+    missing = [v for v in DBT_PG_REQUIRED if not env.get(v)]
+    if missing:
+        return None, missing
+    return {"host": env["P3JR_DBT_PG_HOST"], "port": env.get("P3JR_DBT_PG_PORT", "5432"),
+            "user": env["P3JR_DBT_PG_USER"], "password": env["P3JR_DBT_PG_PASSWORD"],
+            "dbname": env["P3JR_DBT_PG_DB"], "sslmode": env.get("P3JR_DBT_PG_SSLMODE", "prefer")}, []
 
 
 # --- District portal (orchestration/portal/, `p3jr portal`) ------------------------------------

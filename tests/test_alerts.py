@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import socket
 import threading
@@ -11,21 +10,16 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-
 import dagster as dg
 import pytest
 
-from orchestration.defs.operations import alerts
-from orchestration.defs.operations.alerts import (
-    TRANSIENT_RETRY_POLICY,
-    DataQualityFailure,
+from orchestration.defs.operations.alerts import p3jr_run_failure_alert
+from orchestration.defs.retries import quality_failure
+from orchestration.lib import alerts
+from orchestration.lib.alerts import (
     build_alert,
     crash_explanation,
-    p3jr_run_failure_alert,
     post_webhook,
-    quality_failure,
     unfinished_steps,
     write_alert_record,
 )
@@ -189,18 +183,6 @@ def test_post_webhook_rejects_non_http(url, monkeypatch):
 
 
 # ------------------------------------------------------------------ retry rules
-
-
-def test_retry_policy_and_quality_failure():
-    assert TRANSIENT_RETRY_POLICY.max_retries == 2
-    assert TRANSIENT_RETRY_POLICY.delay == 10
-    assert TRANSIENT_RETRY_POLICY.backoff == dg.Backoff.EXPONENTIAL
-    f = quality_failure("gate ditahan", {"kabupaten": "53.01"})
-    assert isinstance(f, dg.Failure)
-    assert f.allow_retries is False
-    assert f.description == "gate ditahan"
-    exc = DataQualityFailure("tingkat karantina 80%", {"rate": 0.8})
-    assert exc.metadata == {"rate": 0.8} and str(exc) == "tingkat karantina 80%"
 
 
 def test_quality_failure_is_not_retried_even_with_retry_policy(tmp_path: Path, monkeypatch):

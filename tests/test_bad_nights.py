@@ -175,7 +175,7 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert got[1] == ("53.14", 40, 30, True, 0, 0, None)
 
     # rows read = accepted + quarantined for every active file, held ones included.
-    from orchestration.defs.quality import gate
+    from orchestration.lib import gate
 
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         assert gate.reconciliation(con) == []

@@ -169,7 +169,7 @@ def test_overlapping_writer_gets_a_clear_message(small_run, tmp_path):
 
 
 def test_process_identity_survives_pid_reuse():
-    from orchestration.run_recovery import process_alive, process_identity
+    from orchestration.lib.processes import process_alive, process_identity
 
     child = subprocess.Popen(["sleep", "30"])
     identity = process_identity(child.pid)
@@ -188,7 +188,9 @@ def test_dead_run_is_failed_and_its_slot_freed_live_run_kept(tmp_path):
     from dagster._core.utils import make_new_run_id
 
     from orchestration.lib.warehouse import WRITER_POOL
-    from orchestration.run_recovery import PROCESS_TAG, process_identity, recover_dead_runs, slot_holders
+    from orchestration.instance.recovery import recover_dead_runs, slot_holders
+    from orchestration.lib.processes import process_identity
+    from orchestration.lib.runs import PROCESS_TAG
 
     home = tmp_path / "dagster"
     home.mkdir()

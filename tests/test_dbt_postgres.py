@@ -201,7 +201,7 @@ def test_comparison_sees_a_difference():
 
 @pytest.fixture(scope="module")
 def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
-    from orchestration.defs.marts.assets import dbt_build_args
+    from orchestration.lib.dbt_cli import dbt_build_args
 
     started = time_module.monotonic()
     warehouse = small_run["warehouse"]

@@ -2,7 +2,7 @@
 
 The source tables (schemas ``quality`` and ``ingestion``) are created with the columns of
 docs/ARSITEKTUR.md (plus the registry's ``folder``/``encoding`` columns and its (folder, file_hash)
-key, as orchestration/defs/ingestion/registry.py creates it) and a handful of rows across three
+key, as orchestration/lib/registry.py creates it) and a handful of rows across three
 districts. ``dbt build`` (seeds, models,
 data tests, unit tests) must pass, and the marts are checked against numbers computed here in
 Python from the same rows, independently of the SQL. A second warehouse with a duplicate NIK
@@ -17,7 +17,6 @@ import csv
 import hashlib
 import math
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path

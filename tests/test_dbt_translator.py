@@ -1,12 +1,10 @@
 """Pure tests of the dbt -> Dagster mapping (no warehouse, no dbt run).
 
-The manifest comes from ``dbt parse``; a session fixture runs it when
-``dbt_project/target/manifest.json`` is missing or older than the project files.
+The manifest comes from ``dbt parse`` (`make test` runs it first; the fixture parses when it is missing).
 """
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,10 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = ROOT / "dbt_project"
-MANIFEST = DBT_DIR / "target" / "manifest.json"
-
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 SOURCE_KEYS = {
     ("quality", "rumah_tangga_diterima"),
@@ -31,26 +25,11 @@ MARTS = {"backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "realisasi_pr
          "capaian_pendataan_harian"}
 
 
-def _stale() -> bool:
-    if not MANIFEST.exists():
-        return True
-    built = MANIFEST.stat().st_mtime
-    files = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
-    for sub in ("models", "seeds", "macros", "tests"):
-        files += [p for p in (DBT_DIR / sub).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > built for p in files)
-
-
 @pytest.fixture(scope="session")
 def manifest() -> dict:
-    if _stale():
-        from dbt.cli.main import dbtRunner
+    from orchestration.lib.dbt_cli import ensure_manifest
 
-        res = dbtRunner().invoke(
-            ["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"]
-        )
-        assert res.success, res.exception
-    return json.loads(MANIFEST.read_text())
+    return json.loads(ensure_manifest(DBT_DIR).read_text())
 
 
 @pytest.fixture(scope="session")
@@ -106,20 +85,19 @@ def test_sources_have_no_dagster_group_override(translator, manifest):
 
 
 def test_dbt_assets_definition(manifest):
-    from orchestration.defs.marts import defs, p3jr_dbt_assets
-    from orchestration.lib.warehouse import WRITER_POOL as DUCKDB_POOL
+    from orchestration.defs.marts.assets import p3jr_dbt_assets
+    from orchestration.definitions import defs
 
     keys = {tuple(k.path) for k in p3jr_dbt_assets.keys}
     assert ("marts", "capaian_pendataan") in keys and ("referensi", "wilayah_ntt") in keys
     assert not keys & SOURCE_KEYS  # sources are upstream, not materialized here
     assert {p3jr_dbt_assets.group_names_by_key[k] for k in p3jr_dbt_assets.keys} == {
         "staging", "intermediate", "marts", "referensi"}
-    assert p3jr_dbt_assets.op.pool == DUCKDB_POOL
     assert "dbt" in defs.resources
 
 
 def test_error_tests_are_blocking_checks(manifest):
-    from orchestration.defs.marts import p3jr_dbt_assets
+    from orchestration.defs.marts.assets import p3jr_dbt_assets
 
     specs = list(p3jr_dbt_assets.check_specs)
     assert specs, "dbt tests should load as asset checks"
@@ -141,21 +119,22 @@ def test_error_tests_are_blocking_checks(manifest):
 
 
 def test_build_args_and_run_date():
-    from orchestration.defs.marts.assets import dbt_build_args, tanggal_run_hari_ini
+    from orchestration.lib.dbt_cli import dbt_build_args
+    from orchestration.settings import tanggal_run
 
     args = dbt_build_args("2025-11-10")
     assert args[0] == "build"
     assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
     assert json.loads(args[args.index("--vars") + 1]) == {"tanggal_run": "2025-11-10"}
     # 20:30 UTC is already the next day in Asia/Makassar (UTC+8)
-    assert tanggal_run_hari_ini(datetime(2025, 10, 31, 20, 30, tzinfo=timezone.utc)) == "2025-11-01"
-    assert tanggal_run_hari_ini(datetime(2025, 10, 31, 15, 59, tzinfo=timezone.utc)) == "2025-10-31"
+    assert tanggal_run(datetime(2025, 10, 31, 20, 30, tzinfo=timezone.utc)) == "2025-11-01"
+    assert tanggal_run(datetime(2025, 10, 31, 15, 59, tzinfo=timezone.utc)) == "2025-10-31"
 
 
 def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     import os
 
-    from orchestration.defs.marts.assets import prune_invocation_dirs
+    from orchestration.lib.dbt_cli import prune_invocation_dirs
 
     for i in range(8):
         d = tmp_path / f"p3jr_dbt_assets-abc{i}-x"

@@ -21,11 +21,11 @@ import psutil
 import pytest
 from deploy_harness import Deployment, Webhook, descendants, is_dbt, running, wait_for
 
-from orchestration.defs.ingestion.assets import FORCE_TAG
-from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
+from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG
 from orchestration.defs.operations import jobs
-from orchestration.defs.operations.watchdog import JENIS_ANTREAN, worker_pid
-from orchestration.lib import run_queue
+from orchestration.instance.launcher import worker_pid
+from orchestration.lib.watchdog import JENIS_ANTREAN
+from orchestration.instance import queue as run_queue
 
 LANDING_SENSOR = "landing_files_sensor"
 DBT_STEP = "p3jr_dbt_assets"
@@ -312,8 +312,8 @@ def test_no_dbt_process_survives_its_killed_parent(crashes):
 
 
 def test_run_queue_module_loads_no_code_location():
-    """`p3jr antrekan` imports orchestration.lib.run_queue: no definitions, no dbt manifest, no dagster."""
-    code = ("import sys, orchestration.lib.run_queue; "
+    """`p3jr antrekan` imports orchestration.instance.queue: no definitions, no dbt manifest, no dagster."""
+    code = ("import sys, orchestration.instance.queue; "
             "bad = [m for m in sys.modules if m.startswith(('orchestration.defs', 'dagster'))]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)

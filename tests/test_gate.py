@@ -46,7 +46,7 @@ def _materialized(result) -> set[str]:
 
 @pytest.mark.slow
 def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
-    from orchestration.defs.quality import gate
+    from orchestration.lib import gate
 
     landing, data = tmp_path / "landing", tmp_path / "data"
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 30))

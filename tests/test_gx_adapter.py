@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from orchestration.defs.quality import gx_adapter  # noqa: E402
+from orchestration.lib import gx_adapter  # noqa: E402
 from sources import contract  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def blocking(res: gx_adapter.SuiteResult) -> set[tuple[str, str | None]]:
 
 # ---------------------------------------------------------------------------------------------
 def test_import_does_not_load_great_expectations():
-    code = ("import sys; import orchestration.defs.quality.gx_adapter, orchestration.defs.quality.feedback; "
+    code = ("import sys; import orchestration.lib.gx_adapter, orchestration.lib.feedback; "
             "print(any(m == 'great_expectations' or m.startswith('great_expectations.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -101,7 +101,7 @@ def test_build_suites_matches_committed_json(tmp_path):
     written = gx_adapter.build_suites(tmp_path)
     for name, path in written.items():
         assert path.read_text(encoding="utf-8") == (ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"), (
-            f"expectations/{name}.json is out of date: run `python -m orchestration.defs.quality.gx_adapter`")
+            f"expectations/{name}.json is out of date: run `python -m orchestration.lib.gx_adapter`")
 
 
 def test_enum_value_sets_come_from_contract():

@@ -5,13 +5,13 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.defs.ingestion import registry, sensors
+from orchestration.defs.ingestion import sensors
+from orchestration.lib import registry
 
 HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
           "Sumber Air Minum;Sanitasi\n")
@@ -163,7 +163,7 @@ def test_two_districts_loaded_by_parallel_processes(tmp_path):
     wh = tmp_path / "wh.duckdb"
     code = (
         "import sys; from pathlib import Path; from orchestration.lib.warehouse import connect;"
-        "from orchestration.defs.ingestion import registry;\n"
+        "from orchestration.lib import registry;\n"
         "with connect(Path(sys.argv[1])) as con:\n"
         "    r = registry.ingest_folder(con, sys.argv[2], Path(sys.argv[3]) / sys.argv[2], run_id='p', "
         "archive_dir=Path(sys.argv[4]), max_bytes=10**8)\n"
@@ -202,7 +202,7 @@ def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch
     monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))  # no warehouse yet: everything is new
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
-    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    sensor = sensors.landing_files_sensor
     ctx = dg.build_sensor_context(cursor=None)
     reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.12"]
@@ -214,7 +214,7 @@ def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
     """A fresh deploy sees every district folder as new: one full-range run, not 22."""
     import dagster as dg
 
-    from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
+    from orchestration.lib.runs import ALL_DISTRICTS_TAGS
 
     landing = tmp_path / "landing"
     for kode in ("53.01", "53.12", "53.71"):
@@ -222,7 +222,7 @@ def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
     monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
-    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    sensor = sensors.landing_files_sensor
     ctx = dg.build_sensor_context(cursor=None)
     reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
     assert len(reqs) == 1 and reqs[0].partition_key is None
@@ -266,7 +266,7 @@ def test_sensor_first_tick_compares_with_the_registry(env, monkeypatch):
     write_csv(env["landing"] / "53.05" / "b.csv", 2)  # 53.05 arrived since
     monkeypatch.setenv("P3JR_LANDING_DIR", str(env["landing"]))
     monkeypatch.setenv("P3JR_WAREHOUSE_PATH", str(env["tmp"] / "wh.duckdb"))
-    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    sensor = sensors.landing_files_sensor
     reqs = [r for r in sensor(dg.build_sensor_context(cursor=None)) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.05"]
     env["con"] = duckdb.connect(str(env["tmp"] / "wh.duckdb"))

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.defs.ingestion import registry
+from orchestration.lib import registry
+from orchestration.settings import WITA
 from orchestration.lib import landing_guard
 from tests.test_ingestion import write_csv
 
@@ -41,7 +42,7 @@ def ignored(con, folder="53.01"):
 
 def ts(dt: datetime) -> float:
     """Epoch seconds of a WITA wall-clock time (the registry stores WITA times without zone)."""
-    return dt.replace(tzinfo=registry.WITA).timestamp()
+    return dt.replace(tzinfo=WITA).timestamp()
 
 
 def test_back_dated_file_arrives_at_the_last_scan_that_missed_it(env):
@@ -185,7 +186,7 @@ def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path)
     import openpyxl
     import xlsxwriter
 
-    from orchestration.defs.quality import feedback
+    from orchestration.lib import feedback
 
     header = ["kode_desa", "NIK", "Nama Kepala Keluarga", "Jumlah Jiwa", "Status Rumah", "Luas Lantai (m2)", "Atap",
               "Dinding", "Lantai", "Sumber Air Minum", "Sanitasi"]
@@ -228,7 +229,7 @@ def test_sensor_requests_no_run_for_a_missing_or_emptied_landing(tmp_path, monke
     monkeypatch.setenv("P3JR_LANDING_DIR", str(landing))
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
-    sensor = sensors.build_landing_sensor("p3jr_refresh")
+    sensor = sensors.landing_files_sensor
     ctx = dg.build_sensor_context(cursor=None)
     assert [r.partition_key for r in sensor(ctx) if isinstance(r, dg.RunRequest)] == ["53.12"]
     cursor = ctx.cursor

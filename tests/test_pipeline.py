@@ -5,7 +5,6 @@ import csv
 from collections import Counter, defaultdict
 
 import duckdb
-import pytest
 
 from tests.conftest import read_manifest, run_cli
 
@@ -168,7 +167,7 @@ def test_rerun_with_same_files_changes_nothing(small_run, tmp_path):
 
 def test_every_row_of_every_file_has_a_fate(small_run):
     """rows read = accepted + quarantined for every active file of every district, held ones included."""
-    from orchestration.defs.quality import gate
+    from orchestration.lib import gate
 
     with duckdb.connect(str(small_run["warehouse"]), read_only=True) as con:
         assert gate.reconciliation(con) == []

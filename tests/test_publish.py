@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.defs.publish.publish import (  # noqa: E402
+from orchestration.lib.publish import (  # noqa: E402
     PersonalDataError,
     assert_no_personal_data,
     publish_database,
@@ -198,7 +198,7 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
             )
 
         # the projection (marts.proyeksi_capaian, same columns as the dbt model): 3 days of history
-        con.execute(f"""
+        con.execute("""
             CREATE OR REPLACE TABLE marts.proyeksi_capaian AS
             WITH h AS (
                 SELECT kode_kabupaten, max(tanggal) AS akhir, min(tanggal) AS awal,

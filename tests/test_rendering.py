@@ -17,7 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.defs.publish.reports import Labels, angka, chart_title, tanggal_id
+from orchestration.lib.reports import Labels, angka, chart_title, tanggal_id
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "rendering"

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.defs.publish.reports import Labels, build_official_reports, chart_title  # noqa: E402
+from orchestration.lib.reports import Labels, build_official_reports, chart_title  # noqa: E402
 
 # the hand-made warehouse lives in tests/test_publish.py (no conftest: that file belongs to the integrator)
 _spec = importlib.util.spec_from_file_location("_p3jr_publish_fixtures", Path(__file__).with_name("test_publish.py"))
@@ -140,7 +140,7 @@ def test_reports_missing_database(tmp_path):
 def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     """Where the backlog marts are NULL (unknown), the workbook says 'tidak diketahui', never 0 / Rp 0,
     and a province total that would add an unknown is unknown too; known totals stay sums."""
-    from orchestration.defs.publish.reports import BELUM_ADA_DATA, TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
+    from orchestration.lib.reports import BELUM_ADA_DATA, TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
 
     openpyxl = pytest.importorskip("openpyxl")
     con = duckdb.connect(str(published))

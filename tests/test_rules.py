@@ -1,4 +1,4 @@
-"""Row rules of the quality gate (orchestration/defs/quality/rules.py), rule by rule.
+"""Row rules of the quality gate (orchestration/lib/rules.py), rule by rule.
 
 Every test builds a small raw table by hand (a valid base row plus overrides) in an in-memory
 DuckDB and checks the evaluated reasons, warnings and typed values.
@@ -12,7 +12,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from orchestration.defs.quality import rules
+from orchestration.lib import rules
 from sources import contract
 
 RUN_DATE = date(2025, 6, 30)

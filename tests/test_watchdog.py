@@ -9,25 +9,21 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-
 import dagster as dg
 import pytest
 
 from orchestration.defs.operations import watchdog
-from orchestration.defs.operations.watchdog import (
+from orchestration.instance.launcher import P3jrRunLauncher
+from orchestration.lib.processes import process_start_time, worker_alive
+from orchestration.lib.watchdog import (
     JENIS_ANTREAN,
     JENIS_BASI,
-    P3jrRunLauncher,
     parse_cursor,
-    process_start_time,
     queue_alert,
     runs_queued_too_long,
     sensor_interval,
     stale_alert,
     stale_reference,
-    worker_alive,
 )
 from orchestration.settings import load_settings
 

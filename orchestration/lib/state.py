@@ -5,24 +5,19 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
-
-WITA = ZoneInfo("Asia/Makassar")
-
+from orchestration.settings import DBT_PROJECT_DIR, Settings, tanggal_run
 
 def today() -> str:
-    return datetime.now(WITA).date().isoformat()
+    return tanggal_run()
 
 
 def _code_fingerprint() -> str:
     """The gate's contract fingerprint (contract files + row rules) plus the dbt project."""
-    from orchestration.defs.quality.gate import contract_fingerprint
+    from orchestration.lib.gate import contract_fingerprint
 
     h = hashlib.sha256(contract_fingerprint().encode())
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -72,7 +67,7 @@ def already_published_today(settings: Settings, fingerprint: str, run_succeeded:
 def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool]) -> bool:
     """The landing zone holds exactly the files the registry already has, and today's publish was
     built from them with this code: a run would change nothing. Read-only; no Dagster run needed."""
-    from orchestration.defs.ingestion import registry
+    from orchestration.lib import registry
     from orchestration.lib.warehouse import open_duckdb
     from sources.reference import district_codes
 

@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 from filelock import FileLock
 
 from orchestration.lib.files import ensure_private_dir, make_private
-from orchestration.settings import load_settings
-
-# Every asset that writes the warehouse runs in this Dagster pool (limit 1 in dagster.yaml).
-WRITER_POOL = "duckdb_writer"
+from orchestration.settings import WRITER_POOL, load_settings  # noqa: F401  (WRITER_POOL: re-exported for the asset modules)
 
 
 class WarehouseBusy(RuntimeError):
@@ -30,10 +25,6 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     ensure_private_dir(db_path.parent)  # raw NIK, names and coordinates live here
     with FileLock(str(db_path.with_suffix(db_path.suffix + ".lock"))):
         yield
-
-
-# Measured at province scale (bench/): with this cap the whole process tree peaks under 2 GB.
-DEFAULT_MEMORY_LIMIT = "768MB"
 
 
 def release_memory() -> None:
@@ -52,7 +43,7 @@ def release_memory() -> None:
 def duckdb_config() -> dict:
     """DuckDB takes 80 % of RAM by default; the Balai's machine also runs Dagster, dbt and the
     readers. A cap makes DuckDB spill to disk instead (same variable for dbt's profile)."""
-    return {"memory_limit": os.environ.get("P3JR_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)}
+    return {"memory_limit": load_settings().duckdb_memory_limit}
 
 
 def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -85,17 +76,3 @@ def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator
             yield con
         finally:
             con.close()
-
-
-class WarehouseResource(dg.ConfigurableResource):
-    """Opens the build DuckDB for one step and closes it again (dbt needs the file afterwards)."""
-
-    path: str = ""
-
-    def db_path(self) -> Path:
-        return Path(self.path) if self.path else load_settings().warehouse_path
-
-    @contextlib.contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.db_path(), read_only=read_only) as con:
-            yield con

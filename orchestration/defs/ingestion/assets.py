@@ -1,21 +1,20 @@
 """Landing folders → file registry + archive → raw tables, one district partition at a time."""
 
-from datetime import datetime
-
 import dagster as dg
 
-from orchestration.defs.ingestion import registry
+from orchestration.lib import registry
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.defs.operations.alerts import TRANSIENT_RETRY_POLICY, quality_failure
+from orchestration.defs.retries import TRANSIENT_RETRY_POLICY, quality_failure
 from orchestration.lib import landing_guard, state
-from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
-from orchestration.settings import MISSING_KEY_MESSAGE, load_settings
+from orchestration.lib.runs import FORCE_TAG
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.warehouse import release_memory
+from orchestration.settings import MISSING_KEY_MESSAGE, WRITER_POOL, load_settings
+from orchestration.settings import now as settings_now
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
 RAW_RUMAH_TANGGA = dg.AssetKey(["raw", "rumah_tangga"])
 RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
-# Run tag set by `p3jr run --force`: every step rebuilds, even when today's publish used these files.
-FORCE_TAG = "p3jr/paksa"
 
 
 def run_succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
@@ -61,7 +60,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
                 "folder_hilang": ", ".join(verdict.vanished_folders) or "-"})
         con.execute("BEGIN TRANSACTION")
         registry.record_skipped(con, registry.ROOT_FOLDER, registry.ignored_root_entries(settings.landing_dir),
-                                context.run.run_id, datetime.now(registry.WITA).replace(tzinfo=None))
+                                context.run.run_id, settings_now().replace(tzinfo=None))
         con.execute("COMMIT")
         for folder, path in registry.stray_folders(settings.landing_dir):
             res = registry.ingest_folder(

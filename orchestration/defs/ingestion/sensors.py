@@ -7,8 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
-from orchestration.defs.ingestion.registry import sha256_of
+from orchestration.settings import load_settings
+from orchestration.lib.runs import ALL_DISTRICTS_TAGS, REFRESH_JOB
+from orchestration.lib.registry import sha256_of
 from sources.reference import district_codes
 
 
@@ -66,48 +67,44 @@ def registry_state(warehouse_path: Path) -> dict:
     return state
 
 
-def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
-    @dg.sensor(name="landing_files_sensor", job_name=job_name, minimum_interval_seconds=60,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Watches the landing folders: one district changed → a run for that district; several "
-                           "(first load, a busy morning) → one run over all districts.")
-    def landing_files_sensor(context: dg.SensorEvaluationContext):
-        from orchestration.settings import load_settings
-
-        settings = load_settings()
-        if context.cursor:
-            previous = json.loads(context.cursor)
-        else:
-            try:
-                previous = registry_state(settings.warehouse_path)
-            except Exception as exc:  # the warehouse is being written: look again at the next tick
-                yield dg.SkipReason(f"registry not readable yet ({type(exc).__name__}); retrying next tick")
-                return
-        if not settings.landing_dir.is_dir():
-            # Never a mass withdrawal: the runs would stop at the landing guard anyway.
-            yield dg.SkipReason(f"folder kiriman tidak ada / landing folder missing: {settings.landing_dir}")
+@dg.sensor(name="landing_files_sensor", job_name=REFRESH_JOB, minimum_interval_seconds=60,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Watches the landing folders: one district changed → a run for that district; several "
+                       "(first load, a busy morning) → one run over all districts.")
+def landing_files_sensor(context: dg.SensorEvaluationContext):
+    settings = load_settings()
+    if context.cursor:
+        previous = json.loads(context.cursor)
+    else:
+        try:
+            previous = registry_state(settings.warehouse_path)
+        except Exception as exc:  # the warehouse is being written: look again at the next tick
+            yield dg.SkipReason(f"registry not readable yet ({type(exc).__name__}); retrying next tick")
             return
-        current = landing_state(settings.landing_dir, previous)
-        if any(previous.values()) and not any(current.values()):
-            yield dg.SkipReason(f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
-                                "no run requested (check the path or run `p3jr run --izinkan-penarikan`)")
-            return
-        changed = changed_districts(previous, current)
-        if len(changed) > 1:
-            # A first load or a busy morning: one run over the whole range, not one per district (each
-            # run costs start-up, dbt and publish; unchanged districts are skipped inside the run).
-            everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
-            yield dg.RunRequest(run_key=f"semua:{everything.hexdigest()[:16]}",
-                                tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor",
-                                      "p3jr/kabupaten_berubah": " ".join(changed)})
-        for kode in changed if len(changed) == 1 else []:
-            yield dg.RunRequest(
-                run_key=f"{kode}:{content_fingerprint(current.get(kode, {}))[:16]}",
-                partition_key=kode,
-                tags={"p3jr/pemicu": "landing_sensor"},
-            )
-        context.update_cursor(json.dumps(current))
-        if not changed:
-            yield dg.SkipReason("tidak ada file baru / no landing folder changed")
+    if not settings.landing_dir.is_dir():
+        # Never a mass withdrawal: the runs would stop at the landing guard anyway.
+        yield dg.SkipReason(f"folder kiriman tidak ada / landing folder missing: {settings.landing_dir}")
+        return
+    current = landing_state(settings.landing_dir, previous)
+    if any(previous.values()) and not any(current.values()):
+        yield dg.SkipReason(f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
+                            "no run requested (check the path or run `p3jr run --izinkan-penarikan`)")
+        return
+    changed = changed_districts(previous, current)
+    if len(changed) > 1:
+        # A first load or a busy morning: one run over the whole range, not one per district (each
+        # run costs start-up, dbt and publish; unchanged districts are skipped inside the run).
+        everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
+        yield dg.RunRequest(run_key=f"semua:{everything.hexdigest()[:16]}",
+                            tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor",
+                                  "p3jr/kabupaten_berubah": " ".join(changed)})
+    for kode in changed if len(changed) == 1 else []:
+        yield dg.RunRequest(
+            run_key=f"{kode}:{content_fingerprint(current.get(kode, {}))[:16]}",
+            partition_key=kode,
+            tags={"p3jr/pemicu": "landing_sensor"},
+        )
+    context.update_cursor(json.dumps(current))
+    if not changed:
+        yield dg.SkipReason("tidak ada file baru / no landing folder changed")
 
-    return landing_files_sensor

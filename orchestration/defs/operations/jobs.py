@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
-
-REFRESH_JOB = "p3jr_refresh"
+from orchestration.lib.runs import ALL_DISTRICTS_TAGS, REFRESH_JOB
+from orchestration.settings import TIMEZONE_NAME
 
 # Partitioned ingestion (one run covers a range of districts thanks to the single-run backfill
 # policy) and unpartitioned province-level marts in ONE job: a district's run rebuilds that
@@ -23,7 +22,7 @@ refresh_job = dg.define_asset_job(
     name="p3jr_nightly",
     job_name=REFRESH_JOB,
     cron_schedule="0 1 * * *",
-    execution_timezone="Asia/Makassar",
+    execution_timezone=TIMEZONE_NAME,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every night at 01:00 WITA: all 22 districts.",
 )

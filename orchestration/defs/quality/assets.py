@@ -2,16 +2,17 @@
 blocking checks that stop the marts and the publish step when they fail."""
 
 import warnings
-from datetime import datetime
 
 import dagster as dg
 
-from orchestration.defs.ingestion.assets import FILE_REGISTRY, FORCE_TAG, RAW_REALISASI, RAW_RUMAH_TANGGA
+from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.defs.quality import gate, gx_adapter
+from orchestration.lib import gate, gx_adapter
+from orchestration.lib.runs import FORCE_TAG
 from orchestration.lib.files import ensure_private_dir
-from orchestration.lib.warehouse import WRITER_POOL, WarehouseResource, release_memory
-from orchestration.settings import load_settings
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.warehouse import release_memory
+from orchestration.settings import WRITER_POOL, load_settings, today
 
 GERBANG = dg.AssetKey(["quality", "gerbang_kabupaten"])
 RILIS_RUMAH_TANGGA = dg.AssetKey(["quality", "rilis_rumah_tangga"])
@@ -32,8 +33,6 @@ CHECK_GX_RUMAH_TANGGA = "gx_suite_rumah_tangga"
 CHECK_GX_REALISASI = "gx_suite_realisasi_program"
 
 
-def run_date():
-    return datetime.now(gate.WITA).date()
 
 
 @dg.multi_asset(
@@ -63,7 +62,7 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
     districts = list(context.partition_keys)
     with warehouse.connect() as con:
         decisions = gate.gate_districts(
-            con, districts, run_id=context.run.run_id, run_date=run_date(),
+            con, districts, run_id=context.run.run_id, run_date=today(),
             pseudonym_key=settings.pseudonym_key, force=context.run.tags.get(FORCE_TAG) == "ya",
         )
         current = {r[0]: r[1:] for r in con.execute(

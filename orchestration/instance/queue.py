@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-REFRESH_JOB = "p3jr_refresh"  # orchestration/defs/operations/jobs.py
+from orchestration.lib.runs import ALL_DISTRICTS_TAGS, PARTITION_TAG, REFRESH_JOB
+
 LOCATION = "p3jr"  # --location-name of the code location (deploy/workspace.yaml)
-PARTITION_TAG = "dagster/partition"
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
@@ -29,9 +29,6 @@ def submit_refresh_runs(districts: Sequence[str] | None, *, host: str = "127.0.0
     client = _client(host, port)
     base = {"p3jr/pemicu": "antrean", **dict(tags or {})}
     if not districts:
-        # Imported here, not at module level: the constant lives with the partitions definition.
-        from orchestration.defs.ingestion.partitions import ALL_DISTRICTS_TAGS
-
         requests = [{**base, **ALL_DISTRICTS_TAGS}]
     else:
         requests = [{**base, PARTITION_TAG: kode} for kode in dict.fromkeys(districts)]

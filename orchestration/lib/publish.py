@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
+
+from orchestration.settings import TIMEZONE_NAME, WITA
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ PUBLISHED_SCHEMA = "marts"
 # WITA wall-clock time (project convention: file arrival, release and computation times); it is
 # published as TIMESTAMPTZ, the instant, and the Parquet files carry the zone Asia/Makassar, so
 # pandas reads datetime64[..., Asia/Makassar].
-ZONA_WAKTU = "Asia/Makassar"
-WITA = ZoneInfo(ZONA_WAKTU)
 REFERENCE_SCHEMA = "referensi"
 META_SCHEMA = "meta"
 
@@ -258,7 +257,7 @@ def write_data_dictionary(
         "# Kamus data — mart yang diterbitkan (schema `marts`)",
         "",
         "<!-- File ini DIHASILKAN otomatis oleh "
-        "orchestration/defs/publish/publish.py::write_data_dictionary dari "
+        "orchestration/lib/publish.py::write_data_dictionary dari "
         "dbt_project/target/manifest.json. Jangan diedit manual: ubah deskripsi di YAML dbt. -->",
         "",
         "Deskripsi berasal dari dokumentasi model dbt. Nama kolom adalah bagian dari kontrak "
@@ -372,7 +371,7 @@ def _analyst_select(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, n
         if kind.startswith("DECIMAL") or kind.startswith("NUMERIC"):
             parts.append(f"CAST({col} AS DOUBLE) AS {col}")
         elif kind in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATETIME"):
-            parts.append(f"timezone({_ql(ZONA_WAKTU)}, CAST({col} AS TIMESTAMP)) AS {col}")
+            parts.append(f"timezone({_ql(TIMEZONE_NAME)}, CAST({col} AS TIMESTAMP)) AS {col}")
         else:
             parts.append(col)
     return ", ".join(parts) if parts else "*"
@@ -389,7 +388,7 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> No
     fields = []
     for field in arrow.schema:
         if pa.types.is_timestamp(field.type) and field.type.tz is not None:
-            field = field.with_type(pa.timestamp(field.type.unit, tz=ZONA_WAKTU))
+            field = field.with_type(pa.timestamp(field.type.unit, tz=TIMEZONE_NAME))
         elif pa.types.is_date(field.type):
             field = field.with_type(pa.timestamp("ms"))
         fields.append(field)
@@ -534,10 +533,10 @@ def publish_database(
         )
         con.executemany(
             f"INSERT INTO {_qi(META_SCHEMA)}.publikasi VALUES (?, ?, ?, ?)",
-            [(t, n, published_at, f"{ZONA_WAKTU} (WITA, UTC+8)") for t, n in row_counts.items()],
+            [(t, n, published_at, f"{TIMEZONE_NAME} (WITA, UTC+8)") for t, n in row_counts.items()],
         )
         comment = ("Waktu terbit dan jumlah baris setiap tabel dalam file ini. diterbitkan_pada adalah "
-                   f"TIMESTAMPTZ; tampilkan dalam WITA dengan SET TimeZone = '{ZONA_WAKTU}'")
+                   f"TIMESTAMPTZ; tampilkan dalam WITA dengan SET TimeZone = '{TIMEZONE_NAME}'")
         con.execute(f"COMMENT ON TABLE {_qi(META_SCHEMA)}.publikasi IS {_ql(comment)}")
 
         for name in marts:

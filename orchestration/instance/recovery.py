@@ -8,34 +8,13 @@ it); the next `p3jr run` checks that identity, ends the dead run and frees the s
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-PROCESS_TAG = "p3jr/proses"
+from orchestration.lib.alerts import unfinished_steps
+from orchestration.lib.processes import process_alive
+from orchestration.lib.runs import PROCESS_TAG
+
 UNFINISHED = ("NOT_STARTED", "STARTING", "STARTED", "CANCELING")
-
-
-def process_identity(pid: int | None = None) -> str:
-    """`<pid>:<start time in clock ticks since boot>` (field 22 of /proc/<pid>/stat)."""
-    pid = pid or os.getpid()
-    return f"{pid}:{_start_ticks(pid)}"
-
-
-def _start_ticks(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            stat = fh.read()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]  # fields after the command name; 22nd overall
-
-
-def process_alive(identity: str) -> bool:
-    pid, _, ticks = identity.partition(":")
-    if not pid.isdigit():
-        return False
-    current = _start_ticks(int(pid))
-    return bool(current) and (not ticks or current == ticks)
 
 
 @dataclass(frozen=True)
@@ -51,14 +30,9 @@ def running_step(instance, run_id: str) -> str | None:
 
     kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
              DagsterEventType.STEP_SKIPPED}
-    open_steps: list[str] = []
-    for entry in instance.all_logs(run_id, of_type=kinds):
-        key = entry.step_key
-        if entry.dagster_event.event_type == DagsterEventType.STEP_START:
-            open_steps.append(key)
-        elif key in open_steps:
-            open_steps.remove(key)
-    return open_steps[-1] if open_steps else None
+    events = [(e.step_key, e.dagster_event.event_type_value) for e in instance.all_logs(run_id, of_type=kinds)]
+    running = unfinished_steps(events)
+    return running[-1] if running else None
 
 
 def recover_dead_runs(instance) -> list[DeadRun]:

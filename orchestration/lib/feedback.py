@@ -30,17 +30,16 @@ import re
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any
 
 import duckdb
 
-from orchestration.defs.publish.reports import NUM_FORMATS, Labels, angka, status_teks, tanggal_id
-from orchestration.defs.quality.gate import HELD_QUARANTINE, HELD_WARNINGS
+from orchestration.lib.reports import NUM_FORMATS, Labels, angka, status_teks, tanggal_id
+from orchestration.lib.gate import HELD_QUARANTINE, HELD_WARNINGS
 from orchestration.lib.files import ensure_private_dir
+from orchestration.settings import WITA
 from sources import contract
 
-WITA = ZoneInfo("Asia/Makassar")
 EXCEL_MAX_ROWS = 1_048_576
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_CELL = 32_767

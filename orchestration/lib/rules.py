@@ -301,7 +301,6 @@ def _plan(kind: str, source: str, has: set[str], kolom_kab: str) -> _Plan:
     cols = contract.columns(kind)
     by_name = {c.name: c for c in cols}
     koordinat = [c for c in cols if c.type == "koordinat"]
-    kab = {"kab": "kode_kabupaten"}
 
     def src(name: str) -> str:
         if kind == "realisasi_program" and name == "kode_kabupaten":

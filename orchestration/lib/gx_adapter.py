@@ -37,8 +37,6 @@ from sources import contract
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-for _k, _v in {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}.items():
-    os.environ.setdefault(_k, _v)
 
 SUITE_NAMES = ("rumah_tangga", "realisasi_program", "pengajuan_kabupaten")
 BLOCKING_SEVERITY = "critical"
@@ -263,7 +261,7 @@ def _contract_suite(kind: str) -> tuple[list[dict], str]:
     notes = (
         f"Pemeriksaan Great Expectations atas tabel {table} (baris yang diterima gerbang mutu). "
         "File ini DIHASILKAN dari sources/kontrak/*.csv oleh "
-        "orchestration.defs.quality.gx_adapter.build_suites(); ubah kontraknya lalu jalankan ulang "
+        "orchestration.lib.gx_adapter.build_suites(); ubah kontraknya lalu jalankan ulang "
         "generator, jangan ubah file ini dengan tangan. severity 'critical' = menghentikan "
         "publikasi bila gagal; 'warning' = hanya dilaporkan."
     )
@@ -829,7 +827,7 @@ def write_report(
     return index_path
 
 
-def main() -> None:  # pragma: no cover - `python -m orchestration.defs.quality.gx_adapter`
+def main() -> None:  # pragma: no cover - `python -m orchestration.lib.gx_adapter`
     for name, path in build_suites().items():
         print(f"{name}: {path}")
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality import gx_adapter, rules
+from orchestration.lib import gx_adapter, rules
+from orchestration.settings import WITA
 from sources import contract
 from sources.reference import district_codes
 
-WITA = ZoneInfo("Asia/Makassar")
 SUBMISSION_SUITE = "pengajuan_kabupaten"
 
 

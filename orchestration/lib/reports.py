@@ -31,14 +31,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
+from orchestration.settings import TIMEZONE_NAME, WITA
+
 log = logging.getLogger(__name__)
 
-ZONA_WAKTU = "Asia/Makassar"
-WITA = ZoneInfo(ZONA_WAKTU)
 DEFAULT_BOBOT: dict[str, float] = {
     "cakupan": 0.4,
     "akurasi": 0.3,
@@ -128,7 +127,7 @@ class Labels:
 
     @classmethod
     def load(cls, manifest_json: Path | None = None) -> "Labels":
-        from orchestration.defs.publish.publish import load_mart_docs
+        from orchestration.lib.publish import load_mart_docs
 
         path = Path(manifest_json) if manifest_json else default_manifest()
         if not path.exists():
@@ -243,7 +242,7 @@ def _open_published(published_db: Path) -> duckdb.DuckDBPyConnection:
     if not Path(published_db).exists():
         raise FileNotFoundError(f"database terbit tidak ada: {published_db}")
     con = duckdb.connect(":memory:")
-    con.execute(f"SET TimeZone = '{ZONA_WAKTU}'")
+    con.execute(f"SET TimeZone = '{TIMEZONE_NAME}'")
     path = str(Path(published_db).resolve()).replace("'", "''")
     con.execute(f"ATTACH '{path}' AS pub (READ_ONLY)")
     con.execute("USE pub")

@@ -11,16 +11,15 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.defs.quality.rules import KOLOM_KABUPATEN_BARIS
+from orchestration.lib.rules import KOLOM_KABUPATEN_BARIS
 from orchestration.lib.files import ensure_private_dir
+from orchestration.settings import WITA
 from sources import contract, readers
 from sources.reference import district_codes, kabupaten
 
-WITA = ZoneInfo("Asia/Makassar")
 STRAY_FOLDER = "(bukan_kabupaten)"
 
 

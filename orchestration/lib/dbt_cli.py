@@ -1,0 +1,52 @@
+"""How the pipeline calls dbt: which executable, with which arguments, and the manifest it needs.
+
+One place for all three, used by the dbt asset, `p3jr gudang-postgres` and the tests.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR, subprocess_env
+
+# Unit tests run in CI / pytest (`dbt test --select resource_type:unit_test`), not in production
+# builds (dagster-io/dagster#34080).
+EXCLUDE_UNIT_TESTS = "resource_type:unit_test"
+
+
+def dbt_executable() -> str:
+    """`p3jr-dbt` of this interpreter's environment: dbt that dies with its run worker
+    (orchestration/lib/dbt_child.py), so it never writes after the writer lock died."""
+    for name in ("p3jr-dbt", "dbt"):
+        beside = Path(sys.executable).parent / name
+        if beside.exists():
+            return str(beside)
+    return shutil.which("p3jr-dbt") or shutil.which("dbt") or "dbt"
+
+
+def dbt_build_args(tanggal_run: str) -> list[str]:
+    """The dbt CLI arguments of the production build (pure; unit-tested)."""
+    return ["build", "--exclude", EXCLUDE_UNIT_TESTS, "--vars", json.dumps({"tanggal_run": tanggal_run})]
+
+
+def parse_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """`dbt parse` (needs no warehouse connection); returns the manifest's path."""
+    subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project_dir, check=True,
+                   env=subprocess_env(DBT_PROFILES_DIR=str(project_dir)))
+    return project_dir / "target" / "manifest.json"
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """The manifest is built at install time (`make install`); parse it if someone removed it."""
+    manifest = project_dir / "target" / "manifest.json"
+    return manifest if manifest.exists() else parse_manifest(project_dir)
+
+
+def prune_invocation_dirs(target: Path, keep: int = 5) -> None:
+    """dagster-dbt gives every invocation its own target folder (~10 MB); keep the latest few."""
+    dirs = sorted((d for d in target.glob("p3jr_dbt_assets-*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    for d in dirs[:-keep]:
+        shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,16 @@
+"""The names a run carries: the job, its tags. Shared by the CLI, the sensors and the run queue."""
+from __future__ import annotations
+
+from sources.reference import district_codes
+
+REFRESH_JOB = "p3jr_refresh"
+PARTITION_TAG = "dagster/partition"
+# Run tag set by `p3jr run --force`: every step rebuilds, even when today's publish used these files.
+FORCE_TAG = "p3jr/paksa"
+# One run over the whole partition range (all 22 districts): the single-run backfill policy.
+ALL_DISTRICTS_TAGS = {
+    "dagster/asset_partition_range_start": district_codes()[0],
+    "dagster/asset_partition_range_end": district_codes()[-1],
+}
+# Identity of the process that runs a CLI run (pid + kernel start time): orchestration/instance/recovery.py.
+PROCESS_TAG = "p3jr/proses"
