@@ -76,3 +76,33 @@ def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator
             yield con
         finally:
             con.close()
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, quoted (schema, table or column names that come from data or the contract)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def quote_literal(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchone()[0])
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any error. Not nestable: DuckDB has no nested transactions, and a
+    second BEGIN aborts the open one. A step made of several writes opens one at its top and passes
+    the connection down."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
