@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.files import PRIVATE_FILE_MODE, atomic_write
 from orchestration.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -169,17 +169,10 @@ def write_alert_record(alert: Mapping[str, Any], alerts_dir: Path) -> Path:
         fh.flush()
         os.fsync(fh.fileno())
 
-    fd, tmp = tempfile.mkstemp(prefix=".terakhir-", suffix=".json.tmp", dir=alerts_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(alert, fh, ensure_ascii=False, sort_keys=True, indent=2, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, alerts_dir / ALERT_LATEST)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # the operator's copy of the last alert (it can quote a run's error): the service account only
+    atomic_write(alerts_dir / ALERT_LATEST,
+                 json.dumps(alert, ensure_ascii=False, sort_keys=True, indent=2, default=str) + "\n",
+                 PRIVATE_FILE_MODE)
     return log_path
 
 

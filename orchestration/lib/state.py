@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.files import SHARED_FILE_MODE, atomic_write
 from orchestration.settings import DBT_PROJECT_DIR, Settings, tanggal_run
 
 def today() -> str:
@@ -48,9 +48,8 @@ def read_marker(settings: Settings) -> dict:
 def write_marker(settings: Settings, fingerprint: str, run_id: str) -> None:
     path = marker_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}))
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}),
+                 SHARED_FILE_MODE)
 
 
 def already_published_today(settings: Settings, fingerprint: str, run_succeeded: Callable[[str], bool]) -> bool:
