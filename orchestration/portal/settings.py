@@ -102,7 +102,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = str(PORTAL_DIR / "static")  # `p3jr portal collectstatic` for the reverse proxy
 LOGIN_URL = "portal:masuk"
-LOGIN_REDIRECT_URL = "portal:status"
+LOGIN_REDIRECT_URL = "portal:beranda"
 LOGOUT_REDIRECT_URL = "portal:masuk"
 
 SESSION_COOKIE_AGE = 8 * 3600
