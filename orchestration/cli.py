@@ -58,7 +58,7 @@ SERVED_MESSAGE = (
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from sources.generator import generate
+    from tools.demo_data import generate
 
     out = Path(args.out)
     t0 = time.perf_counter()
@@ -285,8 +285,9 @@ def _run_locked(args: argparse.Namespace) -> int:
     instance = dg.DagsterInstance.get()
     if (rc := _recover(instance, args.tunggu)):
         return rc
-    try:
-        unchanged = not args.force and state.nothing_changed(load_settings(), lambda r: run_succeeded(instance, r))
+    try:  # the one "nothing changed since today's publish" decision (lib/state.py), before any run starts
+        unchanged = not args.force and state.nothing_changed(
+            load_settings(), lambda r: run_succeeded(instance, r), args.district or None)
     except WarehouseBusy as exc:
         print(exc, file=sys.stderr)
         return 3

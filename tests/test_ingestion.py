@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.defs.ingestion import sensors
-from orchestration.lib import registry
+from orchestration.lib.ingest import changes, landing, load, parallel, registry
 
 HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
           "Sumber Air Minum;Sanitasi\n")
@@ -55,7 +55,7 @@ def test_load_archive_and_idempotent_rerun(env):
     f = write_csv(env["landing"] / "53.01" / "data kupang.csv", 5)
     res = ingest(env)
     assert res.rows_current["rumah_tangga"] == 5 and res.changed
-    h = registry.sha256_of(f)
+    h = changes.sha256_file(f)
     assert (env["archive"] / h[:2] / h).read_bytes() == f.read_bytes()
     before = (registry_rows(env["con"]), env["con"].execute("SELECT * FROM raw.rumah_tangga ORDER BY baris").fetchall())
     res2 = ingest(env, run="r2")
@@ -123,7 +123,7 @@ def test_bad_files_are_rejected_with_reasons_and_others_load(env):
 def test_stray_folder_is_rejected_and_archived(env):
     write_csv(env["landing"] / "Kupang_lama" / "x.csv", 2)
     write_csv(env["landing"] / "53.01" / "a.csv", 2)
-    strays = registry.stray_folders(env["landing"])
+    strays = landing.stray_folders(env["landing"])
     assert [s[0] for s in strays] == ["Kupang_lama"]
     ingest(env, folder="Kupang_lama", is_district=False)
     row = env["con"].execute("SELECT status, alasan_kode, kode_kabupaten FROM ingestion.file_registry WHERE folder = 'Kupang_lama'").fetchone()
@@ -163,7 +163,7 @@ def test_two_districts_loaded_by_parallel_processes(tmp_path):
     wh = tmp_path / "wh.duckdb"
     code = (
         "import sys; from pathlib import Path; from orchestration.lib.warehouse import connect;"
-        "from orchestration.lib import registry;\n"
+        "from orchestration.lib.ingest import registry;\n"
         "with connect(Path(sys.argv[1])) as con:\n"
         "    r = registry.ingest_folder(con, sys.argv[2], Path(sys.argv[3]) / sys.argv[2], run_id='p', "
         "archive_dir=Path(sys.argv[4]), max_bytes=10**8)\n"
@@ -178,20 +178,81 @@ def test_two_districts_loaded_by_parallel_processes(tmp_path):
         assert con.execute("SELECT kode_kabupaten, count(*) FROM raw.rumah_tangga GROUP BY 1 ORDER BY 1").fetchall() == [("53.01", 50), ("53.02", 39)]
 
 
-def test_sensor_requests_runs_only_for_changed_districts(tmp_path):
-    landing = tmp_path / "landing"
-    write_csv(landing / "53.01" / "a.csv", 2)
-    write_csv(landing / "53.05" / "b.csv", 2)
-    s1 = sensors.landing_state(landing, {})
-    assert sensors.changed_districts({}, s1) == ["53.01", "53.05"]
-    s2 = sensors.landing_state(landing, json.loads(json.dumps(s1)))
-    assert sensors.changed_districts(s1, s2) == []
-    os.utime(landing / "53.01" / "a.csv", (1_790_000_000, 1_790_000_000))  # touched, same content
-    s3 = sensors.landing_state(landing, s2)
-    assert sensors.changed_districts(s2, s3) == []
-    write_csv(landing / "53.05" / "b.csv", 3)  # corrected upload
-    s4 = sensors.landing_state(landing, s3)
-    assert sensors.changed_districts(s3, s4) == ["53.05"]
+def test_change_detector_sees_content_not_time_stamps(tmp_path):
+    """scan + diff against the previous scan, as the landing sensor uses them (its cursor is the scan)."""
+    land = tmp_path / "landing"
+    write_csv(land / "53.01" / "a.csv", 2)
+    write_csv(land / "53.05" / "b.csv", 2)
+    s1 = changes.scan(land, {})
+    assert sorted(changes.diff(s1, {})) == ["53.01", "53.05"]
+    s2 = changes.scan(land, changes.load_scan(json.loads(json.dumps(s1))))  # the cursor, through JSON
+    assert s2 == s1 and changes.diff(s2, changes.as_known(s1)) == {}
+    os.utime(land / "53.01" / "a.csv", (1_790_000_000, 1_790_000_000))  # touched, same content
+    s3 = changes.scan(land, s2)
+    assert s3["53.01"]["a.csv"].mtime_ns != s2["53.01"]["a.csv"].mtime_ns
+    assert changes.diff(s3, changes.as_known(s2)) == {}
+    write_csv(land / "53.05" / "b.csv", 3)  # corrected upload
+    s4 = changes.scan(land, s3)
+    d = changes.diff(s4, changes.as_known(s3))
+    assert list(d) == ["53.05"] and d["53.05"].new == ["b.csv"] and d["53.05"].gone == ["b.csv"]
+
+
+def test_diff_against_the_registry_says_what_a_run_would_change(env):
+    folder = env["landing"] / "53.01"
+    write_csv(folder / "a.csv", 3)
+    (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    ingest(env)
+
+    def what():
+        return changes.diff(changes.scan(env["landing"], districts=["53.01"]), changes.registry_state(env["con"]),
+                            ["53.01"])
+
+    assert what() == {}  # exactly what the registry holds: a run would change nothing
+    (folder / "salinan a.csv").write_bytes((folder / "a.csv").read_bytes())
+    assert what() == {}  # a second copy of registered content is not read
+    os.rename(folder / "a.csv", folder / "a_final.csv")
+    (folder / "salinan a.csv").unlink()
+    (folder / "rusak.xlsx").unlink()
+    d = what()["53.01"]
+    assert (d.new, d.gone, d.renamed, d.presence) == ([], [], [("a.csv", "a_final.csv")], ["rusak.xlsx"])
+    ingest(env, run="r2")
+    assert what() == {}
+    (folder / "a_final.csv").unlink()  # withdrawn, then back: its rows must be read again
+    assert what()["53.01"].gone == ["a_final.csv"]
+    ingest(env, run="r3")
+    write_csv(folder / "a_final.csv", 3)
+    assert what()["53.01"].new == ["a_final.csv"]
+
+
+def test_one_run_hashes_each_landing_file_once(tmp_path, monkeypatch):
+    """The run's scan feeds the landing guard, the decision and the registry: every landing file's bytes
+    are hashed once per run (the previous process-wide hash cache is cleared first)."""
+    from orchestration.lib import landing_guard
+
+    land = tmp_path / "landing"
+    for kode, n in (("53.01", 3), ("53.05", 2)):
+        for i in range(n):
+            write_csv(land / kode / f"f{i}.csv", 2 + i, start=100 * i)
+    write_csv(land / "Kupang_lama" / "x.csv", 2, start=900)  # a stray folder: read (and rejected) too
+    write_csv(land / "lepas.csv", 2, start=950)  # a loose file in the landing root
+    calls: list[Path] = []
+    real = changes.sha256_file
+    monkeypatch.setattr(changes, "sha256_file", lambda p: calls.append(Path(p)) or real(p))
+    monkeypatch.setattr(changes, "_LAST_SCAN", {})
+    districts = ["53.01", "53.05", "53.12"]
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    try:
+        scan = changes.scan(land, districts=districts)
+        assert landing_guard.check(con, land, districts, scan, max_share=0.2).ok
+        res = load.ingest_landing(con, land, scan, districts, run_id="r1", archive_dir=tmp_path / "arsip",
+                                  max_bytes=10**8)
+        assert res["53.01"].rows_current["rumah_tangga"] == 2 + 3 + 4 and res["53.05"].files_active == 2
+        assert con.execute("SELECT count(*) FROM ingestion.file_registry").fetchone()[0] == 7
+    finally:
+        con.close()
+    assert sorted(p.name for p in calls) == sorted(["f0.csv", "f1.csv", "f2.csv", "f0.csv", "f1.csv", "x.csv",
+                                                    "lepas.csv"])
+    assert len(set(calls)) == len(calls) == 7
 
 
 def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch):
@@ -238,8 +299,11 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
     write_csv(folder / "a.csv", 30)
     write_csv(folder / "b.csv", 20, start=500)
     (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + b"x" * 100)
-    files = registry.pending_reads(env["con"], "53.01", folder)
-    reader = registry.ParallelReader(10**8, workers=2, min_total_bytes=0)
+    scan = changes.scan(env["landing"], districts=["53.01"])
+    todo = changes.diff(scan, changes.registry_state(env["con"]), ["53.01"])["53.01"].new
+    files = [parallel.PendingRead(folder / n, scan["53.01"][n].size, scan["53.01"][n].sha256) for n in todo]
+    assert len(files) == 3
+    reader = parallel.ParallelReader(10**8, workers=2, min_total_bytes=0)
     try:
         reader.submit(files)
         got = reader.results_for(files)
@@ -247,13 +311,14 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
         reader.close()
     assert set(got) == {f.file_hash for f in files}
     for f in files:
-        seq = registry.read_safely(f.path, 10**8)
+        seq = parallel.read_safely(f.path, 10**8)
         if isinstance(seq, Exception):
             assert isinstance(got[f.file_hash], Exception) and got[f.file_hash].code == seq.code == "file_rusak"
         else:
             assert [s.table for s in got[f.file_hash].sheets] == [s.table for s in seq.sheets]
     res = registry.ingest_folder(
-        env["con"], "53.01", folder, run_id="r1", archive_dir=env["archive"], max_bytes=10**8, prefetched=got)
+        env["con"], "53.01", folder, run_id="r1", archive_dir=env["archive"], max_bytes=10**8,
+        hashes=scan["53.01"], prefetched=got)
     assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1
 
 

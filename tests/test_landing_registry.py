@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.lib import registry
-from orchestration.settings import WITA
 from orchestration.lib import landing_guard
+from orchestration.lib.ingest import changes, landing, registry
+from orchestration.settings import WITA
 from tests.test_ingestion import write_csv
 
 
@@ -125,27 +124,23 @@ def test_stray_folders_get_a_hint_and_ignored_root_entries_are_listed(env):
     write_csv(env["landing"] / "53.1" / "x.csv", 2)
     write_csv(env["landing"] / "kupang" / "y.csv", 2)
     (env["landing"] / "_manifest").mkdir()
-    assert [f for f, _ in registry.stray_folders(env["landing"])] == ["53.1", "kupang"]
-    assert registry.suggest_district("53.1") == ["53.01"]
-    assert set(registry.suggest_district("kupang")) == {"53.01", "53.71"}
+    assert [f for f, _ in landing.stray_folders(env["landing"])] == ["53.1", "kupang"]
+    assert landing.suggest_district("53.1") == ["53.01"]
+    assert set(landing.suggest_district("kupang")) == {"53.01", "53.71"}
     registry.ingest_folder(
         env["con"], "53.1", env["landing"] / "53.1", run_id="r1", archive_dir=env["archive"], max_bytes=10_000_000,
         is_district=False)
     alasan = env["con"].execute("SELECT alasan FROM ingestion.file_registry WHERE folder = '53.1'").fetchone()[0]
     assert "53.01" in alasan
-    assert [(s.name, s.code) for s in registry.ignored_root_entries(env["landing"])] == [("_manifest", "folder_diabaikan")]
+    assert [(s.name, s.code) for s in landing.ignored_root_entries(env["landing"])] == [("_manifest", "folder_diabaikan")]
 
     # A loose file in the landing root is registered (rejected); the district and stray folders beside
     # it are not "ignored sub-folders" of the root.
     write_csv(env["landing"] / "53.01" / "a.csv", 2)
     write_csv(env["landing"] / "lepas.csv", 2)
-    res = registry.ingest_folder(env["con"], registry.STRAY_FOLDER, env["landing"], run_id="r2",
+    res = registry.ingest_folder(env["con"], landing.STRAY_FOLDER, env["landing"], run_id="r2",
                                  archive_dir=env["archive"], max_bytes=10_000_000, is_district=False, landing_root=True)
-    assert res.files_seen == 1 and ignored(env["con"], registry.STRAY_FOLDER) == []
-
-
-def _present(landing: Path, districts: list[str]) -> dict:
-    return {d: {(f.name, registry.sha256_of(f.path)) for f in registry.scan_folder(landing / d, d)} for d in districts}
+    assert res.files_seen == 1 and ignored(env["con"], landing.STRAY_FOLDER) == []
 
 
 def test_landing_guard_verdicts(env):
@@ -158,7 +153,7 @@ def test_landing_guard_verdicts(env):
     ds = ["53.01", "53.05", "53.12"]
 
     def check(landing=land, confirmed=False, share=0.2):
-        return landing_guard.check(env["con"], landing, ds, _present(landing, ds) if landing.is_dir() else {},
+        return landing_guard.check(env["con"], landing, ds, changes.scan(landing, districts=ds),
                                    max_share=share, confirmed=confirmed)
 
     assert check().ok
@@ -186,7 +181,7 @@ def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path)
     import openpyxl
     import xlsxwriter
 
-    from orchestration.lib import feedback
+    from orchestration.lib.reports import feedback
 
     header = ["kode_desa", "NIK", "Nama Kepala Keluarga", "Jumlah Jiwa", "Status Rumah", "Luas Lantai (m2)", "Atap",
               "Dinding", "Lantai", "Sumber Air Minum", "Sanitasi"]

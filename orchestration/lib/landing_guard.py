@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.ingest.changes import Scan
+from orchestration.lib.warehouse import table_exists
 from sources.reference import district_codes
 
 # Run tag (and CLI flag --izinkan-penarikan) by which the operator confirms a large withdrawal.
@@ -42,8 +44,7 @@ class Verdict:
 
 
 def _active_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, int]]]:
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ingestion' "
-                       "AND table_name = 'file_registry'").fetchone()[0]:
+    if not table_exists(con, "ingestion", "file_registry"):
         return {}
     out: dict[str, list[tuple[str, str, int]]] = {}
     for folder, name, h, n in con.execute(
@@ -63,14 +64,15 @@ def check(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     districts: list[str],
-    present: dict[str, set[tuple[str, str]]],
+    landing: Scan,
     *,
     max_share: float,
     confirmed: bool = False,
 ) -> Verdict:
-    """``present``: (file name, content hash) now in each district folder of this run. A registered
-    file counts as withdrawn when neither its content nor its name is still there (a file replaced
-    under the same name is a correction, judged by the gate's row-count rule, not a withdrawal)."""
+    """``landing``: the run's scan (:func:`changes.scan`; what is in each district folder now, with
+    content hashes, so nothing is hashed here). A registered file counts as withdrawn when neither its
+    content nor its name is still there (a file replaced under the same name is a correction, judged
+    by the gate's row-count rule, not a withdrawal)."""
     v = Verdict()
     active = _active_rows(con)
     v.accepted_rows = sum(n for files in active.values() for _, _, n in files)
@@ -95,8 +97,8 @@ def check(
         folder = landing_dir / d
         if d in active and (folder.is_symlink() or not folder.is_dir()):
             v.vanished_folders.append(d)
-        names = {name for name, _ in present.get(d, set())}
-        hashes = {h for _, h in present.get(d, set())}
+        names = set(landing.get(d, {}))
+        hashes = {f.sha256 for f in landing.get(d, {}).values()}
         for name, h, n in active.get(d, []):
             if h not in hashes and name not in names:
                 v.withdrawn_rows += n

@@ -9,7 +9,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.files import SHARED_FILE_MODE, atomic_write
+from orchestration.lib.ingest import changes
+from orchestration.lib.ingest.changes import Scan
+from orchestration.lib.warehouse import table_exists
 from orchestration.settings import DBT_PROJECT_DIR, Settings, tanggal_run
+
 
 def today() -> str:
     return tanggal_run()
@@ -63,29 +67,33 @@ def already_published_today(settings: Settings, fingerprint: str, run_succeeded:
     return bool(m.get("run_id")) and run_succeeded(m["run_id"])
 
 
-def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool]) -> bool:
-    """The landing zone holds exactly the files the registry already has, and today's publish was
-    built from them with this code: a run would change nothing. Read-only; no Dagster run needed."""
-    from orchestration.lib import registry
-    from orchestration.lib.warehouse import open_duckdb
+def unchanged_since_publish(settings: Settings, landing: Scan, con: duckdb.DuckDBPyConnection,
+                            districts: list[str], run_succeeded: Callable[[str], bool]) -> bool:
+    """THE "nothing changed since today's publish" decision, taken before a run writes anything: by
+    `p3jr run` before it starts a run at all (:func:`nothing_changed`) and by the ingestion step before
+    it ingests (runs the CLI did not start: schedule, sensor, queue). True when the run's folders hold
+    exactly what the registry holds (:func:`changes.diff` is empty, so ingesting would change nothing),
+    today's publish was built from that registry with this code, and the run that published finished.
+    ``--force`` (run tag ``p3jr/paksa``) is the callers' business: it skips this question."""
+    if not settings.landing_dir.is_dir() or not table_exists(con, "ingestion", "file_registry"):
+        return False
+    if changes.diff(landing, changes.registry_state(con), changes.run_folders(landing, districts)):
+        return False
+    return already_published_today(settings, input_fingerprint(con), run_succeeded)
+
+
+def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool],
+                    districts: list[str] | None = None) -> bool:
+    """:func:`unchanged_since_publish` for `p3jr run`, before any run is started. Read-only; the
+    landing zone is hashed only when today's marker could still match (the hashes are kept for the
+    run that follows in this process, see :mod:`changes`)."""
+    from orchestration.lib.warehouse import connect
     from sources.reference import district_codes
 
-    if not settings.warehouse_path.exists() or not marker_path(settings).exists():
+    m = read_marker(settings)
+    if not (settings.warehouse_path.exists() and m.get("tanggal") == today() and settings.published_db.exists()):
         return False
-    present: set[tuple[str, str]] = set()
-    folders = [(k, settings.landing_dir / k) for k in district_codes()]
-    folders += [(f or registry.STRAY_FOLDER, p) for f, p in registry.stray_folders(settings.landing_dir)]
-    for folder, path in folders:
-        for f in registry.scan_folder(path, folder):
-            present.add((folder, registry.sha256_of(f.path)))
-    con = open_duckdb(settings.warehouse_path, read_only=True)  # WarehouseBusy when a writer holds it
-    try:
-        known = {(f, h): s for f, h, s in con.execute(
-            "SELECT folder, file_hash, status FROM ingestion.file_registry").fetchall()}
-        if any(known.get(k) not in ("active", "rejected") for k in present):
-            return False
-        if any(s == "active" and k not in present for k, s in known.items()):
-            return False
-        return already_published_today(settings, input_fingerprint(con), run_succeeded)
-    finally:
-        con.close()
+    districts = list(districts or district_codes())
+    landing = changes.scan(settings.landing_dir, districts=districts)
+    with connect(settings.warehouse_path, read_only=True) as con:  # WarehouseBusy when a writer holds it
+        return unchanged_since_publish(settings, landing, con, districts, run_succeeded)

@@ -2,15 +2,15 @@
 
 import dagster as dg
 
-from orchestration.lib import registry
 from orchestration.defs.ingestion.partitions import district_partitions
+from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.retries import TRANSIENT_RETRY_POLICY, quality_failure
 from orchestration.lib import landing_guard, state
+from orchestration.lib.ingest import changes
+from orchestration.lib.ingest.load import ingest_landing
+from orchestration.lib.ingest.schema import ensure_schema
 from orchestration.lib.runs import FORCE_TAG
-from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.warehouse import release_memory
 from orchestration.settings import MISSING_KEY_MESSAGE, WRITER_POOL, load_settings
-from orchestration.settings import now as settings_now
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
 RAW_RUMAH_TANGGA = dg.AssetKey(["raw", "rumah_tangga"])
@@ -44,55 +44,28 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
     if not settings.pseudonym_key:
         raise quality_failure(MISSING_KEY_MESSAGE)
     districts = list(context.partition_keys)
-    per_district: dict[str, registry.IngestResult] = {}
     tags = context.run.tags
+    landing = changes.scan(settings.landing_dir, districts=districts)  # the run's only pass over the files' bytes
     with warehouse.connect() as con:
-        registry.ensure_schema(con)
-        present = {d: {(f.name, registry.sha256_of(f.path)) for f in registry.scan_folder(settings.landing_dir / d, d)}
-                   for d in districts} if settings.landing_dir.is_dir() else {}
+        ensure_schema(con)
         verdict = landing_guard.check(
-            con, settings.landing_dir, districts, present, max_share=settings.max_withdrawal_share,
+            con, settings.landing_dir, districts, landing, max_share=settings.max_withdrawal_share,
             confirmed=tags.get(landing_guard.CONFIRM_TAG) == "ya")
         if not verdict.ok:
             raise quality_failure(verdict.message(), {
                 "folder_kiriman": str(settings.landing_dir), "baris_akan_ditarik": verdict.withdrawn_rows,
                 "baris_diterima_provinsi": verdict.accepted_rows,
                 "folder_hilang": ", ".join(verdict.vanished_folders) or "-"})
-        con.execute("BEGIN TRANSACTION")
-        registry.record_skipped(con, registry.ROOT_FOLDER, registry.ignored_root_entries(settings.landing_dir),
-                                context.run.run_id, settings_now().replace(tzinfo=None))
-        con.execute("COMMIT")
-        for folder, path in registry.stray_folders(settings.landing_dir):
-            res = registry.ingest_folder(
-                con, folder or registry.STRAY_FOLDER, path, run_id=context.run.run_id,
-                archive_dir=settings.archive_dir, max_bytes=int(settings.max_file_mb * 1e6), is_district=False,
-                landing_root=not folder, log=context.log,
-            )
-            for name, code, _ in res.rejected:
-                context.log.warning(f"landing/{folder}/{name}: ditolak ({code}): folder is not a district code")
-        max_bytes = int(settings.max_file_mb * 1e6)
-        pending = {d: registry.pending_reads(con, d, settings.landing_dir / d) for d in districts}
-        reader = registry.ParallelReader(max_bytes)
-        try:
-            reader.submit([f for files in pending.values() for f in files])
-            for d in districts:
-                res = registry.ingest_folder(
-                    con, d, settings.landing_dir / d, run_id=context.run.run_id, archive_dir=settings.archive_dir,
-                    max_bytes=max_bytes, log=context.log, prefetched=reader.results_for(pending[d]),
-                )
-                per_district[d] = res
-                for name, code, msg in res.rejected:
-                    context.log.warning(f"{d}/{name}: file ditolak / rejected [{code}] {msg}")
-        finally:
-            reader.close()
-            release_memory()
-        fingerprint = state.input_fingerprint(con)
-    if tags.get(FORCE_TAG) != "ya" and state.already_published_today(
-            settings, fingerprint, lambda run_id: run_succeeded(context.instance, run_id)):
-        # Nothing new since today's publish: downstream steps are skipped (the run still succeeds).
-        context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
-                         "gate, dbt and publish skipped")
-        return
+        if tags.get(FORCE_TAG) != "ya" and state.unchanged_since_publish(
+                settings, landing, con, districts, lambda run_id: run_succeeded(context.instance, run_id)):
+            # The one decision (lib/state.py), taken before anything is written: no output, so the gate,
+            # dbt and publish are skipped and the run still succeeds.
+            context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
+                             "ingestion, gate, dbt and publish skipped")
+            return
+        per_district = ingest_landing(
+            con, settings.landing_dir, landing, districts, run_id=context.run.run_id,
+            archive_dir=settings.archive_dir, max_bytes=int(settings.max_file_mb * 1e6), log=context.log)
     rows = ["| kabupaten | file aktif | ditolak | baris rumah tangga | baris realisasi |", "|---|---|---|---|---|"]
     for d, res in per_district.items():
         # Per-district figures as observations, so each partition shows its own numbers in the UI.

@@ -1,0 +1,73 @@
+"""Reading landing files in worker processes (the readers are CPU-bound Python)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from sources import readers
+
+
+class PendingRead(NamedTuple):
+    """A file the registry will have to read (its content hash comes from the run's scan)."""
+
+    path: Path
+    size: int
+    file_hash: str
+
+
+def read_safely(path: Path, max_bytes: int) -> "readers.ReadResult | readers.FileRejected":
+    """Never raises: a reader bug on one file must not stop the other files or districts."""
+    try:
+        return readers.read_file(path, max_bytes=max_bytes)
+    except readers.FileRejected as exc:
+        return exc
+    except Exception as exc:
+        return readers.FileRejected("file_rusak", f"{type(exc).__name__}: {exc}")
+
+
+def _read_in_worker(path: str, max_bytes: int):
+    out = read_safely(Path(path), max_bytes)
+    if isinstance(out, readers.FileRejected):  # exceptions with keyword state do not pickle
+        return ("rejected", out.code, out.detail, out.params)
+    return ("ok", out)
+
+
+def _from_worker(msg) -> "readers.ReadResult | readers.FileRejected":
+    if msg[0] == "ok":
+        return msg[1]
+    return readers.FileRejected(msg[1], msg[2], **msg[3])
+
+
+class ParallelReader:
+    """Reads files in worker processes; results are collected district by district so only a few
+    districts' rows are in memory at once."""
+
+    def __init__(self, max_bytes: int, workers: int | None = None, min_total_bytes: int = 5_000_000):
+        self.max_bytes = max_bytes
+        self.min_total_bytes = min_total_bytes
+        self.workers = workers or max(1, min(4, os.cpu_count() or 1))
+        self._pool = None
+        self._futures: dict[str, object] = {}
+
+    def submit(self, files: list[PendingRead]) -> None:
+        if self.workers < 2 or sum(f.size for f in files) < self.min_total_bytes:
+            return  # small jobs: starting processes costs more than it saves
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for f in sorted(files, key=lambda f: -f.size):
+            self._futures[f.file_hash] = self._pool.submit(_read_in_worker, str(f.path), self.max_bytes)
+
+    def results_for(self, files: list[PendingRead]) -> dict:
+        out = {}
+        for f in files:
+            fut = self._futures.pop(f.file_hash, None)
+            if fut is not None:
+                out[f.file_hash] = _from_worker(fut.result())
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
