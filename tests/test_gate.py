@@ -72,13 +72,15 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
     monkeypatch.undo()
 
     # 2. A dbt error-severity test fails (a duplicate district row in the status table).
-    real_write_status = gate.write_status
+    from orchestration.lib.gate import province
+
+    real_write_status = province.write_status
 
     def broken_status(con):
         real_write_status(con)
         con.execute("INSERT INTO quality.status_pengajuan SELECT * FROM quality.status_pengajuan LIMIT 1")
 
-    monkeypatch.setattr(gate, "write_status", broken_status)
+    monkeypatch.setattr(province, "write_status", broken_status)
     failed = _in_process_run(monkeypatch, landing, data)
     assert not failed.success
     done = _materialized(failed)

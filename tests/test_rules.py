@@ -1,4 +1,4 @@
-"""Row rules of the quality gate (orchestration/lib/rules.py), rule by rule.
+"""Row rules of the quality gate (orchestration/lib/gate/: compiler, planners, lookups, outcomes), rule by rule.
 
 Every test builds a small raw table by hand (a valid base row plus overrides) in an in-memory
 DuckDB and checks the evaluated reasons, warnings and typed values.
@@ -12,8 +12,8 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from orchestration.lib import rules
-from sources import contract
+from orchestration.lib import gate
+from sources import contract, reference
 
 RUN_DATE = date(2025, 6, 30)
 KEY = "kunci-uji"
@@ -61,7 +61,7 @@ BASE_RP: dict[str, object] = {
     "file_hash": "r" * 64,
     "nama_file": "realisasi.csv",
     "sheet": "",
-    rules.KOLOM_KABUPATEN_BARIS: "53.01",
+    gate.KOLOM_KABUPATEN_BARIS: "53.01",
     "kode_desa": "",
     "program": "BSPS",
     "sumber_dana": "APBN",
@@ -79,7 +79,7 @@ BOOL_COLS = ("nik_numerik", "no_kk_numerik")
 @pytest.fixture
 def con():
     c = duckdb.connect()
-    rules.install(c, run_date=RUN_DATE, pseudonym_key=KEY)
+    gate.install(c, run_date=RUN_DATE, pseudonym_key=KEY)
     yield c
     c.close()
 
@@ -113,7 +113,7 @@ def load_raw(con, name: str, kind: str, overrides: list[dict], *, unique_nik: bo
 
 def evaluate(con, overrides: list[dict], kind: str = "rumah_tangga", **kw) -> list[dict]:
     load_raw(con, "raw_uji", kind, overrides, **kw)
-    rules.evaluate(con, kind, "raw_uji", "eval_uji")
+    gate.evaluate(con, kind, "raw_uji", "eval_uji")
     return fetch(con, "eval_uji")
 
 
@@ -140,11 +140,11 @@ def batch(key: str, overrides: list[dict], kind: str = "rumah_tangga", unique_ni
     if key not in _BATCHES:
         if not _SHARED:
             c = duckdb.connect()
-            rules.install(c, run_date=RUN_DATE, pseudonym_key=KEY)
+            gate.install(c, run_date=RUN_DATE, pseudonym_key=KEY)
             _SHARED.append(c)
         c = _SHARED[0]
         load_raw(c, f"raw_{key}", kind, overrides, unique_nik=unique_nik)
-        rules.evaluate(c, kind, f"raw_{key}", f"ev_{key}")
+        gate.evaluate(c, kind, f"raw_{key}", f"ev_{key}")
         cur = c.execute(f"SELECT * FROM ev_{key} ORDER BY baris")
         names = [d[0] for d in cur.description]
         _BATCHES[key] = [dict(zip(names, r)) for r in cur.fetchall()]
@@ -213,10 +213,10 @@ def test_output_columns_match_architecture(con):
         "sumber_air_minum", "fasilitas_sanitasi", "penghasilan_per_bulan", "latitude", "longitude",
         "tanggal_pendataan", "nama_petugas", "usulan_program", "pernah_menerima_bantuan",
     ]
-    assert rules.output_columns("rumah_tangga") == expected_rt
+    assert gate.output_columns("rumah_tangga") == expected_rt
     assert list(r)[: len(expected_rt)] == expected_rt
     assert list(r)[len(expected_rt):] == ["alasan", "peringatan", "nilai_asli", "kolom_tambahan"]
-    assert rules.output_columns("realisasi_program") == [
+    assert gate.output_columns("realisasi_program") == [
         "kode_kabupaten", "file_hash", "nama_file", "sheet", "baris", "kode_desa", "program", "sumber_dana",
         "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah", "tahun_anggaran",
     ]
@@ -232,7 +232,7 @@ def test_reference_tables(con):
     assert len(prov) == 38 and {"11", "21", "36", "53", "65", "76", "82", "96"} <= set(prov)
     assert "20" not in prov and "99" not in prov
     n = con.execute("SELECT count(*) FROM ref.wilayah WHERE tingkat = 'desa_kelurahan'").fetchone()[0]
-    assert n == sum(1 for w in rules.reference.wilayah() if w.tingkat == "desa_kelurahan")
+    assert n == sum(1 for w in reference.wilayah() if w.tingkat == "desa_kelurahan")
     assert con.execute("SELECT kode_induk, nama_norm FROM ref.wilayah WHERE kode = '53.01.12.2005'").fetchone() == (
         "53.01.12", "ohaem")
     assert con.execute("SELECT nilai FROM ref.enum_alias WHERE domain = 'status_kepemilikan_rumah' "
@@ -242,7 +242,7 @@ def test_reference_tables(con):
 
 
 def test_sql_normalize_equals_python_normalize(con):
-    samples = [w.nama for w in rules.reference.wilayah()] + [a for _, a, _ in contract.enum_aliases()] + [
+    samples = [w.nama for w in reference.wilayah()] + [a for _, a, _ in contract.enum_aliases()] + [
         "Luas Lantai (m²)", "  Sewa / Kontrak ", "ÉLÈVE", "Oh'aem II", "Rumah-Dinas"]
     got = con.execute("SELECT list_transform(?, lambda x: p3jr_norm(x))", [samples]).fetchone()[0]
     assert got == [contract.normalize(s) for s in samples]
@@ -400,15 +400,15 @@ def test_nik_hash_is_keyed_sha256_and_never_the_nik(con):
         assert r["nik_hash"] == hashlib.sha256((KEY + r["nik"]).encode()).hexdigest()
     assert len({r["nik_hash"] for r in rows}) == 5
     other = duckdb.connect()
-    rules.install(other, run_date=RUN_DATE, pseudonym_key="kunci-lain")
+    gate.install(other, run_date=RUN_DATE, pseudonym_key="kunci-lain")
     load_raw(other, "raw_uji", "rumah_tangga", [{}])
-    rules.evaluate(other, "rumah_tangga", "raw_uji", "e")
+    gate.evaluate(other, "rumah_tangga", "raw_uji", "e")
     assert other.execute("SELECT nik_hash FROM e").fetchone()[0] != rows[0]["nik_hash"]
 
 
 def test_pseudonym_key_not_stored_in_catalog(tmp_path):
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    rules.install(c, run_date=RUN_DATE, pseudonym_key="rahasia-sekali")
+    gate.install(c, run_date=RUN_DATE, pseudonym_key="rahasia-sekali")
     c.close()
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
     text = str(c.execute("SELECT list(macro_definition) FROM duckdb_functions() WHERE macro_definition IS NOT NULL").fetchone())
@@ -642,15 +642,15 @@ def test_realisasi_base_passes(con):
     assert (r["program"], r["sumber_dana"], r["jenis_kegiatan"]) == ("BSPS", "APBN", "peningkatan_kualitas")
     assert (r["unit_rencana"], r["unit_selesai"], r["nilai_rupiah"], r["tahun_anggaran"]) == (100, 80, 2_000_000_000, 2025)
     assert r["kode_desa"] is None
-    r = one(con, {rules.KOLOM_KABUPATEN_BARIS: "53.02"}, kind="realisasi_program")
+    r = one(con, {gate.KOLOM_KABUPATEN_BARIS: "53.02"}, kind="realisasi_program")
     asli = json.loads(r["nilai_asli"])
     assert asli["kode_kabupaten"] == "53.02" and set(asli) == set(contract.column_names("realisasi_program"))
 
 
 REALISASI = [
-        ({rules.KOLOM_KABUPATEN_BARIS: "53.02"}, [("kabupaten_tidak_sesuai", "kode_kabupaten")], []),
-        ({rules.KOLOM_KABUPATEN_BARIS: ""}, [("wajib_kosong", "kode_kabupaten")], []),
-        ({"kode_kabupaten": "53.10", rules.KOLOM_KABUPATEN_BARIS: "53.1"}, [], []),  # numeric cell of 53.10
+        ({gate.KOLOM_KABUPATEN_BARIS: "53.02"}, [("kabupaten_tidak_sesuai", "kode_kabupaten")], []),
+        ({gate.KOLOM_KABUPATEN_BARIS: ""}, [("wajib_kosong", "kode_kabupaten")], []),
+        ({"kode_kabupaten": "53.10", gate.KOLOM_KABUPATEN_BARIS: "53.1"}, [], []),  # numeric cell of 53.10
         ({"program": "Rusunawa"}, [], []),
         ({"program": "Bedah Rumah"}, [("nilai_tidak_dikenal", "program")], []),
         ({"sumber_dana": "APBD II"}, [], []),
@@ -687,9 +687,9 @@ def test_realisasi_invalid_kode_desa_is_null(con):
 
 def test_realisasi_requires_row_district_column(con):
     load_raw(con, "raw_rp", "realisasi_program", [{}])
-    con.execute(f"ALTER TABLE raw_rp DROP COLUMN {rules.KOLOM_KABUPATEN_BARIS}")
-    with pytest.raises(ValueError, match=rules.KOLOM_KABUPATEN_BARIS):
-        rules.evaluate(con, "realisasi_program", "raw_rp", "e")
+    con.execute(f"ALTER TABLE raw_rp DROP COLUMN {gate.KOLOM_KABUPATEN_BARIS}")
+    with pytest.raises(ValueError, match=gate.KOLOM_KABUPATEN_BARIS):
+        gate.evaluate(con, "realisasi_program", "raw_rp", "e")
 
 
 # ------------------------------------------------------------------------------------------
@@ -702,10 +702,10 @@ NIK_B = "5301041203850022"
 
 def _dup_setup(con, rows: list[dict], times: dict[str, datetime]) -> list[dict]:
     load_raw(con, "raw_dup", "rumah_tangga", rows, unique_nik=False)
-    rules.evaluate(con, "rumah_tangga", "raw_dup", "ev_dup")
+    gate.evaluate(con, "rumah_tangga", "raw_dup", "ev_dup")
     con.execute("CREATE OR REPLACE TABLE ft (file_hash VARCHAR, waktu_file TIMESTAMP)")
     con.executemany("INSERT INTO ft VALUES (?, ?)", list(times.items()))
-    rules.resolve_duplicates(con, "ev_dup", "ft")
+    gate.resolve_duplicates(con, "ev_dup", "ft")
     return fetch(con, "ev_dup")
 
 
@@ -798,15 +798,15 @@ def test_write_outcomes(con):
     load_raw(con, "raw_rt", "rumah_tangga", rows)
     rows_raw = con.execute("SELECT nik FROM raw_rt ORDER BY baris").fetchall()
     assert rows_raw[1] == rows_raw[2]
-    rules.evaluate(con, "rumah_tangga", "raw_rt", "ev")
+    gate.evaluate(con, "rumah_tangga", "raw_rt", "ev")
     con.execute("CREATE TABLE ft AS SELECT 'f' || repeat('f', 63) AS file_hash, TIMESTAMP '2025-01-01' AS waktu_file")
-    rules.resolve_duplicates(con, "ev", "ft")
-    counts = rules.write_outcomes(con, "rumah_tangga", "ev")
+    gate.resolve_duplicates(con, "ev", "ft")
+    counts = gate.write_outcomes(con, "rumah_tangga", "ev")
     assert counts == {"dibaca": 6, "diterima": 3, "karantina": 3, "peringatan": 3}
     assert counts["dibaca"] == counts["diterima"] + counts["karantina"]
 
     acc_cols = [d[0] for d in con.execute("SELECT * FROM quality.rumah_tangga_diterima LIMIT 0").description]
-    assert acc_cols == rules.output_columns("rumah_tangga")
+    assert acc_cols == gate.output_columns("rumah_tangga")
     k = con.execute("SELECT baris, alasan, kolom, pesan, nilai_asli FROM quality.karantina "
                     "WHERE jenis = 'rumah_tangga' ORDER BY baris").fetchall()
     assert [x[0] for x in k] == [3, 5, 7]
@@ -832,27 +832,27 @@ def test_write_outcomes(con):
 
 def test_write_outcomes_replaces_only_its_kind(con):
     load_raw(con, "raw_rt", "rumah_tangga", [{"nik": "x"}, {}])
-    rules.evaluate(con, "rumah_tangga", "raw_rt", "ev_rt")
+    gate.evaluate(con, "rumah_tangga", "raw_rt", "ev_rt")
     load_raw(con, "raw_rp", "realisasi_program", [{"program": "x"}, {"unit_selesai": "999"}, {}])
-    rules.evaluate(con, "realisasi_program", "raw_rp", "ev_rp")
-    c1 = rules.write_outcomes(con, "rumah_tangga", "ev_rt")
-    c2 = rules.write_outcomes(con, "realisasi_program", "ev_rp")
+    gate.evaluate(con, "realisasi_program", "raw_rp", "ev_rp")
+    c1 = gate.write_outcomes(con, "rumah_tangga", "ev_rt")
+    c2 = gate.write_outcomes(con, "realisasi_program", "ev_rp")
     assert c1 == {"dibaca": 2, "diterima": 1, "karantina": 1, "peringatan": 0}
     assert c2 == {"dibaca": 3, "diterima": 2, "karantina": 1, "peringatan": 1}
-    c1b = rules.write_outcomes(con, "rumah_tangga", "ev_rt")  # rerun: idempotent
+    c1b = gate.write_outcomes(con, "rumah_tangga", "ev_rt")  # rerun: idempotent
     assert c1b == c1
     assert con.execute("SELECT jenis, count(*) FROM quality.karantina GROUP BY 1 ORDER BY 1").fetchall() == [
         ("realisasi_program", 1), ("rumah_tangga", 1)]
     assert con.execute("SELECT count(*) FROM quality.realisasi_program_diterima").fetchone()[0] == 2
-    assert rules.reason_counts(con, "ev_rp") == {"nilai_tidak_dikenal": 1}
+    assert gate.reason_counts(con, "ev_rp") == {"nilai_tidak_dikenal": 1}
 
 
 def test_message_templates_filled_from_contract(con):
     r = one(con, {"penghasilan_per_bulan": "x"}, kind="rumah_tangga")
     assert r["alasan"] == []
     load_raw(con, "raw_rp", "realisasi_program", [{"tahun_anggaran": "1999"}])
-    rules.evaluate(con, "realisasi_program", "raw_rp", "ev_rp")
-    rules.write_outcomes(con, "realisasi_program", "ev_rp")
+    gate.evaluate(con, "realisasi_program", "raw_rp", "ev_rp")
+    gate.write_outcomes(con, "realisasi_program", "ev_rp")
     pesan = con.execute("SELECT pesan FROM quality.karantina").fetchone()[0]
     assert pesan == "Isian 'tahun_anggaran' harus angka antara 2024 dan 2030"
     assert "{" not in pesan
@@ -872,7 +872,7 @@ def test_masalah_baca_quarantines_with_the_readers_reason(con):
         WHEN 3 THEN 'karakter_tidak_sah:nama_kepala_keluarga'
         WHEN 4 THEN 'sel_terlalu_panjang:Catatan: lain;sel_error_excel:luas_lantai_m2'
         WHEN 5 THEN '' END""")
-    rules.evaluate(con, "rumah_tangga", "raw_mb", "ev_mb")
+    gate.evaluate(con, "rumah_tangga", "raw_mb", "ev_mb")
     ev = fetch(con, "ev_mb")
     assert [reasons(r) for r in ev] == [
         [],
@@ -882,7 +882,7 @@ def test_masalah_baca_quarantines_with_the_readers_reason(con):
         [],
         [],
     ]
-    counts = rules.write_outcomes(con, "rumah_tangga", "ev_mb")
+    counts = gate.write_outcomes(con, "rumah_tangga", "ev_mb")
     assert counts["dibaca"] == 5 and counts["karantina"] == 2 and counts["diterima"] == 3
     k = con.execute("SELECT baris, alasan, kolom, pesan FROM quality.karantina ORDER BY baris").fetchall()
     assert [x[0] for x in k] == [3, 4]
@@ -893,8 +893,8 @@ def test_masalah_baca_quarantines_with_the_readers_reason(con):
 
 def test_source_without_masalah_baca_still_evaluates(con):
     cols = [c for c in list(BASE_RT) + ["baris"]]
-    assert "masalah_baca" not in rules.build_sql("rumah_tangga", "raw_x", cols)
-    assert "masalah_baca" in rules.build_sql("rumah_tangga", "raw_x", cols + ["masalah_baca"])
+    assert "masalah_baca" not in gate.build_sql("rumah_tangga", "raw_x", cols)
+    assert "masalah_baca" in gate.build_sql("rumah_tangga", "raw_x", cols + ["masalah_baca"])
     assert one(con, {})["alasan"] == []
 
 

@@ -1,0 +1,88 @@
+"""Outcome tables of evaluated rows: accepted, quarantine (reasons + Indonesian messages), warnings."""
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.lib.gate.compiler import PROVENANCE, output_columns
+from orchestration.lib.warehouse import quote_literal as _q
+from sources import contract
+
+# Held submissions: the same outcome, in their own tables (never read by dbt).
+HELD_PREFIX = "kiriman_ditahan_"  # quality.kiriman_ditahan_<jenis>: evaluated rows of held current files
+HELD_QUARANTINE = "quality.karantina_kiriman_ditahan"
+HELD_WARNINGS = "quality.peringatan_kiriman_ditahan"
+
+
+
+_PROV_DDL = "kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR, baris BIGINT"
+
+
+def _ensure_outcome_tables(con: duckdb.DuckDBPyConnection, quarantine: str = "quality.karantina",
+                           warnings: str = "quality.peringatan") -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {quarantine} (
+        jenis VARCHAR, {_PROV_DDL}, alasan VARCHAR[], kolom VARCHAR[], pesan VARCHAR, nilai_asli JSON)""")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {warnings} (
+        jenis VARCHAR, {_PROV_DDL}, kode VARCHAR, kolom VARCHAR, pesan VARCHAR)""")
+
+
+def _pesan_sql(kind: str, alias: str) -> str:
+    """Indonesian message of one reason struct ``alias`` ({kolom}/{min}/{max} substituted)."""
+    return (f"replace(replace(replace(_al.pesan, '{{kolom}}', coalesce({alias}.kolom, '')), "
+            f"'{{min}}', coalesce(_ko.min_teks, '')), '{{max}}', coalesce(_ko.max_teks, ''))")
+
+
+def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str, *,
+                   accepted: str | None = "", quarantine: str = "quality.karantina",
+                   warnings: str = "quality.peringatan") -> dict:
+    """Accepted table, this kind's quarantine and warning rows; returns the counts.
+
+    The same outcome for held submissions goes to other tables (``accepted=None``: no accepted
+    table, the rows are counted only), so the marts never see them. Several statements: the caller
+    wraps them in ``warehouse.transaction`` (DuckDB transactions do not nest)."""
+    accepted = f"quality.{kind}_diterima" if accepted == "" else accepted
+    if kind not in contract.KINDS:
+        raise ValueError(f"jenis tidak dikenal: {kind}")
+    cols = ", ".join(output_columns(kind))
+    prov = ", ".join(PROVENANCE)
+    j = _q(kind)
+    _ensure_outcome_tables(con, quarantine, warnings)
+    if accepted:
+        con.execute(f"""CREATE OR REPLACE TABLE {accepted} AS
+            SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0 ORDER BY {prov}""")
+    con.execute(f"DELETE FROM {quarantine} WHERE jenis = {j}")
+    con.execute(f"""INSERT INTO {quarantine} BY NAME
+        WITH q AS (SELECT row_number() OVER () AS _id, * FROM {evaluated} WHERE len(alasan) > 0),
+        u AS (SELECT _id, unnest(alasan) AS a, generate_subscripts(alasan, 1) AS i FROM q),
+        m AS (SELECT u._id, string_agg({_pesan_sql(kind, 'u.a')}, '; ' ORDER BY u.i) AS pesan
+              FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
+              LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
+              GROUP BY u._id)
+        SELECT {j} AS jenis, {prov},
+               list_transform(q.alasan, lambda x: x.kode) AS alasan,
+               list_transform(q.alasan, lambda x: x.kolom) AS kolom,
+               m.pesan, q.nilai_asli
+        FROM q JOIN m USING (_id)
+        ORDER BY {prov}""")
+    con.execute(f"DELETE FROM {warnings} WHERE jenis = {j}")
+    con.execute(f"""INSERT INTO {warnings} BY NAME
+        WITH u AS (SELECT {prov}, unnest(peringatan) AS a FROM {evaluated}
+                   WHERE len(alasan) = 0 AND len(peringatan) > 0)
+        SELECT {j} AS jenis, {prov}, u.a.kode AS kode, u.a.kolom AS kolom, {_pesan_sql(kind, 'u.a')} AS pesan
+        FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
+        LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
+        ORDER BY {prov}, kode, kolom""")
+    counts = con.execute(f"""SELECT
+            (SELECT count(*) FROM {evaluated}),
+            (SELECT count(*) FROM {evaluated} WHERE len(alasan) = 0),
+            (SELECT count(*) FROM {quarantine} WHERE jenis = {j}),
+            (SELECT count(*) FROM {warnings} WHERE jenis = {j})""").fetchone()
+    return dict(zip(("dibaca", "diterima", "karantina", "peringatan"), counts))
+
+
+def reason_counts(con: duckdb.DuckDBPyConnection, evaluated: str) -> dict[str, int]:
+    """Quarantine reason code → number of rows carrying it (a row may count under several codes)."""
+    rows = con.execute(f"""SELECT a.kode, count(DISTINCT (kode_kabupaten, file_hash, sheet, baris))
+        FROM (SELECT kode_kabupaten, file_hash, sheet, baris, unnest(alasan) AS a FROM {evaluated})
+        GROUP BY 1 ORDER BY 1""").fetchall()
+    return {k: n for k, n in rows}
