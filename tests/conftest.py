@@ -41,7 +41,7 @@ def read_manifest(landing: Path) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory) -> Path:
-    from sources.generator import generate
+    from tools.demo_data import generate
 
     out = tmp_path_factory.mktemp("landing_small")
     generate(out, scale="small", seed=SMALL_SEED)

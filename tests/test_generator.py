@@ -1,4 +1,4 @@
-"""Tests of the demo-data generator (sources/generator.py) and its ground-truth manifest.
+"""Tests of the demo-data generator (tools/demo_data/) and its ground-truth manifest.
 
 The files are checked with independent readers (python-calamine, openpyxl, csv) and an independent
 resolver built from the reference seeds, so a manifest that disagrees with the files fails here.
@@ -23,13 +23,15 @@ from pathlib import Path
 import pytest
 import python_calamine as pc
 
-from sources import contract, generator, reference
+from sources import contract, reference
+from tools import demo_data
+from tools.demo_data import common
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 1
 NIK_CODES = {"nik_bukan_16_digit", "nik_tidak_valid", "nik_rusak_excel"}
 EXCEL_EPOCH = date(1899, 12, 30)
-BULAN = {b.lower(): i + 1 for i, b in enumerate(generator.BULAN)}
+BULAN = {b.lower(): i + 1 for i, b in enumerate(common.BULAN)}
 BULAN.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "agt": 8, "sep": 9, "nov": 11})
 
 
@@ -39,7 +41,7 @@ BULAN.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "agt":
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     out = tmp_path_factory.mktemp("gen_small")
-    summary = generator.generate(out, scale="small", seed=SEED)
+    summary = demo_data.generate(out, scale="small", seed=SEED)
     return out, summary
 
 
@@ -243,18 +245,18 @@ def _tree_hashes(root: Path) -> dict[str, tuple[str, int]]:
 
 def test_deterministic_for_a_seed(small, tmp_path):
     out, summary = small
-    again = generator.generate(tmp_path / "a", scale="small", seed=SEED)
+    again = demo_data.generate(tmp_path / "a", scale="small", seed=SEED)
     assert _tree_hashes(out) == _tree_hashes(tmp_path / "a")  # bytes and mtimes, xlsx included
     assert again == summary
-    other = generator.generate(tmp_path / "b", scale="small", seed=SEED + 1)
+    other = demo_data.generate(tmp_path / "b", scale="small", seed=SEED + 1)
     h1, h2 = _tree_hashes(out), _tree_hashes(tmp_path / "b")
     assert h1["_manifest/rows.csv"] != h2["_manifest/rows.csv"]
     assert other["baris_total"] > 0
 
 
 def test_regenerating_into_the_same_folder_leaves_no_stale_files(tmp_path):
-    generator.generate(tmp_path, scale="small", seed=5, size_factor=0.5)
-    generator.generate(tmp_path, scale="small", seed=6, size_factor=0.3)
+    demo_data.generate(tmp_path, scale="small", seed=5, size_factor=0.5)
+    demo_data.generate(tmp_path, scale="small", seed=6, size_factor=0.3)
     with open(tmp_path / "_manifest" / "files.csv", newline="", encoding="utf-8") as f:
         listed = {(r["kode_folder"], r["nama_file"]) for r in csv.DictReader(f)}
     on_disk = {(p.parent.name, p.name) for p in tmp_path.rglob("*") if p.is_file() and p.parent.name != "_manifest"}
@@ -264,8 +266,8 @@ def test_regenerating_into_the_same_folder_leaves_no_stale_files(tmp_path):
 def test_layout_and_files_manifest(small, manifest):
     out, summary = small
     rows, files = manifest
-    assert list(rows[0].keys()) == generator.MANIFEST_ROW_COLUMNS
-    assert list(files[0].keys()) == generator.MANIFEST_FILE_COLUMNS
+    assert list(rows[0].keys()) == demo_data.MANIFEST_ROW_COLUMNS
+    assert list(files[0].keys()) == demo_data.MANIFEST_FILE_COLUMNS
     codes = set(reference.district_codes())
     # the manifest lives outside every district folder
     assert (out / "_manifest" / "summary.json").exists()
@@ -297,7 +299,7 @@ def test_layout_and_files_manifest(small, manifest):
         if f["status_expected"] == "active" and f["kode_folder"] in codes:
             t = datetime.fromisoformat(f["waktu_file"])
             first[f["kode_folder"]] = min(first.get(f["kode_folder"], t), t)
-    late_days = [(t.date() - generator.DEADLINE).days for t in first.values()]
+    late_days = [(t.date() - common.DEADLINE).days for t in first.values()]
     assert any(d <= 0 for d in late_days) and any(d > 0 for d in late_days)
     assert max(late_days) <= 36
 
@@ -306,8 +308,8 @@ def test_row_counts_follow_scale(small, manifest):
     _, summary = small
     rows, _ = manifest
     target = summary["target_baris_per_kabupaten"]
-    assert all(v >= generator.MIN_ROWS for v in target.values())
-    assert abs(sum(target.values()) - generator.SCALE_TARGETS["small"]) < 0.05 * generator.SCALE_TARGETS["small"]
+    assert all(v >= common.MIN_ROWS for v in target.values())
+    assert abs(sum(target.values()) - common.SCALE_TARGETS["small"]) < 0.05 * common.SCALE_TARGETS["small"]
     rt = Counter(r["kode_folder"] for r in rows if r["jenis"] == "rumah_tangga")
     for k, n in target.items():
         assert n <= rt[k] <= n * 1.25 + 40  # plus duplicate copies and a possibly misplaced file
@@ -373,7 +375,7 @@ def test_manifest_values_match_the_cells(sheets, manifest):
                 assert got == r["kode_desa"]
                 checked["by_name"] += 1
             assert r["kode_desa"].startswith(r["kode_folder"] + ".")
-        for col in generator.REQUIRED_ENUMS:
+        for col in common.REQUIRED_ENUMS:
             assert _enum(col, _cell(hdr, row, col)) == r[col], (col, row)
         assert int(float(_cell_text(_cell(hdr, row, "jumlah_anggota_keluarga")))) == int(r["jumlah_anggota_keluarga"])
         assert _parse_dec(_cell(hdr, row, "luas_lantai_m2")) == float(r["luas_lantai_m2"])
@@ -490,10 +492,10 @@ def test_every_defect_and_warning_is_present(small, manifest, sheets):
     rt = [r for r in rows if r["jenis"] == "rumah_tangga" and r["hasil"] != "file_ditolak"]
     rp = [r for r in rows if r["jenis"] == "realisasi_program"]
     rt_codes = Counter(c for r in rt for c in (r["alasan"] + ";" + r["peringatan"]).split(";") if c)
-    for code in generator.RT_FAULTS:
+    for code in common.RT_FAULTS:
         assert rt_codes[code] >= 1, code
     rp_codes = Counter(c for r in rp for c in (r["alasan"] + ";" + r["peringatan"]).split(";") if c)
-    for code in generator.RP_FAULTS:
+    for code in common.RP_FAULTS:
         assert rp_codes[code] >= 1, code
     # one fault per affected row; warnings only on accepted rows; reasons are known codes
     reasons = contract.reasons()
@@ -635,7 +637,7 @@ def test_households_look_real(manifest, small, sheets):
         if r["koordinat_terisi"] == "1":
             lat, lon = float(r["latitude"]), float(r["longitude"])
             assert -11.1 <= lat <= -7.7 and 118.9 <= lon <= 125.2
-            clat, clon = generator.CENTROIDS[r["kode_folder"]]
+            clat, clon = common.CENTROIDS[r["kode_folder"]]
             assert abs(lat - clat) < 1.6 and abs(lon - clon) < 1.6
     names = [r["nama_kepala_keluarga"] for r in acc]
     assert any("'" in x for x in names)
@@ -649,7 +651,7 @@ def test_ntt_scale_streams_in_bounded_memory(tmp_path):
     factor = 0.05
     code = textwrap.dedent(f"""
         import json, resource, sys
-        from sources.generator import generate
+        from tools.demo_data import generate
         s = generate({str(out)!r}, scale="ntt", seed=3, size_factor={factor})
         print(json.dumps({{"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                           "kosong": s["kabupaten_tanpa_kiriman"], "target": s["target_baris_per_kabupaten"]}}))
@@ -672,3 +674,54 @@ def test_ntt_scale_streams_in_bounded_memory(tmp_path):
     expected = sum(pop[k] / 4.2 * factor for k in pop if k not in info["kosong"])
     assert expected * 0.98 < n < expected * 1.05
     assert sum(info["target"].values()) == pytest.approx(expected, rel=0.01)
+
+
+# ------------------------------------------------------------------------------------------------
+# boundaries: test/demo infrastructure, public library APIs only
+# ------------------------------------------------------------------------------------------------
+def _imports_of_tools(tree) -> list[tuple[int, bool]]:
+    """(line, inside a function) of every import of the ``tools`` package in a module's AST."""
+    import ast
+
+    out = []
+
+    def visit(node, in_func):
+        for child in ast.iter_child_nodes(node):
+            f = in_func or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            names = []
+            if isinstance(child, ast.Import):
+                names = [a.name for a in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                names = [child.module]
+            if any(n == "tools" or n.startswith("tools.") for n in names):
+                out.append((child.lineno, f))
+            visit(child, f)
+
+    visit(tree, False)
+    return out
+
+
+def test_runtime_packages_do_not_import_the_generator():
+    """Only the CLI's `p3jr generate` imports it, lazily (inside the command)."""
+    import ast
+
+    found = {}
+    for p in sorted((ROOT / "orchestration").rglob("*.py")) + sorted((ROOT / "sources").rglob("*.py")):
+        hits = _imports_of_tools(ast.parse(p.read_text(encoding="utf-8")))
+        if hits:
+            found[str(p.relative_to(ROOT))] = hits
+    assert set(found) == {"orchestration/cli.py"}
+    assert all(in_func for _line, in_func in found["orchestration/cli.py"])
+
+
+def test_generator_uses_no_private_library_attributes():
+    """xlsx is written through xlsxwriter's public API: no `obj._name` on anything but our own `self`."""
+    import ast
+
+    bad = []
+    for p in sorted((ROOT / "tools" / "demo_data").glob("*.py")):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__") \
+                    and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                bad.append(f"{p.name}:{node.lineno} .{node.attr}")
+    assert bad == []
