@@ -173,7 +173,7 @@ def ensure_landing(work: Path, scale: str, seed: int, size_factor: float) -> tup
         if files_ok and _summary_matches(s, scale, seed, size_factor):
             log(f"reusing generated landing {d}")
             return d, s, {"reused": True, "seconds": 0.0}
-    from sources.generator import generate
+    from tools.demo_data import generate
 
     log(f"generating {scale} (seed {seed}, size factor {size_factor:g}) into {d} ...")
     t0 = time.perf_counter()
@@ -227,7 +227,7 @@ def dir_size(p: Path) -> int:
 # ------------------------------------------------------------------------------------------------
 def _csv_dialect(path: Path) -> tuple[str, str] | None:
     """(duckdb encoding, delimiter) from the first 64 KiB; None for an empty/binary file."""
-    from sources.readers import _sniff_delimiter
+    from sources.readers_csv import sniff_delimiter
 
     with open(path, "rb") as fh:
         head = fh.read(65536)
@@ -242,7 +242,7 @@ def _csv_dialect(path: Path) -> tuple[str, str] | None:
             text, enc = head[:-4].decode("utf-8") if len(head) == 65536 else head.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, enc = head.decode("latin-1"), "latin-1"
-    return enc, _sniff_delimiter(text.lstrip("\ufeff"))
+    return enc, sniff_delimiter(text.lstrip("\ufeff"))
 
 
 def floor_load(landing: Path, db_path: Path) -> dict:
@@ -545,17 +545,17 @@ def pick_incremental(gen_landing: Path, summary: dict) -> dict:
 def correct_csv(gen_landing: Path, run_landing: Path, pick: dict) -> dict:
     """Rewrite the file in the run's landing with jumlah_anggota_keluarga of one accepted row +1
     (same encoding, delimiter and line endings; written beside and renamed over the hard link)."""
-    from sources import readers
+    from sources import readers, readers_csv
 
     k, name = pick["district"], pick["file"]
     src = gen_landing / k / name
     data = src.read_bytes()
-    text, enc = readers._decode(data)
-    delim = readers._sniff_delimiter(text)
+    text, enc = readers_csv.decode(data)
+    delim = readers_csv.sniff_delimiter(text)
     newline = "\r\n" if "\r\n" in text[:65536] else "\n"
     res = readers.read_file(src)
     pos = next(p for s in res.sheets for (canon, _h, p) in s.headers if canon == "jumlah_anggota_keluarga")
-    records = readers._csv_rows(text, delim)
+    records = readers_csv.csv_rows(text, delim)
     chosen = None
     for r in _manifest_rows(gen_landing, k, name):
         if r["hasil"] != "diterima" or r["jenis"] != "rumah_tangga":

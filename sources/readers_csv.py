@@ -14,13 +14,16 @@ import re
 import sys
 
 from sources import readers
-from sources.readers import FileRejected, ReadResult, cell_text
+from sources.readers import FileRejected, ReadResult, cell_text, is_blank
+from sources.readers_header import find_header, locate_header, score_row
+from sources.readers_sheet import build_sheet
 
 CSV_DELIMITERS = readers.CSV_DELIMITERS
 _NL = re.compile(r"\r\n|\r|\n")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a csv file: a BOM names the encoding, else utf-8, cp1252, latin-1 in turn."""
     if data.startswith(b"\xef\xbb\xbf"):
         enc = "utf-8-sig"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -77,28 +80,29 @@ def _csv_records(text: str, delimiter: str, limit: int | None = None) -> tuple[l
     return rows, ends
 
 
-def _csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+def csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    """The records of ``text`` (at most ``limit``), each a list of cell texts."""
     return _csv_records(text, delimiter, limit)[0]
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """Delimiter giving the best header match, then the most consistent field counts."""
     head = text[:262144]
     parsed = {}
     for d in CSV_DELIMITERS:
         try:
-            parsed[d] = _csv_rows(head, d, limit=readers.HEADER_SCAN_MAX + 10)
+            parsed[d] = csv_rows(head, d, limit=readers.HEADER_SCAN_MAX + 10)
         except csv.Error:
             continue
     # the header among the first rows; only when no delimiter finds one there, further down
-    low = all(readers._find_header(rows) is None for rows in parsed.values())
+    low = all(find_header(rows) is None for rows in parsed.values())
     best: tuple[tuple[int, int, int], str] | None = None
     for d, rows in parsed.items():
-        found = readers._locate_header(rows) if low else readers._find_header(rows)
+        found = locate_header(rows) if low else find_header(rows)
         score = 0
         if found is not None:
-            score = readers._score_row([cell_text(c) for c in rows[found[0]]])[0]
-        counts = [len(r) for r in rows if not readers._is_blank(r)]
+            score = score_row([cell_text(c) for c in rows[found[0]]])[0]
+        counts = [len(r) for r in rows if not is_blank(r)]
         multi = [c for c in counts if c > 1]
         consistency = max((multi.count(c) for c in set(multi)), default=0)
         key = (score, consistency, -CSV_DELIMITERS.index(d))
@@ -177,8 +181,8 @@ def _col_letter(j: int) -> str:
 
 def read_csv(path) -> ReadResult:
     data = path.read_bytes()
-    text, enc = _decode(data)
-    delim = _sniff_delimiter(text)
+    text, enc = decode(data)
+    delim = sniff_delimiter(text)
     try:
         rows, ends = _csv_records(text, delim)
     except csv.Error as exc:
@@ -199,7 +203,7 @@ def read_csv(path) -> ReadResult:
     # One record = one row as a spreadsheet shows it (a quoted newline stays inside its row);
     # blank lines are rows too (csv.reader yields [] for them).
     out = ReadResult(encoding=enc, delimiter=delim)
-    sd = readers._build_sheet("", rows, 0, 0, notes=out.notes)
+    sd = build_sheet("", rows, 0, 0, notes=out.notes)
     if sd is None:
         raise FileRejected("header_tidak_dikenal", "no recognisable header row in the first rows")
     out.sheets.append(sd)

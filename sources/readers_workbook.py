@@ -1,23 +1,18 @@
-"""Workbook containers, checked before calamine opens them, and cell facts calamine does not expose.
+"""Workbooks: the container checked before calamine opens it, then the sheets read with calamine.
 
 * :func:`check_zip` guards ``.xlsx``/``.xlsm``/``.ods`` (zip) files against decompression bombs and
   corrupt archives, and tells which format the zip holds.
 * :func:`ole2_encrypted` tells a password-protected OOXML workbook (an OLE2 file holding
   ``EncryptedPackage``) from a legacy ``.xls``.
-* :func:`xlsx_cell_flags` / :func:`ods_cell_flags` find error cells (``#DIV/0!``, ``#N/A`` …) and
-  formulas saved without a cached value: python-calamine 0.9 returns ``''`` for both, exactly like an
-  empty cell, and exposes neither formulas nor an error type, so the sheet XML is scanned here.
-  For legacy ``.xls`` (BIFF records inside OLE2) this is not done: calamine also returns ``''`` for
-  error cells there, and finding them would need a BIFF record parser of our own.
+* :func:`read_workbook` reads the visible sheets with calamine, puts back the error cells calamine
+  hides (found by :mod:`sources.readers_cellflags`) and reports hidden sheets holding data.
 
-No function here raises anything but :class:`ContainerProblem` for a bad file (``code`` is a
-file-level code of ``reasons.csv``); the scanners return ``{}`` rather than fail.
+The container checks raise only :class:`ContainerProblem` for a bad file (``code`` is a file-level
+code of ``reasons.csv``); :func:`read_workbook` raises only :class:`~sources.readers.FileRejected`.
 """
 from __future__ import annotations
 
-import re
 import struct
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from pathlib import Path
@@ -25,6 +20,8 @@ from typing import Any
 
 from sources import readers
 from sources.readers import FileNote, FileRejected, ReadResult
+from sources.readers_cellflags import SMALL_XML, ods_cell_flags, xlsx_cell_flags
+from sources.readers_sheet import build_sheet
 
 # One limit on what a workbook may inflate to (sum of its members' uncompressed sizes): 1 GiB.
 # A real district workbook is far below it (a whole province's households are ~0.3 GB of sheet XML);
@@ -35,7 +32,6 @@ MAX_UNZIPPED_BYTES = 1 << 30
 MAX_ZIP_RATIO = 100
 ZIP_RATIO_MIN_BYTES = 10 << 20
 MAX_ZIP_MEMBERS = 10_000
-_SMALL_XML = 64 << 20  # workbook.xml / rels / manifest above this are not parsed (real ones are KBs)
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
@@ -122,7 +118,7 @@ def check_zip(path: Path, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str:
             names = {i.filename for i in infos}
             if "mimetype" in names and zf.read("mimetype").strip() == ODS_MIME:
                 info = zf.getinfo("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else None
-                if info is not None and info.file_size < _SMALL_XML and b"encryption-data" in zf.read(info):
+                if info is not None and info.file_size < SMALL_XML and b"encryption-data" in zf.read(info):
                     raise ContainerProblem("file_terkunci", "berkas ODS dilindungi kata sandi / password-protected ODS")
                 return "ods"
             if "[Content_Types].xml" in names:
@@ -139,179 +135,6 @@ def ole2_encrypted(path: Path) -> bool:
     """An OLE2 compound file holding an ``EncryptedPackage`` stream: a password-protected .xlsx/.xlsm."""
     return "EncryptedPackage".encode("utf-16-le") in Path(path).read_bytes()
 
-
-# --------------------------------------------------------------------------------------------
-# cell flags: {sheet name: {(row, col) 0-based absolute: (code, literal or None)}}
-# --------------------------------------------------------------------------------------------
-
-_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
-_ERR_CELL = re.compile(rb"<" + _NS + rb"c\s([^>]*?\bt=\"e\"[^>]*?)(?:/>|>(.*?)</" + _NS + rb"c>)", re.S)
-# a formula directly followed by an empty <v/>, <v></v> or no <v> at all (</c>)
-_FORMULA_NO_VALUE = re.compile(
-    rb"<" + _NS + rb"c\s([^>]*?)>\s*<" + _NS + rb"f\b[^>]*?(?:/>|>[^<]*</" + _NS + rb"f>)\s*"
-    rb"(<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>|</" + _NS + rb"c>)", re.S)
-# what a formula without value leaves behind: <v/>, <v></v>, </f></c>, <f …/></c>
-_NO_VALUE_HINT = re.compile(rb"<" + _NS + rb"v\s*/>|<" + _NS + rb"v></|</" + _NS + rb"f></|/></" + _NS + rb"c>")
-_V = re.compile(rb"<" + _NS + rb"v>([^<]*)</", re.S)
-_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d{1,7})\"")
-_TYPE = re.compile(rb"\bt=\"(\w+)\"")
-_ROW_END = re.compile(rb"</" + _NS + rb"row>")
-
-
-def _pos(attrs: bytes) -> tuple[int, int] | None:
-    m = _REF.search(attrs)
-    if m is None:  # cells without r= (allowed, rare): position unknown, not flagged
-        return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ch - 64
-    return int(m.group(2)) - 1, col - 1
-
-
-def _no_value_hint(piece: bytes) -> bool:
-    if b"<c " in piece:  # unprefixed markup (Excel, LibreOffice, openpyxl, xlsxwriter): plain byte search
-        return any(h in piece for h in (b"<v/>", b"<v />", b"<v></", b"</f></", b"/></c>"))
-    return _NO_VALUE_HINT.search(piece) is not None
-
-
-def _scan_sheet_xml(stream, chunk_size: int = 4 << 20) -> dict[tuple[int, int], tuple[str, str | None]]:
-    """Error cells and formulas without value of one worksheet XML, read in pieces cut after a row."""
-    out: dict[tuple[int, int], tuple[str, str | None]] = {}
-    buf = b""
-    while True:
-        chunk = stream.read(chunk_size)
-        buf += chunk
-        if chunk:
-            cut = buf.rfind(b"row>", max(0, len(buf) - len(chunk) - 16))
-            while cut > 0 and not _ROW_END.match(buf, buf.rfind(b"<", 0, cut)):
-                cut = buf.rfind(b"row>", max(0, len(buf) - len(chunk) - 16), cut)
-            if cut <= 0:
-                continue
-            piece, buf = buf[: cut + 4], buf[cut + 4:]
-        else:
-            piece, buf = buf, b""
-        if b't="e"' in piece:
-            for m in _ERR_CELL.finditer(piece):
-                p = _pos(m.group(1))
-                if p is not None:
-                    v = _V.search(m.group(2) or b"")
-                    lit = v.group(1).decode("utf-8", "replace").strip() if v else ""
-                    out[p] = ("sel_error_excel", lit or "#N/A")
-        if _no_value_hint(piece):  # cheap: almost every formula has its <v>value</v>
-            for m in _FORMULA_NO_VALUE.finditer(piece):
-                attrs = m.group(1)
-                t = _TYPE.search(attrs)
-                typ = t.group(1) if t else b"n"
-                if typ == b"e" or (typ == b"str" and not m.group(2).endswith(b"c>")):
-                    continue  # an error (above), or a formula whose cached result is the empty string
-                p = _pos(attrs)
-                if p is not None:
-                    out.setdefault(p, ("rumus_tanpa_nilai", None))
-        if not chunk:
-            return out
-
-
-def _rels(zf: zipfile.ZipFile, rels_path: str, base_dir: str) -> dict[str, str]:
-    info = zf.getinfo(rels_path)
-    if info.file_size > _SMALL_XML:
-        return {}
-    out = {}
-    for el in ET.fromstring(zf.read(info)):
-        target = el.get("Target") or ""
-        rid = el.get("Id") or ""
-        if target.startswith("/"):
-            out[rid] = target.lstrip("/")
-        else:
-            parts = [p for p in (base_dir + "/" + target).split("/") if p and p != "."]
-            norm: list[str] = []
-            for p in parts:
-                if p == "..":
-                    if norm:
-                        norm.pop()
-                else:
-                    norm.append(p)
-            out[rid] = "/".join(norm)
-        out["type:" + rid] = el.get("Type") or ""
-    return out
-
-
-def xlsx_cell_flags(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], tuple[str, str | None]]]:
-    """Error cells and formulas without a cached value of the named worksheets of an .xlsx/.xlsm."""
-    out: dict[str, dict] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            root = _rels(zf, "_rels/.rels", "")
-            wb_part = next((root[k] for k in root if not k.startswith("type:")
-                            and root["type:" + k].endswith("/officeDocument")), "xl/workbook.xml")
-            wb_dir = wb_part.rsplit("/", 1)[0] if "/" in wb_part else ""
-            rels_path = (wb_dir + "/" if wb_dir else "") + "_rels/" + wb_part.rsplit("/", 1)[-1] + ".rels"
-            rels = _rels(zf, rels_path, wb_dir)
-            info = zf.getinfo(wb_part)
-            if info.file_size > _SMALL_XML:
-                return {}
-            rid_attr = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-            for el in ET.fromstring(zf.read(info)).iter():
-                if not el.tag.endswith("}sheet") or el.get("name") not in sheets:
-                    continue
-                part = rels.get(el.get(rid_attr) or "")
-                if not part:
-                    continue
-                with zf.open(part) as stream:
-                    flags = _scan_sheet_xml(stream)
-                if flags:
-                    out[el.get("name")] = flags
-    except Exception:  # only a refinement: calamine has read the workbook; never fail the file here
-        return out
-    return out
-
-
-_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_CALCEXT_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
-
-
-def ods_cell_flags(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, int], tuple[str, str | None]]]:
-    """Error cells (LibreOffice writes ``calcext:value-type="error"``) of the named sheets of an .ods."""
-    out: dict[str, dict] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            with zf.open("content.xml") as fh:  # cheap pre-check: most files have no error cell at all
-                tail = b""
-                while True:
-                    chunk = fh.read(4 << 20)
-                    if not chunk:
-                        return {}
-                    if b'value-type="error"' in tail + chunk:
-                        break
-                    tail = chunk[-32:]
-            with zf.open("content.xml") as fh:
-                stack: list[ET.Element] = []
-                table, row, col, rep_rows = None, 0, 0, 1
-                for ev, el in ET.iterparse(fh, events=("start", "end")):
-                    tag = el.tag
-                    if ev == "start":
-                        stack.append(el)
-                        if tag == _T + "table":
-                            table, row = el.get(_T + "name"), 0
-                        elif tag == _T + "table-row":
-                            col, rep_rows = 0, int(el.get(_T + "number-rows-repeated") or 1)
-                        continue
-                    stack.pop()
-                    if tag in (_T + "table-cell", _T + "covered-table-cell"):
-                        rep = int(el.get(_T + "number-columns-repeated") or 1)
-                        if el.get(_CALCEXT_TYPE) == "error" and table in sheets:
-                            lit = "".join(el.itertext()).strip() or "#N/A"
-                            for r in range(row, row + min(rep_rows, 1000)):
-                                for c in range(col, col + min(rep, 1000)):
-                                    out.setdefault(table, {})[(r, c)] = ("sel_error_excel", lit)
-                        col += rep
-                        el.clear()
-                    elif tag == _T + "table-row":
-                        row += rep_rows
-                        if stack:
-                            stack[-1].remove(el)
-    except Exception:  # only a refinement, as for xlsx
-        return out
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,11 +201,11 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
     with open(path, "rb") as fh:
         head = fh.read(8)
     try:
-        if head == readers._OLE2_MAGIC:
+        if head == readers.OLE2_MAGIC:
             if ole2_encrypted(path):
                 raise FileRejected("file_terkunci", "password-protected workbook (OLE2 EncryptedPackage)")
             fmt = "xls"
-        elif head.startswith(readers._ZIP_MAGIC):
+        elif head.startswith(readers.ZIP_MAGIC):
             fmt = check_zip(path, max_unzipped)
         else:
             raise _not_a_workbook(head, ext)
@@ -427,7 +250,7 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
                 continue
             if meta.name not in visible:
                 # Hidden sheets are not data (contract); one that looks like data is reported, not read.
-                sd = readers._build_sheet(meta.name, rows, 0, 0)
+                sd = build_sheet(meta.name, rows, 0, 0)
                 if sd is not None and sd.table.num_rows:
                     state = "sangat tersembunyi" if meta.visible == pc.SheetVisibleEnum.VeryHidden else "tersembunyi"
                     n, jenis = sd.table.num_rows, sd.kind.replace("_", " ")
@@ -441,7 +264,7 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
                 continue
             flags = flags_by_sheet.get(meta.name, {})
             _inject(rows, flags)
-            sd = readers._build_sheet(meta.name, rows, 0, 0, flags=flags, notes=out.notes)
+            sd = build_sheet(meta.name, rows, 0, 0, flags=flags, notes=out.notes)
             if sd is not None:
                 out.sheets.append(sd)
     finally:

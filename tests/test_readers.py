@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 import xlsxwriter
 
-from sources import contract, readers
+from sources import contract, readers, readers_header
 from sources.readers import FileRejected, read_file
 
 RT_HEADER = ["No", "NIK", "Nama KK", "Kode Desa", "Jml Jiwa", "Luas Lantai (m2)", "Atap", "Tgl Pendataan"]
@@ -311,13 +311,13 @@ def test_totals_row_with_nik_is_data(tmp_path):
 
 
 def test_sniff_kind():
-    assert readers.sniff_kind(["No", "NIK", "Nama KK", "Jumlah Jiwa"]) == "rumah_tangga"
-    assert readers.sniff_kind(["Program", "Sumber Dana", "Tahun Anggaran"]) == "realisasi_program"
+    assert readers_header.sniff_kind(["No", "NIK", "Nama KK", "Jumlah Jiwa"]) == "rumah_tangga"
+    assert readers_header.sniff_kind(["Program", "Sumber Dana", "Tahun Anggaran"]) == "realisasi_program"
     # three rumah tangga matches but no location/NIK column: not a header
-    assert readers.sniff_kind(["Nama KK", "Jumlah Jiwa", "Atap"]) is None
-    assert readers.sniff_kind(["Kecamatan", "Desa", "Nama"]) == "rumah_tangga"
-    assert readers.sniff_kind(["PENDATAAN RUMAH TANGGA"]) is None
-    assert readers.sniff_kind([]) is None
+    assert readers_header.sniff_kind(["Nama KK", "Jumlah Jiwa", "Atap"]) is None
+    assert readers_header.sniff_kind(["Kecamatan", "Desa", "Nama"]) == "rumah_tangga"
+    assert readers_header.sniff_kind(["PENDATAAN RUMAH TANGGA"]) is None
+    assert readers_header.sniff_kind([]) is None
 
 
 # ------------------------------------------------------------------------------------------ csv
@@ -755,7 +755,7 @@ def test_xlsx_error_cells_and_formulas_without_cached_value(tmp_path):
 def test_sheet_xml_scan_shapes():
     import io
 
-    from sources.readers_workbook import _scan_sheet_xml
+    from sources.readers_cellflags import _scan_sheet_xml
 
     xml = (b'<worksheet><sheetData><row r="1">'
            b'<c r="A1" t="str"><f>""</f><v></v></c>'  # Excel: formula whose result is the empty string
@@ -883,7 +883,7 @@ def test_sheet_starting_below_row_1_keeps_its_row_numbers(tmp_path):
                                         (0.125, "0.125"), (1234.5, "1234.5"), ("1.125", "1.125"), (None, None)])
 def test_number_cell_text_three_decimals_not_ambiguous(value, text):
     # case 8: in a decimal/integer column a numeric 1.125 must not look like the ambiguous text '1.125'
-    assert readers._number_cell_text(value) == text
+    assert readers.number_cell_text(value) == text
 
 
 def test_numeric_three_decimals_in_xlsx_columns(tmp_path):
