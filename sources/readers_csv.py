@@ -114,7 +114,7 @@ def sniff_delimiter(text: str) -> str:
 def _quote_open_at_eof(text: str, pos: int, delim: str) -> bool:
     """Does a cell opened by a quote at or after offset ``pos`` (a record start) run to the end of the
     text? csv rules: a quote opens only at the start of a cell, ``""`` inside is one quote."""
-    opener = re.compile(r'(?:(?<=[%s\r\n])|\A)"' % re.escape(delim))
+    opener = re.compile(rf'(?:(?<=[{re.escape(delim)}\r\n])|\A)"')
     i = pos
     while True:
         m = opener.search(text, i)

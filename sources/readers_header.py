@@ -3,8 +3,9 @@ canonical column (aliases from ``sources/kontrak/header_aliases.csv``, two-row h
 group cell, a ``(1) (2) (3)`` column-number row under the header)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sources import contract
 from sources.readers import HEADER_SCAN_MAX, HEADER_SCAN_ROWS, MIN_HEADER_MATCHES, cell_text, is_blank

@@ -12,8 +12,19 @@ import pyarrow.compute as pc
 
 from sources import contract
 from sources.readers import (
-    CELL_MAX_CHARS, CONTROL_CHARS, EXCEL_ERRORS, HEADER_SCAN_ROWS, READ_PROBLEM_COLUMN, TOTAL_PREFIXES, FileNote,
-    SheetData, cell_text, is_blank, is_numeric, number_cell_text, number_columns,
+    CELL_MAX_CHARS,
+    CONTROL_CHARS,
+    EXCEL_ERRORS,
+    HEADER_SCAN_ROWS,
+    READ_PROBLEM_COLUMN,
+    TOTAL_PREFIXES,
+    FileNote,
+    SheetData,
+    cell_text,
+    is_blank,
+    is_numeric,
+    number_cell_text,
+    number_columns,
 )
 from sources.readers_header import layout, locate_header
 
@@ -176,7 +187,7 @@ def build_sheet(
     if n_rows and _suspect([arrays[name] for name, _j in present], extra_arrs):
         for name, j in present:
             arrays[name] = _check_cells(arrays[name], col0 + j, name, True, problems)
-        for x, ((key, vals), arr, pos) in enumerate(zip(extra_cols, extra_arrs, extra_pos)):
+        for x, ((key, _vals), arr, pos) in enumerate(zip(extra_cols, extra_arrs, extra_pos)):
             checked = _check_cells(arr, pos, key, False, problems)
             if checked is not arr:
                 extra_cols[x] = (key, checked.to_pylist())

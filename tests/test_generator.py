@@ -527,7 +527,7 @@ def test_every_defect_and_warning_is_present(small, manifest, sheets):
         if f["alasan"] == "file_kosong":
             assert p.stat().st_size == 0
         if f["alasan"] == "file_rusak":
-            with pytest.raises(Exception):
+            with pytest.raises(pc.CalamineError):
                 pc.CalamineWorkbook.from_path(str(p)).get_sheet_by_index(0).to_python()
     assert any(not re.fullmatch(r"53\.\d\d", f["kode_folder"]) for f in files)
     assert all(r["hasil"] == "file_ditolak" for r in rows if not re.fullmatch(r"53\.\d\d", r["kode_folder"]))

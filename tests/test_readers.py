@@ -378,7 +378,7 @@ def test_csv_delimiter_chosen_by_header_not_only_field_counts(tmp_path):
 
 def test_csv_utf8_sig(tmp_path):
     p = tmp_path / "bom.csv"
-    p.write_bytes(b"\xef\xbb\xbf" + "NIK,Nama KK,Kode Desa\n5301045203850001,José,53.01.01.2001\n".encode("utf-8"))
+    p.write_bytes(b"\xef\xbb\xbf" + "NIK,Nama KK,Kode Desa\n5301045203850001,José,53.01.01.2001\n".encode())
     res = read_file(p)
     assert res.encoding == "utf-8-sig"
     sh = res.sheets[0]

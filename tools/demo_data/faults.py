@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.demo_data.common import (
-    GARBAGE, NON_DISTRICT_FOLDER, OPT_GARBAGE, REQUIRED_ENUMS, RT_FAULTS, SURVEY_START,
+    GARBAGE,
+    NON_DISTRICT_FOLDER,
+    OPT_GARBAGE,
+    REQUIRED_ENUMS,
+    RT_FAULTS,
+    SURVEY_START,
 )
 from tools.demo_data.households import DistrictContext
 from tools.demo_data.plan import FilePlan
@@ -300,7 +305,7 @@ class FaultMixin:
             alloc[d] = alloc.get(d, 0) + 1
         fp = FilePlan(folder=NON_DISTRICT_FOLDER, name="data_pendataan_kota_kupang_lama.csv", fmt="csv", style=st,
                       kecs=[(kec, list(alloc.items()))], mode="rejected_folder", titles=False, delimiter=";")
-        fp.mtime = datetime(2025, 9, 2, 3, 15, tzinfo=timezone.utc)
+        fp.mtime = datetime(2025, 9, 2, 3, 15, tzinfo=UTC)
         self._write_file(fp, self._ctx(src, st, salt="lama"))
 
         def put(host: str, name: str, data: bytes, alasan: str, days: int) -> None:

@@ -71,7 +71,7 @@ class HouseholdMixin:
         m = rng.randint(1, 12)
         return date(y, m, rng.randint(1, calendar.monthrange(y, m)[1]))
 
-    def household(self, d: "DistrictContext", desa: Any) -> dict:
+    def household(self, d: DistrictContext, desa: Any) -> dict:
         rng = d.rng
         k = d.kode
         kec = desa.kode[:8]
@@ -135,7 +135,7 @@ class HouseholdMixin:
 class DistrictContext:
     """Per-district random stream and derived settings (one per district, or per special file)."""
 
-    def __init__(self, g: "Generator", kode: str, style: Style, salt: str = "") -> None:
+    def __init__(self, g: Generator, kode: str, style: Style, salt: str = "") -> None:
         self.kode = kode
         self.style = style
         self.rng = random.Random(f"p3jr:{g.seed}:rows:{kode}:{salt}")

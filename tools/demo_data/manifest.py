@@ -13,11 +13,17 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from tools.demo_data.common import (
-    DEADLINE, MANIFEST_DIR, MANIFEST_FILE_COLUMNS, MANIFEST_INDEX, MANIFEST_ROW_COLUMNS, fmt_dec,
+    DEADLINE,
+    MANIFEST_DIR,
+    MANIFEST_FILE_COLUMNS,
+    MANIFEST_INDEX,
+    MANIFEST_ROW_COLUMNS,
+    fmt_dec,
 )
 from tools.demo_data.plan import FilePlan
 

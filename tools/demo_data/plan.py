@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.demo_data.common import DEADLINE, MIN_ROWS, RP_FAULTS, SCALE_TARGETS, cum_table, pick
@@ -92,7 +92,7 @@ class PlanMixin:
             else:
                 day = DEADLINE - timedelta(days=rng.randint(1, 30))
             self.first_file[k] = datetime(day.year, day.month, day.day, rng.randint(1, 7), rng.randint(0, 59),
-                                          rng.randint(0, 59), tzinfo=timezone.utc)
+                                          rng.randint(0, 59), tzinfo=UTC)
         # realisasi rows
         self.realisasi = self._plan_realisasi()
         # file plans

@@ -105,7 +105,7 @@ class SheetMixin:
         no = 0
         sums = [0]
         forced_accent = fp.force_accent
-        for kec, desas in fp.kecs:
+        for _kec, desas in fp.kecs:
             for desa, count in desas:
                 ctx.cur_petugas = rng.choice(ctx.petugas)  # one enumerator covers a village
                 for _ in range(count):

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from sources import contract
 from tools.demo_data.common import (
-    GARBAGE, OPT_GARBAGE, RT_OPTIONAL_GROUPS, RT_OPTIONAL_P, RT_ORDER, cum_table, norm, pick,
+    GARBAGE,
+    OPT_GARBAGE,
+    RT_OPTIONAL_GROUPS,
+    RT_OPTIONAL_P,
+    RT_ORDER,
+    cum_table,
+    norm,
+    pick,
 )
 
 AliasLists = dict[tuple[str, str], list[str]]
@@ -42,7 +49,7 @@ def enum_alias_lists() -> AliasLists:
         s = r["alias"]
         if resolve.get((d, norm(s))) == v and s not in lst and s not in _NOT_GENERAL:
             lst.append(s)
-    for (d, v), lst in out.items():
+    for (_d, v), lst in out.items():
         if not lst:
             lst.append(v.replace("_", " ").title() if v.islower() else v)
     return out

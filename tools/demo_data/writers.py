@@ -48,7 +48,7 @@ class XlsxBook:
             f = self._fmts[num_format] = self.wb.add_format({"num_format": num_format})
         return f
 
-    def sheet(self, name: str) -> "XlsxSheet":
+    def sheet(self, name: str) -> XlsxSheet:
         return XlsxSheet(self, self.wb.add_worksheet(name), name)
 
     def close(self) -> None:
