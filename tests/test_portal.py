@@ -429,3 +429,15 @@ def test_outcomes_follow_the_contract_counts(world):
     assert "karantina > 50 %" in k3.alasan
     assert Kiriman.objects.get(sha256="f" * 64).sumber == "folder"
     assert BarisKarantina.objects.filter(kiriman=k1).count() == 2
+
+
+def test_production_trigger_queues_the_district_run(monkeypatch):
+    """P3JR_PORTAL_PEMICU=antrean: one run for the district through the webserver's queue, then its status."""
+    from orchestration.instance import queue
+
+    calls = []
+    monkeypatch.setattr(queue, "submit_refresh_runs", lambda d, **kw: calls.append((d, kw)) or ["run-1"])
+    monkeypatch.setattr(queue, "wait_for_run", lambda run_id, **kw: "SUCCESS")
+    with override_settings(P3JR={**settings.P3JR, "trigger": "antrean", "webserver_url": "http://127.0.0.1:3999"}):
+        assert runs._run("53.07") == (True, "run SUCCESS")
+    assert calls == [(["53.07"], {"tags": {"p3jr/pemicu": "portal"}, "host": "127.0.0.1", "port": 3999})]

@@ -7,7 +7,7 @@ production the Dagster run queue and its `duckdb_writer` pool do).
 
 Triggers (P3JR_PORTAL_PEMICU): ``lokal`` runs the existing entry `p3jr run --district K` beside
 the portal (embedded default, no daemon); ``antrean`` queues the run through the Dagster webserver
-(orchestration.lib.run_queue); ``sensor`` leaves it to the landing sensor and only watches.
+(orchestration.instance.queue); ``sensor`` leaves it to the landing sensor and only watches.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _run(kode: str) -> tuple[bool, str]:
     conf = settings.P3JR
     trigger = conf["trigger"]
     if trigger == "antrean":
-        from orchestration.lib.run_queue import submit_refresh_runs, wait_for_run
+        from orchestration.instance.queue import submit_refresh_runs, wait_for_run
 
         url = urlsplit(conf["webserver_url"])
         where = {"host": url.hostname or "127.0.0.1", "port": url.port or 80}
