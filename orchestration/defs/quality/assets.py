@@ -1,5 +1,6 @@
-"""Quality gate assets: per-district hold/release, then the province-wide accepted rows with
-blocking checks that stop the marts and the publish step when they fail."""
+"""Quality gate assets: per-district hold/release, then the province-wide accepted rows with the
+blocking reconciliation check. The post-gate invariants on the accepted rows are dbt tests on the
+staging models (generated from the contract: orchestration/lib/gate/invariants.py), blocking too."""
 
 import warnings
 
@@ -7,9 +8,8 @@ import dagster as dg
 
 from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.lib import gate, gx_adapter
+from orchestration.lib import gate
 from orchestration.lib.runs import FORCE_TAG
-from orchestration.lib.files import ensure_private_dir
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.warehouse import release_memory
 from orchestration.settings import WRITER_POOL, load_settings, today
@@ -28,9 +28,6 @@ CHECK_TIDAK_DITAHAN = "kiriman_tidak_ditahan"
 # A held district must show on its own partition; partitioned checks are a Dagster preview (1.13).
 warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
 CHECK_REKONSILIASI = "rekonsiliasi_baris_dibaca_sama_dengan_diterima_plus_karantina"
-CHECK_REFERENSI = "kode_desa_diterima_ada_di_referensi"
-CHECK_GX_RUMAH_TANGGA = "gx_suite_rumah_tangga"
-CHECK_GX_REALISASI = "gx_suite_realisasi_program"
 
 
 
@@ -119,30 +116,13 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
         dg.AssetCheckSpec(CHECK_REKONSILIASI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
                           description="Setiap file aktif setiap kabupaten, termasuk yang ditahan: baris dibaca = "
                                       "diterima + karantina (tidak ada baris yang hilang)."),
-        dg.AssetCheckSpec(CHECK_REFERENSI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
-                          description="Setiap kode_desa yang diterima ada di referensi Kemendagri dan di kabupaten pengirim."),
-        dg.AssetCheckSpec(CHECK_GX_RUMAH_TANGGA, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
-                          description="Suite Great Expectations expectations/rumah_tangga.json pada baris yang diterima."),
-        dg.AssetCheckSpec(CHECK_GX_REALISASI, asset=REALISASI_DITERIMA, blocking=True,
-                          description="Suite Great Expectations expectations/realisasi_program.json pada baris yang diterima."),
     ],
     pool=WRITER_POOL,
 )
 def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    settings = load_settings()
-    docs_dir = ensure_private_dir(settings.reports_dir / "validasi")  # GX docs quote unexpected values (NIK)
     with warehouse.connect() as con:
         counts = gate.resolve_province(con)
         mismatches = gate.reconciliation(con)
-        bad_refs = con.execute(
-            """SELECT d.kode_kabupaten, d.kode_desa, count(*) FROM quality.rumah_tangga_diterima d
-               LEFT JOIN ref.wilayah w ON w.kode = d.kode_desa AND w.tingkat = 'desa_kelurahan'
-               WHERE w.kode IS NULL OR NOT starts_with(d.kode_desa, d.kode_kabupaten || '.') GROUP BY ALL LIMIT 20"""
-        ).fetchall()
-        suite_results = {
-            suite: gx_adapter.run_suite(suite, gx_adapter.DuckDBColumns(con, f"quality.{suite}_diterima"), docs_dir=docs_dir)
-            for suite in ("rumah_tangga", "realisasi_program")
-        }
         release_memory()
         status_md = con.sql(
             "SELECT kode_kabupaten, status, baris_dibaca_kiriman_terkini, baris_karantina_kiriman_terkini, "
@@ -153,19 +133,6 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
         check_name=CHECK_REKONSILIASI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not mismatches,
         metadata={"file_tidak_cocok": len(mismatches), "contoh": str(mismatches[:5])},
     )
-    yield dg.AssetCheckResult(
-        check_name=CHECK_REFERENSI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not bad_refs,
-        metadata={"kode_tidak_dikenal": len(bad_refs), "contoh": str(bad_refs[:5])},
-    )
-    for check, key, suite in ((CHECK_GX_RUMAH_TANGGA, RUMAH_TANGGA_DITERIMA, "rumah_tangga"),
-                              (CHECK_GX_REALISASI, REALISASI_DITERIMA, "realisasi_program")):
-        res = suite_results[suite]
-        failed = [f"{o.expectation_type}({o.column}): {o.observed}" for o in res.results if not o.success]
-        yield dg.AssetCheckResult(
-            check_name=check, asset_key=key, passed=res.success,
-            metadata={"expectations": len(res.results), "gagal": len(failed), "detail_gagal": "\n".join(failed[:20]),
-                      "laporan_validasi": dg.MetadataValue.path(str(res.docs_index or docs_dir))},
-        )
     rt, rp = counts["rumah_tangga"], counts["realisasi_program"]
     yield dg.MaterializeResult(asset_key=RUMAH_TANGGA_DITERIMA, metadata={"dagster/row_count": rt["diterima"]})
     yield dg.MaterializeResult(asset_key=REALISASI_DITERIMA, metadata={"dagster/row_count": rp["diterima"]})

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from orchestration.lib import gx_adapter
+from orchestration.lib import gx
 from orchestration.lib.gate.compiler import evaluate
 from orchestration.lib.gate.fingerprint import contract_fingerprint
 from orchestration.lib.gate.lookups import install
@@ -123,7 +123,7 @@ def gate_districts(
     frame = pd.DataFrame([{k: v for k, v in s.items() if not k.startswith("_")} for s in stats])
     frame["rasio_baris_vs_terakhir"] = frame["rasio_baris_vs_terakhir"].astype("float64")
     submitted = frame[frame["baris_dibaca"] > 0]
-    outcomes = gx_adapter.run_per_group(SUBMISSION_SUITE, submitted, "kode_kabupaten") if len(submitted) else {}
+    outcomes = gx.run_per_group(SUBMISSION_SUITE, submitted, "kode_kabupaten") if len(submitted) else {}
 
     now = datetime.now(WITA).replace(tzinfo=None)
     release: list[str] = []
@@ -187,7 +187,7 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, source: str, delet
                 f"WHERE kode_kabupaten IN (SELECT kode FROM {insert_for})")
 
 
-def _hold_text(outcome: gx_adapter.ExpectationOutcome, stats: dict) -> str:
+def _hold_text(outcome: gx.ExpectationOutcome, stats: dict) -> str:
     col = outcome.column or ""
     if col == "rasio_karantina":
         return f"{stats['rasio_karantina']:.0%} baris dikarantina (batas dilampaui) / too many rows quarantined"
