@@ -581,3 +581,18 @@ def test_failing_error_test_blocks_marts(workdir, built):
         assert st.get(f"model.p3jr.{mart}") == "skipped", (mart, st.get(f"model.p3jr.{mart}"))
     tables = {r[0] for r in query(wh, "select table_name from information_schema.tables where table_schema = 'marts'")}
     assert not tables & set(MARTS) - {"realisasi_program"}
+
+
+def test_staging_invariants_are_generated_from_the_contract(tmp_path):
+    """stg_rumah_tangga.yml / stg_realisasi_program.yml are the generator's output (sources/kontrak):
+    one owner for each post-gate invariant, no value list typed by hand."""
+    from orchestration.lib.gate import invariants
+    from sources import contract
+
+    for fresh in invariants.write_staging_yaml(tmp_path):
+        committed = invariants.STAGING_DIR / fresh.name
+        assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8"), (
+            f"{committed} is out of date: run `.venv/bin/python -m orchestration.lib.gate.invariants`")
+    text = (invariants.STAGING_DIR / "stg_rumah_tangga.yml").read_text(encoding="utf-8")
+    for value in contract.enum_values("material_atap"):
+        assert f"- {value}\n" in text
