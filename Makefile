@@ -81,4 +81,4 @@ clean:
 
 # The column dictionary for analysts, generated from the dbt docs (never retyped).
 docs: dbt-parse
-	$(BIN)/python -c "from pathlib import Path; from orchestration.lib.publish import write_data_dictionary as w; w(Path('dbt_project/target/manifest.json'), Path('docs/kamus_data.md'))"
+	$(BIN)/python -c "from pathlib import Path; from orchestration.lib.publish.data_dictionary import write_data_dictionary as w; w(Path('dbt_project/target/manifest.json'), Path('docs/kamus_data.md'))"

@@ -1,7 +1,7 @@
 """Generated files that are committed must equal what their generator writes today."""
 from pathlib import Path
 
-from orchestration.lib.publish import write_data_dictionary
+from orchestration.lib.publish.data_dictionary import write_data_dictionary
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 

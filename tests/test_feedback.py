@@ -1,4 +1,4 @@
-"""District feedback workbook (orchestration/lib/feedback.py)."""
+"""District feedback workbook (orchestration/lib/reports/feedback*.py)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.lib.feedback import write_feedback
+from orchestration.lib.reports.feedback import write_feedback
 
 INJECTION = ['=HYPERLINK("http://x")', "+1", "@SUM(1)", "-2+3", "\t=1+1", "\r=1"]
 
@@ -220,7 +220,7 @@ def test_quarantine_sheet_keeps_one_file_and_one_reason_together(con, tmp_path):
 def test_summary_says_what_the_projection_means(con, tmp_path):
     from datetime import date
 
-    from orchestration.lib.feedback import kalimat_proyeksi
+    from orchestration.lib.reports.feedback_summary import kalimat_proyeksi
 
     proyeksi = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "rumah_tangga_valid": 40,
                 "target_rumah_tangga": 100, "cakupan_saat_ini": 40.0, "laju_rumah_tangga_per_hari": 2.0,

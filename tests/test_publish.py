@@ -21,12 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.lib.publish import (  # noqa: E402
-    PersonalDataError,
-    assert_no_personal_data,
-    publish_database,
-    write_data_dictionary,
-)
+from orchestration.lib.publish.data_dictionary import write_data_dictionary  # noqa: E402
+from orchestration.lib.publish.database import publish_database  # noqa: E402
+from orchestration.lib.publish.privacy import PersonalDataError, assert_no_personal_data  # noqa: E402
 
 SEEDS = ROOT / "dbt_project" / "seeds"
 DUCKDB_CLI = ROOT / ".venv" / "bin" / "duckdb"
@@ -265,7 +262,7 @@ def _sha(path: Path) -> str:
 
 
 def _leftovers(*dirs: Path) -> list[str]:
-    return [p.name for d in dirs if d.exists() for p in d.iterdir() if ".tmp-" in p.name or p.name.endswith(".wal")]
+    return [p.name for d in dirs if d.exists() for p in d.iterdir() if ".tmp" in p.name or p.name.endswith(".wal")]
 
 
 class CliReader:

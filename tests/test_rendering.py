@@ -17,7 +17,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.lib.reports import Labels, angka, chart_title, tanggal_id
+from orchestration.lib.publish.data_dictionary import Labels
+from orchestration.lib.reports.charts import chart_title
+from orchestration.lib.reports.style import angka, tanggal_id
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "rendering"

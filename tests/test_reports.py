@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from orchestration.lib.reports import Labels, build_official_reports, chart_title  # noqa: E402
+from orchestration.lib.publish.data_dictionary import Labels  # noqa: E402
+from orchestration.lib.reports.charts import chart_title  # noqa: E402
+from orchestration.lib.reports.officials import build_official_reports  # noqa: E402
 
 # the hand-made warehouse lives in tests/test_publish.py (no conftest: that file belongs to the integrator)
 _spec = importlib.util.spec_from_file_location("_p3jr_publish_fixtures", Path(__file__).with_name("test_publish.py"))
@@ -36,7 +38,7 @@ def test_reports_created(published, tmp_path):
                       ("grafik_rtlh", "grafik_rtlh.png"), ("peringkat_md", "peringkat.md")]:
         assert Path(out[key]) == reports / name
         assert (reports / name).stat().st_size > 0
-    assert not [p for p in reports.iterdir() if ".tmp-" in p.name]
+    assert not [p for p in reports.iterdir() if ".tmp" in p.name]
 
     # xlsx: a cover, then the ranking with the index components and the weights/formula
     labels = Labels.load()
@@ -140,7 +142,9 @@ def test_reports_missing_database(tmp_path):
 def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     """Where the backlog marts are NULL (unknown), the workbook says 'tidak diketahui', never 0 / Rp 0,
     and a province total that would add an unknown is unknown too; known totals stay sums."""
-    from orchestration.lib.reports import BELUM_ADA_DATA, TIDAK_DIKETAHUI, _rtlh_label, backlog_province_totals
+    from orchestration.lib.reports.charts import _rtlh_label
+    from orchestration.lib.reports.officials_backlog import backlog_province_totals
+    from orchestration.lib.reports.style import BELUM_ADA_DATA, TIDAK_DIKETAHUI
 
     openpyxl = pytest.importorskip("openpyxl")
     con = duckdb.connect(str(published))

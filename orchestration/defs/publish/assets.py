@@ -23,11 +23,11 @@ FRESHNESS = dg.FreshnessPolicy.time_window(warn_window=timedelta(hours=26), fail
           description="Read-only copy of the marts for analysts: fresh file, checkpoint, atomic rename over "
                       "<data>/published/p3jr.duckdb, plus Parquet per mart. No personal data.")
 def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from orchestration.lib import publish
+    from orchestration.lib.publish.database import publish_database
 
     settings = load_settings()
     with warehouse.connect() as con:  # the writer lock: nothing writes the warehouse while it is copied
-        info = publish.publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
+        info = publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
         state.write_marker(settings, state.input_fingerprint(con), context.run.run_id)
     context.log.info(f"published {settings.published_db}")
     return dg.MaterializeResult(metadata={
@@ -40,10 +40,10 @@ def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 @dg.asset(key=OFFICIAL_REPORTS, deps=[PUBLISHED_DB], group_name="publish", kinds={"excel"},
           description="Excel summary (ranking with every index component, backlog/RTLH, programme output) and PNG charts.")
 def laporan_pejabat(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from orchestration.lib import reports
+    from orchestration.lib.reports.officials import build_official_reports
 
     settings = load_settings()
-    out = reports.build_official_reports(settings.published_db, settings.reports_dir)
+    out = build_official_reports(settings.published_db, settings.reports_dir)
     meta = {k: dg.MetadataValue.path(str(v)) for k, v in out.items() if k != "markdown_preview"}
     meta["peringkat"] = dg.MetadataValue.md(out.get("markdown_preview", ""))
     return dg.MaterializeResult(metadata=meta)

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.quality.assets import STATUS_PENGAJUAN
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import feedback
+from orchestration.lib.reports import feedback
 from orchestration.settings import load_settings
 
 FEEDBACK = dg.AssetKey(["quality", "umpan_balik_kabupaten"])
