@@ -43,6 +43,7 @@ class Column:
     min: float | None
     max: float | None
     description: str
+    personal: bool  # pribadi = ya: personal data (UU 27/2022), never leaves the restricted layers
 
 
 @cache
@@ -61,6 +62,7 @@ def columns(kind: str) -> tuple[Column, ...]:
                 min=float(r["min"]) if r["min"] else None,
                 max=float(r["max"]) if r["max"] else None,
                 description=r["keterangan"],
+                personal=r["pribadi"] == "ya",
             )
         )
     return tuple(out)
@@ -68,6 +70,12 @@ def columns(kind: str) -> tuple[Column, ...]:
 
 def column_names(kind: str) -> list[str]:
     return [c.name for c in columns(kind)]
+
+
+def personal_columns() -> tuple[Column, ...]:
+    """The contract columns flagged ``pribadi`` (NIK, No. KK, names, coordinates): the one list every
+    privacy rule derives from (the publish scan, the tests)."""
+    return tuple(c for kind in KINDS for c in columns(kind) if c.personal)
 
 
 @cache

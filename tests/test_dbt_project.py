@@ -34,7 +34,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 TANGGAL_RUN_1 = "2025-11-10"
 TANGGAL_RUN_2 = "2025-11-11"
 BATAS_WAKTU = date(2025, 10, 31)
-PERSONAL_COLUMNS = {"nik", "no_kk", "nama_kepala_keluarga", "latitude", "longitude", "nama_petugas", "nilai_asli"}
+from orchestration.lib.publish.privacy import PERSONAL_COLUMNS  # noqa: E402  (the contract's pribadi flag)
 MARTS = [
     "backlog_kabupaten",
     "backlog_kecamatan",

@@ -385,7 +385,8 @@ def test_parquet_export_matches_counts(tmp_path):
     assert _leftovers(published.parent, pq) == []
 
 
-@pytest.mark.parametrize("column", ["nik", "nama_kepala_keluarga"])
+# contract columns flagged pribadi, a header alias of one, the gate's numeric copy of a NIK
+@pytest.mark.parametrize("column", ["nik", "nama_kepala_keluarga", "no_ktp", "lintang", "nik_numerik"])
 def test_privacy_rejects_personal_column_and_keeps_old_file(tmp_path, column):
     wh = build_small_warehouse(tmp_path / "wh.duckdb")
     published = tmp_path / "published" / "p3jr.duckdb"
@@ -405,6 +406,20 @@ def test_privacy_rejects_personal_column_and_keeps_old_file(tmp_path, column):
     assert {p.name: _sha(p) for p in (published.parent / "parquet").iterdir()} == pq_before
     assert _leftovers(published.parent, published.parent / "parquet") == []
     duckdb.connect(str(wh)).close()  # warehouse released after the failure too
+
+
+def test_personal_columns_are_the_contract_columns_flagged_pribadi():
+    """One flag (sources/kontrak/columns.csv `pribadi`) decides what the publish refuses: every flagged
+    column and none of the others; the published reference tables' `nama` is not a personal name."""
+    from orchestration.lib.publish.privacy import is_personal_column
+    from sources import contract
+
+    flagged = {c.name for c in contract.personal_columns()}
+    assert {"nik", "no_kk", "nama_kepala_keluarga", "latitude", "longitude", "nama_petugas"} <= flagged
+    for kind in contract.KINDS:
+        for c in contract.columns(kind):
+            assert is_personal_column(c.name) == c.personal, c.name
+    assert not is_personal_column("nik_hash") and not is_personal_column("nama")
 
 
 def test_privacy_catches_raw_nik_values_under_another_name(tmp_path):

@@ -9,37 +9,47 @@ from collections.abc import Iterable
 import duckdb
 
 from orchestration.lib.warehouse import quote_ident
+from sources import contract
 
 PUBLISHED_SCHEMA = "marts"
 
-# Column names that must never appear in a published table. `nik_hash` (keyed hash) is allowed.
-PERSONAL_COLUMNS: frozenset[str] = frozenset(
-    {
-        "nik",
-        "no_nik",
-        "nomor_induk_kependudukan",
-        "no_ktp",
-        "nik_numerik",
-        "no_kk",
-        "nomor_kk",
-        "no_kk_numerik",
-        "nama_kepala_keluarga",
-        "nama_kk",
-        "nama_petugas",
-        "latitude",
-        "longitude",
-        "lintang",
-        "bujur",
-        "koordinat",
-        # free-form carriers of original cell values (may hold any of the above)
-        "kolom_tambahan",
-        "nilai_asli",
-    }
-)
+# Columns of the pipeline that carry original cell values (any of the personal ones among them).
+RAW_VALUE_CARRIERS: frozenset[str] = frozenset({"kolom_tambahan", "nilai_asli"})
+
+
+def _personal_names() -> dict[str, str]:
+    """Normalised column name -> the personal contract column it stands for. From the ``pribadi``
+    flag of sources/kontrak/columns.csv: the column, the numeric copy the gate keeps of a 16-digit
+    one (``nik_numerik``), and every header alias of it (``No. KK``, ``Lintang`` …), except the bare
+    first word of its own name (``Nama`` for nama_kepala_keluarga: too generic, reference tables
+    have a ``nama``)."""
+    names: dict[str, str] = {}
+    for col in contract.personal_columns():
+        names[contract.normalize(col.name)] = col.name
+        if col.type in ("nik", "digit16"):
+            names[contract.normalize(f"{col.name}_numerik")] = col.name
+        generic = contract.normalize(col.name.split("_")[0]) if "_" in col.name else None
+        for alias, canonical in contract.header_aliases(col.kind).items():
+            if canonical == col.name and alias != generic:
+                names[alias] = col.name
+    for carrier in RAW_VALUE_CARRIERS:
+        names[contract.normalize(carrier)] = carrier
+    return names
+
+
+PERSONAL_NAMES: dict[str, str] = _personal_names()
+# The personal contract columns by name (``nik``, ``no_kk`` …), for checks on the dbt layers.
+PERSONAL_COLUMNS: frozenset[str] = frozenset(c.name for c in contract.personal_columns()) | RAW_VALUE_CARRIERS
 ALLOWED_PSEUDONYMS: frozenset[str] = frozenset({"nik_hash"})
 
 # A text value that is exactly 16 digits looks like a raw NIK / No. KK whatever the column is called.
 _SIXTEEN_DIGITS = r"[0-9]{16}"
+
+
+def is_personal_column(name: str) -> bool:
+    """True for a column name that is, or spells, a personal contract column (``nik_hash``, the
+    keyed pseudonym, is not)."""
+    return name.lower() not in ALLOWED_PSEUDONYMS and contract.normalize(name) in PERSONAL_NAMES
 
 
 class PersonalDataError(ValueError):
@@ -66,11 +76,10 @@ def find_personal_data(
     ).fetchall()
     problems: list[str] = []
     for sch, table, column, data_type in cols:
-        lowered = column.lower()
-        if lowered in ALLOWED_PSEUDONYMS:
-            continue
-        if lowered in PERSONAL_COLUMNS:
+        if is_personal_column(column):
             problems.append(f"{sch}.{table}.{column}: kolom data pribadi")
+            continue
+        if column.lower() in ALLOWED_PSEUDONYMS:
             continue
         if scan_values and data_type.upper().startswith("VARCHAR"):
             hit = con.execute(
