@@ -187,13 +187,13 @@ create table quality.karantina (
     jenis varchar, kode_kabupaten varchar, file_hash varchar, nama_file varchar, sheet varchar, baris integer,
     alasan varchar[], kolom varchar[], pesan varchar, nilai_asli json
 );
-create table quality.status_pengajuan (
-    kode_kabupaten varchar, status varchar, alasan_tahan varchar, baris_dibaca integer, baris_diterima integer,
-    baris_karantina integer, baris_karantina_duplikat integer, file_aktif integer, file_ditolak integer,
-    file_pertama_diterima timestamp, file_terakhir_diterima timestamp, sedang_ditahan boolean,
-    baris_dibaca_kiriman_terkini integer, baris_karantina_kiriman_terkini integer, baris_dibaca_versi_dipakai integer,
-    versi_dipakai_dirilis_pada timestamp
+create table quality.gerbang_kabupaten (
+    kode_kabupaten varchar primary key, status varchar, alasan_tahan varchar, sidik_kiriman varchar,
+    baris_dibaca_kiriman integer, baris_karantina_kiriman integer, rasio_karantina_kiriman double,
+    rasio_baris_vs_rilis double, kolom_wajib_hilang integer, baris_dibaca_rilis integer, sidik_rilis varchar,
+    diputuskan_pada timestamp, run_id varchar, dirilis_pada timestamp
 );
+create table quality.rilis_rumah_tangga (kode_kabupaten varchar, nama_file varchar);
 """
 
 
@@ -234,14 +234,12 @@ def build_warehouse(path: Path, extra_sql: str = "") -> None:
                 "insert into quality.realisasi_program_diterima values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [kode, FILE_OF[kode], "f.xlsx", "Realisasi", i, None, prog, dana, keg, ren, sel, nil, ta],
             )
-        for k in kabupaten_ref():
-            kode = k["kode_kemendagri"]
-            ada = kode in FILE_OF
+        con.execute("alter table ingestion.file_registry add column ada_di_folder boolean")
+        for kode in sorted(FILE_OF):  # the gate's decisions: every district that sent files was released
             con.execute(
-                "insert into quality.status_pengajuan values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [kode, "diterima" if ada else "tidak_ada_kiriman", None, 0, 0, 0, 0, int(ada), 0, None, None,
-                 False, 0, 0, 0, None],
-            )
+                "insert into quality.gerbang_kabupaten (kode_kabupaten, status, diputuskan_pada, dirilis_pada) "
+                "values (?, 'diterima', timestamp '2025-06-30 01:00', timestamp '2025-06-30 01:00')", [kode])
+            con.execute("insert into quality.rilis_rumah_tangga values (?, 'f.xlsx')", [kode])
         if extra_sql:
             con.execute(extra_sql)
     finally:
@@ -596,3 +594,18 @@ def test_staging_invariants_are_generated_from_the_contract(tmp_path):
     text = (invariants.STAGING_DIR / "stg_rumah_tangga.yml").read_text(encoding="utf-8")
     for value in contract.enum_values("material_atap"):
         assert f"- {value}\n" in text
+
+
+def test_status_pengajuan_counts_every_district_once(built):
+    """quality.status_pengajuan (a dbt model) is the one place that counts rows and files per district."""
+    rows = {r[0]: r[1:] for r in query(built["wh"], """select kode_kabupaten, status, baris_dibaca, baris_diterima,
+        baris_karantina, file_aktif, file_ditolak, file_pertama_diterima from quality.status_pengajuan""")}
+    assert sorted(rows) == sorted(k["kode_kemendagri"] for k in kabupaten_ref())
+    for kode, (status, dibaca, diterima, karantina, aktif, ditolak, pertama) in rows.items():
+        n_rt = sum(h.kode_kabupaten == kode for h in HOUSEHOLDS)
+        n_q = sum(j == "rumah_tangga" and k == kode for j, k, _ in QUARANTINE)
+        files = [f for f in FILES if f[0] == kode]
+        assert status == ("diterima" if kode in FILE_OF else "tidak_ada_kiriman")
+        assert (dibaca, diterima, karantina) == (n_rt + n_q, n_rt, n_q), kode
+        assert aktif == sum(f[3] == "active" for f in files) and ditolak == sum(f[3] == "rejected" for f in files)
+        assert pertama == min((f[4] for f in files if f[3] != "rejected"), default=None), kode

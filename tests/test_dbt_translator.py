@@ -18,7 +18,8 @@ SOURCE_KEYS = {
     ("quality", "rumah_tangga_diterima"),
     ("quality", "realisasi_program_diterima"),
     ("quality", "karantina"),
-    ("quality", "status_pengajuan"),
+    ("quality", "gerbang_kabupaten"),
+    ("quality", "rilis_rumah_tangga"),
     ("ingestion", "file_registry"),
 }
 MARTS = {"backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "realisasi_program", "capaian_pendataan",
@@ -50,7 +51,7 @@ def test_models_keyed_by_schema_and_grouped_by_folder(translator, manifest):
     for uid, node in models.items():
         spec = _spec(translator, manifest, uid)
         folder = node["fqn"][1]  # p3jr / <folder> / ... / name
-        assert folder in ("staging", "intermediate", "marts")
+        assert folder in ("staging", "intermediate", "quality", "marts")
         assert spec.key == dg.AssetKey([folder, node["name"]])
         assert spec.group_name == folder == node["schema"]
 
@@ -92,7 +93,7 @@ def test_dbt_assets_definition(manifest):
     assert ("marts", "capaian_pendataan") in keys and ("referensi", "wilayah_ntt") in keys
     assert not keys & SOURCE_KEYS  # sources are upstream, not materialized here
     assert {p3jr_dbt_assets.group_names_by_key[k] for k in p3jr_dbt_assets.keys} == {
-        "staging", "intermediate", "marts", "referensi"}
+        "staging", "intermediate", "quality", "marts", "referensi"}
     assert "dbt" in defs.resources
 
 

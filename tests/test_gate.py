@@ -71,20 +71,20 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
     assert _digest(published) == before
     monkeypatch.undo()
 
-    # 2. A dbt error-severity test fails (a duplicate district row in the status table).
-    from orchestration.lib.gate import province
+    # 2. A post-gate invariant (a dbt error-severity test generated from the contract) fails: an
+    #    accepted row carries a value outside its enum domain. The row counts still reconcile.
+    real_resolve = gate.resolve_province
 
-    real_write_status = province.write_status
+    def broken_resolve(con):
+        counts = real_resolve(con)
+        con.execute("UPDATE quality.rumah_tangga_diterima SET material_atap = 'bukan_nilai_baku' WHERE rowid = 0")
+        return counts
 
-    def broken_status(con):
-        real_write_status(con)
-        con.execute("INSERT INTO quality.status_pengajuan SELECT * FROM quality.status_pengajuan LIMIT 1")
-
-    monkeypatch.setattr(province, "write_status", broken_status)
+    monkeypatch.setattr(gate, "resolve_province", broken_resolve)
     failed = _in_process_run(monkeypatch, landing, data)
     assert not failed.success
     done = _materialized(failed)
     assert "marts/capaian_pendataan" not in done and "publish/database_analis" not in done, done
     checks = [e for e in failed.get_asset_check_evaluations() if not e.passed]
-    assert checks, "a dbt test should have failed as an asset check"
+    assert any("material_atap" in e.check_name for e in checks), [e.check_name for e in checks]
     assert _digest(published) == before

@@ -21,6 +21,7 @@ RUMAH_TANGGA_DITERIMA = dg.AssetKey(["quality", "rumah_tangga_diterima"])
 REALISASI_DITERIMA = dg.AssetKey(["quality", "realisasi_program_diterima"])
 KARANTINA = dg.AssetKey(["quality", "karantina"])
 PERINGATAN = dg.AssetKey(["quality", "peringatan"])
+# a dbt model (dbt_project/models/quality/status_pengajuan.sql), built from the gate's decisions
 STATUS_PENGAJUAN = dg.AssetKey(["quality", "status_pengajuan"])
 KARANTINA_DITAHAN = dg.AssetKey(["quality", "karantina_kiriman_ditahan"])
 
@@ -109,8 +110,6 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
         dg.AssetSpec(KARANTINA_DITAHAN, group_name="quality", deps=[GERBANG], kinds={"duckdb"},
                      description="Quarantined rows of held submissions (current files of districts whose submission "
                                  "is held), with reasons; never used by the marts, shown in the district's feedback."),
-        dg.AssetSpec(STATUS_PENGAJUAN, group_name="quality", deps=[GERBANG, FILE_REGISTRY], kinds={"duckdb"},
-                     description="Per district (all 22): gate status, rows read / accepted / quarantined, first and last file."),
     ],
     check_specs=[
         dg.AssetCheckSpec(CHECK_REKONSILIASI, asset=RUMAH_TANGGA_DITERIMA, blocking=True,
@@ -124,11 +123,6 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
         counts = gate.resolve_province(con)
         mismatches = gate.reconciliation(con)
         release_memory()
-        status_md = con.sql(
-            "SELECT kode_kabupaten, status, baris_dibaca_kiriman_terkini, baris_karantina_kiriman_terkini, "
-            "baris_dibaca_versi_dipakai, baris_diterima_versi_dipakai, baris_karantina_versi_dipakai "
-            "FROM quality.status_pengajuan"
-        ).df().to_markdown(index=False)
     yield dg.AssetCheckResult(
         check_name=CHECK_REKONSILIASI, asset_key=RUMAH_TANGGA_DITERIMA, passed=not mismatches,
         metadata={"file_tidak_cocok": len(mismatches), "contoh": str(mismatches[:5])},
@@ -140,4 +134,3 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
     yield dg.MaterializeResult(asset_key=PERINGATAN, metadata={"dagster/row_count": rt["peringatan"] + rp["peringatan"]})
     yield dg.MaterializeResult(asset_key=KARANTINA_DITAHAN, metadata={
         "dagster/row_count": rt["karantina_kiriman_ditahan"] + rp["karantina_kiriman_ditahan"]})
-    yield dg.MaterializeResult(asset_key=STATUS_PENGAJUAN, metadata={"status": dg.MetadataValue.md(status_md)})

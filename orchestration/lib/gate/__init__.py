@@ -21,11 +21,11 @@ from orchestration.lib.gate.lookups import install
 from orchestration.lib.gate.outcomes import (
     HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, reason_counts, write_outcomes,
 )
-from orchestration.lib.gate.province import reconciliation, resolve_province, write_status
+from orchestration.lib.gate.province import reconciliation, resolve_province
 
 __all__ = [
     "HELD_PREFIX", "HELD_QUARANTINE", "HELD_WARNINGS", "KOLOM_KABUPATEN_BARIS", "PROVENANCE", "RULES_VERSION",
     "SUBMISSION_SUITE", "GateDecision", "build_sql", "contract_fingerprint", "ensure_schema", "evaluate",
     "gate_districts", "install", "output_columns", "reason_counts", "reconciliation", "resolve_duplicates",
-    "resolve_province", "write_outcomes", "write_status",
+    "resolve_province", "write_outcomes",
 ]

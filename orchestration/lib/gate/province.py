@@ -1,4 +1,7 @@
-"""Province-wide step: NIK dedup of the released rows, outcome tables, district status, reconciliation."""
+"""Province-wide step: NIK dedup of the released rows, outcome tables, reconciliation.
+
+The per-district status (quality.status_pengajuan) is a dbt model built from these tables and the
+gate's decisions (dbt_project/models/quality/status_pengajuan.sql)."""
 from __future__ import annotations
 
 import duckdb
@@ -8,11 +11,10 @@ from orchestration.lib.gate.duplicates import resolve_duplicates
 from orchestration.lib.gate.outcomes import HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, write_outcomes
 from orchestration.lib.warehouse import transaction
 from sources import contract
-from sources.reference import district_codes
 
 
 def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
-    """Deduplicate the released rows province-wide and write the outcome tables and status."""
+    """Deduplicate the released rows province-wide and write the outcome tables."""
     ensure_schema(con)
     for kind in contract.KINDS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}")
@@ -21,7 +23,7 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
            SELECT file_hash, min(waktu_file) AS waktu_file FROM ingestion.file_registry GROUP BY 1"""
     )
     resolve_duplicates(con, "_prov_rumah_tangga", "_file_times")
-    # one transaction: the accepted rows, the quarantine and the status never disagree on disk
+    # one transaction: the accepted rows, the quarantine and the warnings never disagree on disk
     with transaction(con):
         counts = {kind: write_outcomes(con, kind, f"_prov_{kind}") for kind in contract.KINDS}
         for kind in contract.KINDS:
@@ -31,66 +33,7 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
             held = write_outcomes(con, kind, f"quality.{HELD_PREFIX}{kind}", accepted=None,
                                   quarantine=HELD_QUARANTINE, warnings=HELD_WARNINGS)
             counts[kind]["karantina_kiriman_ditahan"] = held["karantina"]
-        write_status(con)
     return counts
-
-
-def write_status(con: duckdb.DuckDBPyConnection) -> None:
-    """One row per district (all 22). Two submissions can matter at once and are never mixed:
-    the *current* one (the files in the landing folder now: ``*_kiriman_terkini``) and the *version in
-    use* (the last released one, which the marts count: ``*_versi_dipakai``). They differ only while
-    the district is held. ``baris_dibaca``/``baris_diterima``/``baris_karantina`` are the version in use."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _districts AS SELECT unnest(?::VARCHAR[]) AS kode_kabupaten",
-                [list(district_codes())])
-    con.execute(
-        f"""CREATE OR REPLACE TABLE quality.status_pengajuan AS
-WITH rt AS (
-  SELECT kode_kabupaten, count(*) AS n FROM quality.rumah_tangga_diterima GROUP BY 1
-), q AS (
-  SELECT kode_kabupaten, count(*) AS n, count(*) FILTER (WHERE list_contains(alasan, 'duplikat_nik')) AS dup
-  FROM quality.karantina WHERE jenis = 'rumah_tangga' GROUP BY 1
-), f AS (
-  SELECT folder AS kode_kabupaten,
-         count(*) FILTER (WHERE status = 'active') AS aktif,
-         count(*) FILTER (WHERE status = 'rejected' AND coalesce(ada_di_folder, true)) AS ditolak,
-         min(waktu_file) FILTER (WHERE status <> 'rejected') AS pertama,
-         max(waktu_file) FILTER (WHERE status <> 'rejected') AS terakhir
-  FROM ingestion.file_registry GROUP BY 1
-), dipakai AS (
-  SELECT kode_kabupaten, string_agg(DISTINCT nama_file, ', ' ORDER BY nama_file) AS file_versi_dipakai
-  FROM quality.rilis_rumah_tangga GROUP BY 1
-), ditahan AS (
-  SELECT kode_kabupaten, count(*) AS dibaca, count(*) FILTER (WHERE len(alasan) > 0) AS karantina
-  FROM quality.{HELD_PREFIX}rumah_tangga GROUP BY 1
-)
-SELECT d.kode_kabupaten,
-       CASE WHEN g.status IS NULL OR g.status = 'tidak_ada_kiriman' THEN 'tidak_ada_kiriman' ELSE g.status END AS status,
-       g.alasan_tahan,
-       (g.status = 'ditahan') IS TRUE AS sedang_ditahan,
-       (coalesce(rt.n, 0) + coalesce(q.n, 0))::INTEGER AS baris_dibaca,
-       coalesce(rt.n, 0)::INTEGER AS baris_diterima,
-       coalesce(q.n, 0)::INTEGER AS baris_karantina,
-       coalesce(q.dup, 0)::INTEGER AS baris_karantina_duplikat,
-       (coalesce(rt.n, 0) + coalesce(q.n, 0))::INTEGER AS baris_dibaca_versi_dipakai,
-       coalesce(rt.n, 0)::INTEGER AS baris_diterima_versi_dipakai,
-       coalesce(q.n, 0)::INTEGER AS baris_karantina_versi_dipakai,
-       dipakai.file_versi_dipakai,
-       g.dirilis_pada AS versi_dipakai_dirilis_pada,
-       CASE WHEN g.status = 'ditahan' THEN coalesce(ditahan.dibaca, 0)
-            ELSE coalesce(rt.n, 0) + coalesce(q.n, 0) END::INTEGER AS baris_dibaca_kiriman_terkini,
-       CASE WHEN g.status = 'ditahan' THEN coalesce(ditahan.karantina, 0)
-            ELSE coalesce(q.n, 0) END::INTEGER AS baris_karantina_kiriman_terkini,
-       coalesce(f.aktif, 0)::INTEGER AS file_aktif,
-       coalesce(f.ditolak, 0)::INTEGER AS file_ditolak,
-       f.pertama AS file_pertama_diterima,
-       f.terakhir AS file_terakhir_diterima,
-       g.baris_dibaca_kiriman, g.baris_karantina_kiriman, g.rasio_karantina_kiriman, g.diputuskan_pada
-FROM _districts d
-LEFT JOIN quality.gerbang_kabupaten g USING (kode_kabupaten)
-LEFT JOIN rt USING (kode_kabupaten) LEFT JOIN q USING (kode_kabupaten) LEFT JOIN f USING (kode_kabupaten)
-LEFT JOIN dipakai USING (kode_kabupaten) LEFT JOIN ditahan USING (kode_kabupaten)
-ORDER BY d.kode_kabupaten"""
-    )
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> list[tuple]:
