@@ -936,3 +936,24 @@ def test_optional_decimal_ambiguous_is_null_with_warning(con, monkeypatch):
     assert [r["luas_lantai_m2"] for r in rows] == [None, 36.5, None]
     assert [warnings(r) for r in rows] == [[("angka_ambigu_opsional", "luas_lantai_m2")], [],
                                            [("opsional_tidak_valid", "luas_lantai_m2")]]
+
+
+def test_rules_fingerprint_follows_generated_sql_not_source_text(monkeypatch):
+    """A rule change (different generated SQL, or RULES_VERSION) re-evaluates every district; the
+    fingerprint reads no module source, so a comment edit changes nothing."""
+    from orchestration.lib.gate import fingerprint
+
+    def fresh() -> str:
+        fingerprint.contract_fingerprint.cache_clear()
+        return fingerprint.contract_fingerprint()
+
+    base = fresh()
+    assert fresh() == base
+    real_build_sql = fingerprint.build_sql
+    monkeypatch.setattr(fingerprint, "build_sql", lambda *a, **k: real_build_sql(*a, **k) + " AND 1 = 1")
+    assert fresh() != base
+    monkeypatch.setattr(fingerprint, "build_sql", real_build_sql)
+    monkeypatch.setattr(fingerprint, "RULES_VERSION", fingerprint.RULES_VERSION + 1)
+    assert fresh() != base
+    monkeypatch.undo()
+    assert fresh() == base
