@@ -125,6 +125,19 @@ LEFT JOIN marts.capaian_pendataan AS c ON c.kode_kabupaten = k.kode_kemendagri
 WHERE c.file_pertama_diterima IS NULL
 ORDER BY k.kode_kemendagri;
 
+-- name: baris_dibaca_per_kabupaten
+-- pertanyaan: Berapa baris yang dibaca dari file setiap kabupaten/kota, dan berapa rumah tangga yang valid?
+-- baris_dibaca = semua baris yang dibaca dari file (diterima + dikarantina); nama lamanya baris_diterima
+-- (masih ada sampai rilis berikutnya, nilainya sama). Lihat docs/GLOSARIUM.md.
+SELECT
+    kode_kabupaten,
+    nama_kabupaten,
+    baris_dibaca,
+    rumah_tangga_valid,
+    target_rumah_tangga
+FROM marts.capaian_pendataan
+ORDER BY baris_dibaca DESC, kode_kabupaten;
+
 -- name: desa_rtlh_tertinggi
 -- pertanyaan: Desa/kelurahan mana yang persentase RTLH-nya paling tinggi (minimal 10 rumah tangga terdata)?
 SELECT

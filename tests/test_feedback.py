@@ -246,3 +246,23 @@ def test_summary_says_what_the_projection_means(con, tmp_path):
     assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 wide (default), any tall
     assert wb["Karantina"].print_title_rows.replace("$", "") == "1:1"  # header repeated on every page
+
+
+def test_summary_says_dibaca_for_rows_read_and_diterima_for_rows_accepted(con, tmp_path):
+    """docs/GLOSARIUM.md: 'dibaca' = rows read (accepted + quarantined), 'diterima' = rows accepted. In the
+    summary a label never shows two different numbers, every 'dibaca' label shows the rows read and every
+    'diterima' label the rows accepted; the old alias capaian.baris_diterima is not printed again."""
+    capaian = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "baris_dibaca": 5,
+               "baris_diterima": 5, "baris_dibaca_versi_dipakai": 5, "baris_rumah_tangga_diterima": 4,
+               "rumah_tangga_valid": 4, "baris_karantina": 1, "baris_karantina_kiriman_terkini": 3}
+    path = write_feedback(con, "53.01", tmp_path, capaian=capaian)
+    seen: dict[str, set] = {}
+    for row in _values(openpyxl.load_workbook(path)["Ringkasan"]):
+        if row and row[0] and isinstance(row[1], (int, float)):
+            seen.setdefault(row[0], set()).add(row[1])
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+    dibaca = {k: v for k, v in seen.items() if k.lower().startswith("baris dibaca")}
+    diterima = {k: v for k, v in seen.items() if "diterima" in k.lower() and k.lower().startswith("baris")}
+    assert dibaca and all(v == {5} for v in dibaca.values()), dibaca
+    assert diterima and all(v == {4} for v in diterima.values()), diterima
+    assert not [k for k in seen if "nama lama" in k]

@@ -151,7 +151,7 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
 
         con.execute(
             "CREATE OR REPLACE TABLE marts.capaian_pendataan (kode_kabupaten VARCHAR, nama_kabupaten VARCHAR, "
-            "target_rumah_tangga BIGINT, baris_diterima BIGINT, rumah_tangga_valid BIGINT, baris_karantina BIGINT, "
+            "target_rumah_tangga BIGINT, baris_dibaca BIGINT, rumah_tangga_valid BIGINT, baris_karantina BIGINT, "
             "cakupan DECIMAL(5,2), akurasi DECIMAL(5,2), kelengkapan DECIMAL(5,2), ketepatan_waktu DECIMAL(5,2), "
             "indeks_capaian DECIMAL(5,2), peringkat INTEGER, penghargaan VARCHAR, "
             "file_pertama_diterima TIMESTAMP, file_terakhir_diterima TIMESTAMP)"
@@ -180,6 +180,9 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
                 "INSERT INTO marts.capaian_pendataan VALUES (" + ", ".join("?" * 15) + ")",
                 [*r[:11], rank, awards.get(rank), r[11], r[12]],
             )
+        # the old name of baris_dibaca, kept for one release (docs/GLOSARIUM.md)
+        con.execute("ALTER TABLE marts.capaian_pendataan ADD COLUMN baris_diterima BIGINT")
+        con.execute("UPDATE marts.capaian_pendataan SET baris_diterima = baris_dibaca")
 
         con.execute(
             "CREATE OR REPLACE TABLE marts.capaian_pendataan_harian (tanggal DATE, kode_kabupaten VARCHAR, "

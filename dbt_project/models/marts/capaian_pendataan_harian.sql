@@ -6,9 +6,13 @@
         materialized='incremental',
         unique_key=['tanggal', 'kode_kabupaten'],
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="update {{ this }} set baris_dibaca = baris_diterima where baris_dibaca is null"
     )
 }}
+-- baris_dibaca is last: a kept history gets it appended at the end (append_new_columns), and the
+-- post-hook fills it on the days recorded before it existed from baris_diterima, its old name (kept
+-- for one release, docs/GLOSARIUM.md).
 
 select
     {{ tanggal_run() }} as tanggal,
@@ -25,5 +29,6 @@ select
     peringkat,
     penghargaan,
     -- WITA wall-clock time, whatever the server's time zone (DuckDB and PostgreSQL alike)
-    cast({{ dbt.current_timestamp() }} at time zone 'Asia/Makassar' as timestamp) as dihitung_pada
+    cast({{ dbt.current_timestamp() }} at time zone 'Asia/Makassar' as timestamp) as dihitung_pada,
+    baris_dibaca
 from {{ ref('capaian_pendataan') }}

@@ -125,7 +125,8 @@ def write_data_dictionary(
         "dbt_project/target/manifest.json (`make docs`). Jangan diedit manual: ubah deskripsi di YAML dbt. -->",
         "",
         "Deskripsi berasal dari dokumentasi model dbt. Nama kolom adalah bagian dari kontrak "
-        "(CONTRACT.md §7): kolom boleh bertambah, tidak akan diganti namanya.",
+        "(CONTRACT.md §7): kolom boleh bertambah; nama yang harus diganti tetap ada satu rilis sebagai alias "
+        "bertanda USANG (docs/GLOSARIUM.md).",
         "",
     ]
     tables = sorted(set(docs) | set(actual))

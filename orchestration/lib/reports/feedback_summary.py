@@ -24,8 +24,9 @@ PENGAJUAN_LABEL = {
     "tidak_ada_kiriman": "tidak ada kiriman",
 }
 # capaian_pendataan columns not repeated in the summary (shown elsewhere on the sheet, or internal)
+# (baris_diterima: the old name of baris_dibaca, same number, kept one release for analysts' queries)
 CAPAIAN_SKIP = frozenset({"kode_kabupaten", "nama_kabupaten", "bobot_cakupan", "bobot_akurasi", "bobot_kelengkapan",
-                          "bobot_ketepatan_waktu"})
+                          "bobot_ketepatan_waktu", "baris_diterima"})
 
 
 def _district_name(kode: str) -> str:

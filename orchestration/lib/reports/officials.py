@@ -42,7 +42,7 @@ from orchestration.settings import WITA
 log = logging.getLogger(__name__)
 
 PERINGKAT_COLUMNS = [
-    "peringkat", "penghargaan", "kode_kabupaten", "nama_kabupaten", "target_rumah_tangga", "baris_diterima",
+    "peringkat", "penghargaan", "kode_kabupaten", "nama_kabupaten", "target_rumah_tangga", "baris_dibaca",
     "rumah_tangga_valid", "baris_karantina", "cakupan", "akurasi", "kelengkapan", "ketepatan_waktu",
     "indeks_capaian", "file_pertama_diterima", "file_terakhir_diterima",
 ]
