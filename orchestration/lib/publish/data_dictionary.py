@@ -1,6 +1,7 @@
 """The column dictionary of the published marts, read from the dbt docs (model and column
 descriptions, ``config: meta: label``): ``docs/kamus_data.md``, the descriptions carried into the
 published file, and the column labels of every report. Nothing retypes a description or a label."""
+
 from __future__ import annotations
 
 import json
@@ -78,14 +79,15 @@ class Labels:
                 self.any_table.setdefault(c, label)
 
     @classmethod
-    def load(cls, manifest_json: Path | None = None) -> "Labels":
+    def load(cls, manifest_json: Path | None = None) -> Labels:
         path = Path(manifest_json) if manifest_json else default_manifest()
         if not path.exists():
             log.warning("manifest dbt tidak ada (%s): label kolom memakai nama kolom", path)
             return cls({})
         docs = load_mart_docs(path)
-        return cls({t: {c: info["label"] for c, info in d["columns"].items() if info.get("label")}
-                    for t, d in docs.items()})
+        return cls(
+            {t: {c: info["label"] for c, info in d["columns"].items() if info.get("label")} for t, d in docs.items()}
+        )
 
     def __call__(self, table: str, column: str) -> str:
         label = self.by_table.get(table, {}).get(column) or self.any_table.get(column)

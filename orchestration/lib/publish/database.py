@@ -17,6 +17,7 @@ pandas reads datetime64[..., Asia/Makassar].
 Files are 0640 (GROUP_FILE_MODE): the deployment gives `published/` to the analysts' group
 (deploy/README.md) and nobody else reads them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -84,8 +85,10 @@ def _copy_table(
     """CREATE TABLE dst.dst_schema.name AS SELECT * FROM src.src_schema.name, and carry the
     descriptions: warehouse comments (dbt persist_docs), overridden by the dbt manifest."""
     target = f"{quote_ident(dst)}.{quote_ident(dst_schema)}.{quote_ident(name)}"
-    con.execute(f"CREATE TABLE {target} AS SELECT {_analyst_select(con, src, src_schema, name)} "
-                f"FROM {quote_ident(src)}.{quote_ident(src_schema)}.{quote_ident(name)}")
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT {_analyst_select(con, src, src_schema, name)} "
+        f"FROM {quote_ident(src)}.{quote_ident(src_schema)}.{quote_ident(name)}"
+    )
     comment = (docs or {}).get("description") or table_comment
     if comment:
         con.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
@@ -233,8 +236,10 @@ def _write_meta(con: duckdb.DuckDBPyConnection, row_counts: dict[str, int], publ
         f"INSERT INTO {quote_ident(META_SCHEMA)}.publikasi VALUES (?, ?, ?, ?)",
         [(t, n, published_at, f"{TIMEZONE_NAME} (WITA, UTC+8)") for t, n in row_counts.items()],
     )
-    comment = ("Waktu terbit dan jumlah baris setiap tabel dalam file ini. diterbitkan_pada adalah "
-               f"TIMESTAMPTZ; tampilkan dalam WITA dengan SET TimeZone = '{TIMEZONE_NAME}'")
+    comment = (
+        "Waktu terbit dan jumlah baris setiap tabel dalam file ini. diterbitkan_pada adalah "
+        f"TIMESTAMPTZ; tampilkan dalam WITA dengan SET TimeZone = '{TIMEZONE_NAME}'"
+    )
     con.execute(f"COMMENT ON TABLE {quote_ident(META_SCHEMA)}.publikasi IS {quote_literal(comment)}")
 
 
@@ -286,8 +291,7 @@ def publish_database(
         tmp_db = stack.enter_context(atomic_target(published_db, PUBLISHED_FILE_MODE))
         tmp_db.unlink()  # DuckDB creates the file itself (it refuses an empty one)
         stack.callback(tmp_db.with_name(tmp_db.name + ".wal").unlink, missing_ok=True)
-        marts, refs, missing_reference = _copy(warehouse_path, warehouse_con, tmp_db, schemas,
-                                               reference_tables, docs)
+        marts, refs, missing_reference = _copy(warehouse_path, warehouse_con, tmp_db, schemas, reference_tables, docs)
         if missing_reference:
             if require_reference:
                 raise PublishError(f"tabel referensi tidak ada di warehouse: {missing_reference}")

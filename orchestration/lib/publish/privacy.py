@@ -2,6 +2,7 @@
 
 The scan runs on the new published file before it is swapped in; a hit fails the publish and the
 previous file stays."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -97,6 +98,4 @@ def assert_no_personal_data(
     """Raise :class:`PersonalDataError` naming every offending ``schema.table.column``."""
     problems = find_personal_data(con, schema, scan_values=scan_values)
     if problems:
-        raise PersonalDataError(
-            "Data pribadi (UU 27/2022) tidak boleh diterbitkan: " + "; ".join(problems)
-        )
+        raise PersonalDataError("Data pribadi (UU 27/2022) tidak boleh diterbitkan: " + "; ".join(problems))

@@ -1,5 +1,6 @@
 """The officials' charts (PNG, A4 width): indeks capaian with Terbaik I–III, RTLH, and the projection
 at the deadline. Each PNG carries its title in the text chunk ``Title`` (``chart_title``)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -70,11 +71,22 @@ def chart_capaian(path: Path, data: list[tuple], bobot: Mapping[str, float], tan
             label, style = angka(d[1], 2) if d[1] is not None else TIDAK_DIKETAHUI, "normal"
         if d[3] in AWARD_COLORS:
             label += f"  ★ {d[3]}"
-        ax.text(v + 0.8, yi, label, va="center", fontsize=7.5, style=style,
-                fontweight="bold" if d[3] in AWARD_COLORS else "normal",
-                color="#666666" if not d[4] else "black")
-    ax.legend(handles=[Patch(color=c, label=f"★ {a}") for a, c in AWARD_COLORS.items()],
-              loc="lower right", fontsize=7.5, frameon=False)
+        ax.text(
+            v + 0.8,
+            yi,
+            label,
+            va="center",
+            fontsize=7.5,
+            style=style,
+            fontweight="bold" if d[3] in AWARD_COLORS else "normal",
+            color="#666666" if not d[4] else "black",
+        )
+    ax.legend(
+        handles=[Patch(color=c, label=f"★ {a}") for a, c in AWARD_COLORS.items()],
+        loc="lower right",
+        fontsize=7.5,
+        frameon=False,
+    )
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     fig.text(0.01, 0.005, "Rumus: " + rumus_indeks(bobot) + " · target ILUSTRATIF", fontsize=7, color="#555555")
@@ -104,8 +116,15 @@ def chart_rtlh(path: Path, data: list[tuple], tanggal_data) -> str:
         ax.axvline(avg, color="#333333", linestyle="--", linewidth=1, label=f"rata-rata provinsi {angka(avg, 1)} %")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
     for yi, v, d in zip(y, values, data):
-        ax.text(v + 0.8, yi, _rtlh_label(d[1], d[2], d[3]), va="center", fontsize=7.5,
-                style="italic" if d[1] is None else "normal", color="#666666" if d[1] is None else "black")
+        ax.text(
+            v + 0.8,
+            yi,
+            _rtlh_label(d[1], d[2], d[3]),
+            va="center",
+            fontsize=7.5,
+            style="italic" if d[1] is None else "normal",
+            color="#666666" if d[1] is None else "black",
+        )
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -117,8 +136,7 @@ def chart_proyeksi(path: Path, data: list[tuple], tanggal_data, batas) -> str:
     """data: (nama_kabupaten, cakupan_saat_ini, proyeksi_cakupan_batas_waktu, status_proyeksi), ordered."""
     from matplotlib.patches import Patch
 
-    title = (f"Proyeksi cakupan pada {tanggal_id(batas)} dengan laju saat ini\ndata per "
-             f"{tanggal_id(tanggal_data)}")
+    title = f"Proyeksi cakupan pada {tanggal_id(batas)} dengan laju saat ini\ndata per {tanggal_id(tanggal_data)}"
     fig = _figure(len(data))
     ax = fig.add_subplot(1, 1, 1)
     y = list(range(len(data)))
@@ -138,14 +156,30 @@ def chart_proyeksi(path: Path, data: list[tuple], tanggal_data, batas) -> str:
             label = f"{angka(d[1], 1)} % · {BELUM_ADA_DATA}" if d[1] is not None else BELUM_ADA_DATA
         else:
             label = f"{angka(d[1], 1)} % → {angka(d[2], 1)} % · {status_teks(d[3])}"
-        ax.text(max(p, c) + 1, yi, label, va="center", fontsize=7.5,
-                style="italic" if d[3] == "belum_ada_data" else "normal")
-    ax.legend(handles=[Patch(color=c, label=status_teks(s)) for s, c in STATUS_COLORS.items()],
-              loc="lower right", fontsize=7.5, frameon=False)
+        ax.text(
+            max(p, c) + 1,
+            yi,
+            label,
+            va="center",
+            fontsize=7.5,
+            style="italic" if d[3] == "belum_ada_data" else "normal",
+        )
+    ax.legend(
+        handles=[Patch(color=c, label=status_teks(s)) for s, c in STATUS_COLORS.items()],
+        loc="lower right",
+        fontsize=7.5,
+        frameon=False,
+    )
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.text(0.01, 0.005, "Target ILUSTRATIF; laju = rata-rata pertambahan rumah tangga valid per hari pada riwayat "
-                          "terakhir (lihat kolom metode).", fontsize=7, color="#555555")
+    fig.text(
+        0.01,
+        0.005,
+        "Target ILUSTRATIF; laju = rata-rata pertambahan rumah tangga valid per hari pada riwayat "
+        "terakhir (lihat kolom metode).",
+        fontsize=7,
+        color="#555555",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     _save(fig, path, title)
     return title

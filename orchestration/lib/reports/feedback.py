@@ -21,6 +21,7 @@ folder. Every text cell is written with ``write_string`` and the workbook has ``
 / ``strings_to_numbers`` / ``strings_to_urls`` off, so a value such as ``=HYPERLINK(...)`` sent by
 anyone stays inert text (no formula injection). The file is replaced atomically.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

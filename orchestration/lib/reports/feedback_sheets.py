@@ -4,6 +4,7 @@
 Every text cell is written with ``write_string`` (the workbook has ``strings_to_formulas`` /
 ``strings_to_numbers`` / ``strings_to_urls`` off), so a value such as ``=HYPERLINK(...)`` sent by
 anyone stays inert text (no formula injection)."""
+
 from __future__ import annotations
 
 import json
@@ -76,7 +77,11 @@ class Writer:
             self.text(ws, r, c, value, fmt)
 
     def text(self, ws: Any, r: int, c: int, value: Any, fmt: Any = None) -> None:
-        s = value if isinstance(value, str) else (json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value))
+        s = (
+            value
+            if isinstance(value, str)
+            else (json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value))
+        )
         s = _ILLEGAL_XML.sub("\ufffd", s)[:_MAX_CELL]
         ws.write_string(r, c, s, fmt)
 
@@ -85,8 +90,15 @@ class Writer:
             ws.write_string(r, c, n, self.head)
 
     @staticmethod
-    def page(ws: Any, *, landscape: bool, header_row: int | None = 0, fit_width: int = 1,
-             repeat_cols: tuple[int, int] | None = None, scale: int | None = None) -> None:
+    def page(
+        ws: Any,
+        *,
+        landscape: bool,
+        header_row: int | None = 0,
+        fit_width: int = 1,
+        repeat_cols: tuple[int, int] | None = None,
+        scale: int | None = None,
+    ) -> None:
         """A4, the sheet name on every page, the header row repeated, fitted to the page width."""
         ws.set_paper(9)
         if landscape:
@@ -108,8 +120,9 @@ class Writer:
 
 def write_files(wb, w: Writer, files_cols, files) -> None:
     ws = wb.add_worksheet("File diterima")
-    w.header(ws, 0, ["nama file", "lokasi", "jenis", "status", "kode alasan", "alasan", "waktu file (WITA)",
-                     "baris dibaca"])
+    w.header(
+        ws, 0, ["nama file", "lokasi", "jenis", "status", "kode alasan", "alasan", "waktu file (WITA)", "baris dibaca"]
+    )
     ws.freeze_panes(1, 1)
     ws.set_column(0, 1, 30)
     ws.set_column(2, 4, 16)

@@ -2,6 +2,7 @@
 per reason, next steps, by when, the projection), then the status, the row counts of the current
 files and of the version in use, and the district's capaian figures. Two columns, label beside
 value, so a label never prints apart from its value."""
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,17 @@ PENGAJUAN_LABEL = {
 }
 # capaian_pendataan columns not repeated in the summary (shown elsewhere on the sheet, or internal)
 # (baris_diterima: the old name of baris_dibaca, same number, kept one release for analysts' queries)
-CAPAIAN_SKIP = frozenset({"kode_kabupaten", "nama_kabupaten", "bobot_cakupan", "bobot_akurasi", "bobot_kelengkapan",
-                          "bobot_ketepatan_waktu", "baris_diterima"})
+CAPAIAN_SKIP = frozenset(
+    {
+        "kode_kabupaten",
+        "nama_kabupaten",
+        "bobot_cakupan",
+        "bobot_akurasi",
+        "bobot_kelengkapan",
+        "bobot_ketepatan_waktu",
+        "baris_diterima",
+    }
+)
 
 
 def _district_name(kode: str) -> str:
@@ -93,10 +103,14 @@ def kalimat_proyeksi(proyeksi: dict | None) -> str:
     if status == "tercapai":
         return f"Target sudah tercapai ({angka(p.get('cakupan_saat_ini'), 2)} %)."
     if status == "belum_ada_data" or p.get("proyeksi_cakupan_batas_waktu") is None:
-        return ("Proyeksi belum dapat dihitung (belum ada data: belum ada rumah tangga valid, riwayat kurang dari "
-                f"dua hari, atau target kosong). Batas waktu: {batas}.")
-    text = (f"Dengan laju saat ini ({angka(p.get('laju_rumah_tangga_per_hari'), 2)} rumah tangga/hari) Anda mencapai "
-            f"{angka(p.get('proyeksi_cakupan_batas_waktu'), 2)} % dari target pada {batas} ({status_teks(status)})")
+        return (
+            "Proyeksi belum dapat dihitung (belum ada data: belum ada rumah tangga valid, riwayat kurang dari "
+            f"dua hari, atau target kosong). Batas waktu: {batas}."
+        )
+    text = (
+        f"Dengan laju saat ini ({angka(p.get('laju_rumah_tangga_per_hari'), 2)} rumah tangga/hari) Anda mencapai "
+        f"{angka(p.get('proyeksi_cakupan_batas_waktu'), 2)} % dari target pada {batas} ({status_teks(status)})"
+    )
     if p.get("tanggal_proyeksi_tercapai"):
         text += f"; target tercapai sekitar {tanggal_id(p['tanggal_proyeksi_tercapai'])}"
     return text + "."
@@ -120,8 +134,17 @@ def _reason_counts(con, kode: str, table: str) -> list[tuple[str, int]]:
     return out
 
 
-def write_ringkasan(wb, w: Writer, con, kode: str, capaian: dict | None, proyeksi: dict | None,
-                     labels: Labels, quarantine: str, warnings: str) -> None:
+def write_ringkasan(
+    wb,
+    w: Writer,
+    con,
+    kode: str,
+    capaian: dict | None,
+    proyeksi: dict | None,
+    labels: Labels,
+    quarantine: str,
+    warnings: str,
+) -> None:
     ws = wb.add_worksheet("Ringkasan")
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 62)
@@ -132,13 +155,19 @@ def write_ringkasan(wb, w: Writer, con, kode: str, capaian: dict | None, proyeks
     # Counts of the sheets this workbook shows (the current files), so the summary and sheets agree.
     n_kar, n_warn = count_rows(con, quarantine, kode), count_rows(con, warnings, kode)
     if not st:  # status table not written yet: count from the row tables
-        diterima = count_rows(con, "quality.rumah_tangga_diterima", kode) + count_rows(con, "quality.realisasi_program_diterima", kode)
-        st = {"baris_dibaca_versi_dipakai": diterima + n_kar, "baris_diterima_versi_dipakai": diterima,
-              "baris_karantina_versi_dipakai": n_kar}
+        diterima = count_rows(con, "quality.rumah_tangga_diterima", kode) + count_rows(
+            con, "quality.realisasi_program_diterima", kode
+        )
+        st = {
+            "baris_dibaca_versi_dipakai": diterima + n_kar,
+            "baris_diterima_versi_dipakai": diterima,
+            "baris_karantina_versi_dipakai": n_kar,
+        }
     r = 0
 
-    def pair(label_: str, value: Any, fmt: Any = None, label_fmt: Any = None, key: str = "",
-             kosong: str = "tidak diketahui") -> None:
+    def pair(
+        label_: str, value: Any, fmt: Any = None, label_fmt: Any = None, key: str = "", kosong: str = "tidak diketahui"
+    ) -> None:
         """A label and its value side by side (one row: they always print on the same page)."""
         nonlocal r
         if value is None:
@@ -178,28 +207,45 @@ def write_ringkasan(wb, w: Writer, con, kode: str, capaian: dict | None, proyeks
     if n_ditolak:
         salah.append(f"{angka(n_ditolak)} file ditolak seluruhnya — lihat lembar File diterima")
     if n_warn:
-        salah.append(f"{angka(n_warn)} baris diterima dengan peringatan (kolom opsional dikosongkan) — lihat "
-                     "lembar Peringatan")
+        salah.append(
+            f"{angka(n_warn)} baris diterima dengan peringatan (kolom opsional dikosongkan) — lihat lembar Peringatan"
+        )
     pair("Apa yang salah", "; ".join(salah) + "." if salah else "Tidak ada baris yang dikarantina.", w.todo, w.todo)
     for text, n in _reason_counts(con, kode, quarantine):
         pair(f"  Alasan: {text}", f"{angka(n)} baris")
-    langkah = ("Buka file asli Anda, cari setiap baris yang tercantum di lembar Karantina (kolom file, lembar dan "
-               "baris; baris dengan alasan yang sama berurutan), perbaiki isinya sesuai pesan, simpan, lalu letakkan "
-               "lagi file itu di folder kabupaten/kota Anda dengan nama yang sama (file lama otomatis diganti). "
-               "Jangan kirim ulang baris yang sudah diterima di file lain.")
+    langkah = (
+        "Buka file asli Anda, cari setiap baris yang tercantum di lembar Karantina (kolom file, lembar dan "
+        "baris; baris dengan alasan yang sama berurutan), perbaiki isinya sesuai pesan, simpan, lalu letakkan "
+        "lagi file itu di folder kabupaten/kota Anda dengan nama yang sama (file lama otomatis diganti). "
+        "Jangan kirim ulang baris yang sudah diterima di file lain."
+    )
     if n_ditolak:
         langkah += " File yang ditolak: simpan ulang sebagai .xlsx atau .csv dengan baris judul kolom, lalu kirim lagi."
     if held:
-        langkah = ("File di folder Anda sekarang BELUM dipakai karena terlalu banyak baris bermasalah. " + langkah)
-    pair("Langkah berikutnya", langkah if (salah or held) else "Tidak ada yang perlu diperbaiki. Terima kasih.",
-         w.todo, w.todo)
+        langkah = "File di folder Anda sekarang BELUM dipakai karena terlalu banyak baris bermasalah. " + langkah
+    pair(
+        "Langkah berikutnya",
+        langkah if (salah or held) else "Tidak ada yang perlu diperbaiki. Terima kasih.",
+        w.todo,
+        w.todo,
+    )
     batas = capaian.get("batas_waktu")
     if batas:
-        lewat = isinstance(batas, (date, datetime)) and (batas.date() if isinstance(batas, datetime) else batas) < \
-            datetime.now(WITA).date()
-        pair("Paling lambat", f"{tanggal_id(batas)}" + (" (sudah lewat: kirim perbaikan secepatnya; ketepatan "
-                                                          "waktu dihitung dari file pertama)" if lewat else ""),
-             w.todo, w.todo)
+        lewat = (
+            isinstance(batas, (date, datetime))
+            and (batas.date() if isinstance(batas, datetime) else batas) < datetime.now(WITA).date()
+        )
+        pair(
+            "Paling lambat",
+            f"{tanggal_id(batas)}"
+            + (
+                " (sudah lewat: kirim perbaikan secepatnya; ketepatan waktu dihitung dari file pertama)"
+                if lewat
+                else ""
+            ),
+            w.todo,
+            w.todo,
+        )
     else:
         pair("Paling lambat", "sesuai batas waktu pengiriman dari Balai", w.todo, w.todo)
     pair("Proyeksi capaian", kalimat_proyeksi(proyeksi), w.todo, w.todo)
@@ -209,9 +255,13 @@ def write_ringkasan(wb, w: Writer, con, kode: str, capaian: dict | None, proyeks
     pair("Status", label, w.green if status == "diterima" else w.red if held else None)
     pair("Alasan ditahan", st.get("alasan_tahan") or ("-" if not held else ""))
     if held:
-        pair("Artinya", "File di folder Anda sekarang BELUM dipakai. Perbaiki baris di lembar Karantina "
-                        "(semuanya dari file terkini), lalu kirim ulang. Sampai itu, versi di bawah tetap dipakai.",
-             None, w.red)
+        pair(
+            "Artinya",
+            "File di folder Anda sekarang BELUM dipakai. Perbaiki baris di lembar Karantina "
+            "(semuanya dari file terkini), lalu kirim ulang. Sampai itu, versi di bawah tetap dipakai.",
+            None,
+            w.red,
+        )
 
     section("Kiriman terkini (file di folder sekarang)")
     for label_, value in (

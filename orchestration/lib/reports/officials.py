@@ -22,6 +22,7 @@ when too many households have an unknown BSPS eligibility, ``backlog_kepenghunia
 ``tidak diketahui`` in the workbook and the charts, and a province total that would add an unknown
 is itself ``tidak diketahui``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,21 +36,41 @@ from orchestration.lib.files import SHARED_FILE_MODE, atomic_target
 from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports import charts
 from orchestration.lib.reports.officials_xlsx import write_xlsx
-from orchestration.lib.reports.query import columns_of, has_table, open_published, fetch_rows, scalar
+from orchestration.lib.reports.query import columns_of, fetch_rows, has_table, open_published, scalar
 from orchestration.lib.reports.style import DEFAULT_BOBOT, KOMPONEN, angka, as_wita, rumus_indeks, waktu_wita
 from orchestration.settings import WITA
 
 log = logging.getLogger(__name__)
 
 PERINGKAT_COLUMNS = [
-    "peringkat", "penghargaan", "kode_kabupaten", "nama_kabupaten", "target_rumah_tangga", "baris_dibaca",
-    "rumah_tangga_valid", "baris_karantina", "cakupan", "akurasi", "kelengkapan", "ketepatan_waktu",
-    "indeks_capaian", "file_pertama_diterima", "file_terakhir_diterima",
+    "peringkat",
+    "penghargaan",
+    "kode_kabupaten",
+    "nama_kabupaten",
+    "target_rumah_tangga",
+    "baris_dibaca",
+    "rumah_tangga_valid",
+    "baris_karantina",
+    "cakupan",
+    "akurasi",
+    "kelengkapan",
+    "ketepatan_waktu",
+    "indeks_capaian",
+    "file_pertama_diterima",
+    "file_terakhir_diterima",
 ]
 PROYEKSI_COLUMNS = [
-    "kode_kabupaten", "nama_kabupaten", "rumah_tangga_valid", "target_rumah_tangga", "cakupan_saat_ini",
-    "hari_riwayat", "laju_rumah_tangga_per_hari", "tanggal_proyeksi_tercapai", "proyeksi_rumah_tangga_batas_waktu",
-    "proyeksi_cakupan_batas_waktu", "status_proyeksi",
+    "kode_kabupaten",
+    "nama_kabupaten",
+    "rumah_tangga_valid",
+    "target_rumah_tangga",
+    "cakupan_saat_ini",
+    "hari_riwayat",
+    "laju_rumah_tangga_per_hari",
+    "tanggal_proyeksi_tercapai",
+    "proyeksi_rumah_tangga_batas_waktu",
+    "proyeksi_cakupan_batas_waktu",
+    "status_proyeksi",
 ]
 
 
@@ -79,13 +100,22 @@ def _published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return as_wita(value) if isinstance(value, dt.datetime) else None
 
 
-def _markdown(rows: list[tuple], top_n: int, bobot: Mapping[str, float], published_at, total: int,
-              labels: Labels) -> str:
+def _markdown(
+    rows: list[tuple], top_n: int, bobot: Mapping[str, float], published_at, total: int, labels: Labels
+) -> str:
     def f2(v):
         return "-" if v is None else angka(v, 2)
 
-    cols = ["peringkat", "nama_kabupaten", "indeks_capaian", "cakupan", "akurasi", "kelengkapan", "ketepatan_waktu",
-            "penghargaan"]
+    cols = [
+        "peringkat",
+        "nama_kabupaten",
+        "indeks_capaian",
+        "cakupan",
+        "akurasi",
+        "kelengkapan",
+        "ketepatan_waktu",
+        "penghargaan",
+    ]
     lines = [
         f"# Peringkat capaian pendataan — {min(top_n, len(rows))} teratas dari {total} kabupaten/kota",
         "",
@@ -106,21 +136,30 @@ def _markdown(rows: list[tuple], top_n: int, bobot: Mapping[str, float], publish
 
 def _cover_info(con: duckdb.DuckDBPyConnection, published_at) -> dict:
     info: dict[str, object] = {"published_at": published_at, "dibuat": dt.datetime.now(WITA).replace(microsecond=0)}
-    info["tanggal_data"] = (scalar(con, "proyeksi_capaian", "tanggal_acuan")
-                            or scalar(con, "capaian_pendataan_harian", "tanggal")
-                            or (published_at.date() if published_at else None))
+    info["tanggal_data"] = (
+        scalar(con, "proyeksi_capaian", "tanggal_acuan")
+        or scalar(con, "capaian_pendataan_harian", "tanggal")
+        or (published_at.date() if published_at else None)
+    )
     info["file_terakhir"] = scalar(con, "capaian_pendataan", "file_terakhir_diterima")
     info["batas_waktu"] = scalar(con, "capaian_pendataan", "batas_waktu")
     info["tahun_anggaran"] = scalar(con, "capaian_pendataan", "tahun_anggaran")
     info["batas_waktu_proyeksi"] = scalar(con, "proyeksi_capaian", "batas_waktu_proyeksi")
     sumber = None
     if "sumber_target" in columns_of(con, "capaian_pendataan"):
-        sumber = "; ".join(r[0] for r in con.execute(
-            "SELECT DISTINCT sumber_target FROM marts.capaian_pendataan WHERE sumber_target IS NOT NULL "
-            "ORDER BY 1").fetchall())
+        sumber = "; ".join(
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT sumber_target FROM marts.capaian_pendataan WHERE sumber_target IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        )
     elif "sumber" in columns_of(con, "target_pendataan", "referensi"):
-        sumber = "; ".join(r[0] for r in con.execute(
-            "SELECT DISTINCT sumber FROM referensi.target_pendataan WHERE sumber IS NOT NULL ORDER BY 1").fetchall())
+        sumber = "; ".join(
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT sumber FROM referensi.target_pendataan WHERE sumber IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        )
     info["sumber_target"] = sumber or "target bawaan proyek (ILUSTRATIF)"
     info["target_ilustratif"] = sumber is None or "ILUSTRATIF" in sumber.upper()
 
@@ -131,35 +170,50 @@ def _cover_info(con: duckdb.DuckDBPyConnection, published_at) -> dict:
         if n:
             belum.append(f"{n} kabupaten/kota belum mengirim data (peringkat terakhir, tanpa penghargaan)")
     if "sedang_ditahan" in cap:
-        held = [r[0] for r in con.execute("SELECT nama_kabupaten FROM marts.capaian_pendataan WHERE sedang_ditahan "
-                                          "ORDER BY 1").fetchall()]
+        held = [
+            r[0]
+            for r in con.execute(
+                "SELECT nama_kabupaten FROM marts.capaian_pendataan WHERE sedang_ditahan ORDER BY 1"
+            ).fetchall()
+        ]
         if held:
-            belum.append("kiriman terkini ditahan gerbang mutu (angka memakai versi terakhir yang diterima): "
-                         + ", ".join(held))
+            belum.append(
+                "kiriman terkini ditahan gerbang mutu (angka memakai versi terakhir yang diterima): " + ", ".join(held)
+            )
     if has_table(con, "proyeksi_capaian"):
-        (n,) = con.execute("SELECT count(*) FROM marts.proyeksi_capaian WHERE status_proyeksi = 'belum_ada_data'"
-                           ).fetchone()
+        (n,) = con.execute(
+            "SELECT count(*) FROM marts.proyeksi_capaian WHERE status_proyeksi = 'belum_ada_data'"
+        ).fetchone()
         if n:
-            belum.append(f"proyeksi {n} kabupaten/kota belum dapat dihitung (belum ada data atau riwayat kurang dari "
-                         "dua hari)")
+            belum.append(
+                f"proyeksi {n} kabupaten/kota belum dapat dihitung (belum ada data atau riwayat kurang dari dua hari)"
+            )
     info["belum_lengkap"] = "; ".join(belum) + "." if belum else "Tidak ada."
 
     unknown: list[str] = []
     bk = set(columns_of(con, "backlog_kabupaten"))
-    for col, text in (("estimasi_kebutuhan_bsps_rupiah", "estimasi kebutuhan BSPS"),
-                      ("backlog_kepenghunian", "backlog kepenghunian")):
+    for col, text in (
+        ("estimasi_kebutuhan_bsps_rupiah", "estimasi kebutuhan BSPS"),
+        ("backlog_kepenghunian", "backlog kepenghunian"),
+    ):
         if col in bk:
-            (n,) = con.execute(f"SELECT count(*) FROM marts.backlog_kabupaten WHERE {col} IS NULL "
-                               "AND jumlah_rumah_tangga > 0").fetchone()
+            (n,) = con.execute(
+                f"SELECT count(*) FROM marts.backlog_kabupaten WHERE {col} IS NULL AND jumlah_rumah_tangga > 0"
+            ).fetchone()
             if n:
                 unknown.append(f"{text}: {n} kabupaten/kota (input kosong terlalu banyak)")
     if "bsps_tidak_diketahui" in bk:
         (n,) = con.execute("SELECT coalesce(sum(bsps_tidak_diketahui), 0) FROM marts.backlog_kabupaten").fetchone()
         if n:
             unknown.append(f"kelayakan BSPS {angka(n)} rumah tangga tidak diketahui")
-    info["tidak_diketahui"] = ("Lembar Backlog & RTLH: " + "; ".join(unknown) + ". Ditulis 'tidak diketahui' "
-                               "(bukan 0); kabupaten/kota tanpa data ditulis 'belum ada data'.") if unknown else (
-        "Kabupaten/kota tanpa data ditulis 'belum ada data' (bukan 0).")
+    info["tidak_diketahui"] = (
+        (
+            "Lembar Backlog & RTLH: " + "; ".join(unknown) + ". Ditulis 'tidak diketahui' "
+            "(bukan 0); kabupaten/kota tanpa data ditulis 'belum ada data'."
+        )
+        if unknown
+        else ("Kabupaten/kota tanpa data ditulis 'belum ada data' (bukan 0).")
+    )
     return info
 
 
@@ -194,14 +248,18 @@ def build_official_reports(
         if has_table(con, "proyeksi_capaian"):
             pcols = set(columns_of(con, "proyeksi_capaian"))
             psel = [c for c in PROYEKSI_COLUMNS if c in pcols]
-            proyeksi = fetch_rows(con, f"SELECT {', '.join(psel)} FROM marts.proyeksi_capaian "
-                                  "ORDER BY proyeksi_cakupan_batas_waktu DESC NULLS LAST, cakupan_saat_ini DESC "
-                                  "NULLS LAST, kode_kabupaten")
+            proyeksi = fetch_rows(
+                con,
+                f"SELECT {', '.join(psel)} FROM marts.proyeksi_capaian "
+                "ORDER BY proyeksi_cakupan_batas_waktu DESC NULLS LAST, cakupan_saat_ini DESC "
+                "NULLS LAST, kode_kabupaten",
+            )
             metode = scalar(con, "proyeksi_capaian", "metode", "any_value")
             chart_proj = con.execute(
                 "SELECT nama_kabupaten, cakupan_saat_ini, proyeksi_cakupan_batas_waktu, status_proyeksi "
                 "FROM marts.proyeksi_capaian ORDER BY proyeksi_cakupan_batas_waktu DESC NULLS LAST, "
-                "cakupan_saat_ini DESC NULLS LAST, kode_kabupaten").fetchall()
+                "cakupan_saat_ini DESC NULLS LAST, kode_kabupaten"
+            ).fetchall()
         bk_cols = columns_of(con, "backlog_kabupaten")
         first = [c for c in ("kode_kabupaten", "nama_kabupaten") if c in bk_cols]
         backlog = fetch_rows(
@@ -224,8 +282,7 @@ def build_official_reports(
         )
         ada = "ada_kiriman" if "ada_kiriman" in cap_cols else "file_pertama_diterima IS NOT NULL"
         chart_cap = con.execute(
-            f"SELECT nama_kabupaten, indeks_capaian, peringkat, penghargaan, {ada} "
-            f"FROM marts.capaian_pendataan {order}"
+            f"SELECT nama_kabupaten, indeks_capaian, peringkat, penghargaan, {ada} FROM marts.capaian_pendataan {order}"
         ).fetchall()
         chart_rtlh = con.execute(
             "SELECT nama_kabupaten, persen_rtlh, jumlah_rtlh, jumlah_rumah_tangga FROM marts.backlog_kabupaten "
@@ -240,8 +297,17 @@ def build_official_reports(
 
     xlsx = _replace(
         reports_dir / "ringkasan_capaian.xlsx",
-        lambda p: write_xlsx(p, labels=labels, peringkat=peringkat, proyeksi=proyeksi, metode=metode,
-                              backlog=backlog, realisasi=realisasi, bobot=weights, info=info),
+        lambda p: write_xlsx(
+            p,
+            labels=labels,
+            peringkat=peringkat,
+            proyeksi=proyeksi,
+            metode=metode,
+            backlog=backlog,
+            realisasi=realisasi,
+            bobot=weights,
+            info=info,
+        ),
     )
     titles: dict[str, str] = {}
 
@@ -252,9 +318,12 @@ def build_official_reports(
     png_rtlh = chart("grafik_rtlh", lambda p: charts.chart_rtlh(p, chart_rtlh, info["tanggal_data"]))
     out = {"xlsx": str(xlsx), "grafik_capaian": str(png_cap), "grafik_rtlh": str(png_rtlh)}
     if chart_proj:
-        out["grafik_proyeksi"] = str(chart(
-            "grafik_proyeksi",
-            lambda p: charts.chart_proyeksi(p, chart_proj, info["tanggal_data"], info.get("batas_waktu_proyeksi"))))
+        out["grafik_proyeksi"] = str(
+            chart(
+                "grafik_proyeksi",
+                lambda p: charts.chart_proyeksi(p, chart_proj, info["tanggal_data"], info.get("batas_waktu_proyeksi")),
+            )
+        )
     markdown = _markdown(md_rows, top_n, weights, published_at, len(md_rows), labels)
     md = _replace(reports_dir / "peringkat.md", lambda p: p.write_text(markdown, encoding="utf-8"))
 

@@ -1,5 +1,6 @@
 """The *Backlog & RTLH* sheet of the officials' workbook, and its province row: a total that would
 add an unknown is itself unknown (``tidak diketahui``), never a sum that treats unknown as 0."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -75,14 +76,27 @@ def write_backlog_sheet(book: Book, ws, labels: Labels, backlog: tuple[list[str]
     f = book.f
     cols, rows = backlog
     ws.write_string(0, 0, "Backlog perumahan dan rumah tidak layak huni (RTLH) per kabupaten/kota", f["title"])
-    ws.merge_range(1, 0, 1, 12, "RTLH: gagal salah satu dari 4 kriteria BPS (ketahanan bangunan, luas ≥ 7,2 m²/orang, "
-                   "air minum layak, sanitasi layak); backlog kepemilikan (BPS) dan kepenghunian (Σ KK − Σ rumah).",
-                   f["note"])
-    ws.merge_range(2, 0, 2, 12, "'tidak diketahui' = data yang diperlukan kosong (bukan 0): kelayakan BSPS rumah tangga "
-                   "dengan status lahan, riwayat bantuan (atau penghasilan) kosong tidak ditentukan; estimasi BSPS "
-                   "tidak diterbitkan bila bagian itu terlalu besar (lihat estimasi minimum/maksimum); backlog "
-                   "kepenghunian hanya dari jumlah KK yang diisi. Jumlah provinsi estimasi tidak diketahui bila satu "
-                   "kabupaten/kota tidak diketahui.", f["note"])
+    ws.merge_range(
+        1,
+        0,
+        1,
+        12,
+        "RTLH: gagal salah satu dari 4 kriteria BPS (ketahanan bangunan, luas ≥ 7,2 m²/orang, "
+        "air minum layak, sanitasi layak); backlog kepemilikan (BPS) dan kepenghunian (Σ KK − Σ rumah).",
+        f["note"],
+    )
+    ws.merge_range(
+        2,
+        0,
+        2,
+        12,
+        "'tidak diketahui' = data yang diperlukan kosong (bukan 0): kelayakan BSPS rumah tangga "
+        "dengan status lahan, riwayat bantuan (atau penghasilan) kosong tidak ditentukan; estimasi BSPS "
+        "tidak diterbitkan bila bagian itu terlalu besar (lihat estimasi minimum/maksimum); backlog "
+        "kepenghunian hanya dari jumlah KK yang diisi. Jumlah provinsi estimasi tidak diketahui bila satu "
+        "kabupaten/kota tidak diketahui.",
+        f["note"],
+    )
     ws.set_row(1, 28)
     ws.set_row(2, 42)
     header_row = 4

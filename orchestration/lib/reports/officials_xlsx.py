@@ -2,6 +2,7 @@
 the index is computed, which figures are illustrative or unknown), *Peringkat* (every index
 component, the weights and the formula; prints on ONE A4 landscape page), *Proyeksi*, *Backlog &
 RTLH* (officials_backlog) and *Realisasi program*. Headers are the column dictionary's labels."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,8 +49,7 @@ class Book:
         add("label", bold=True, text_wrap=True)
         add("wrap", text_wrap=True)
         add("warn", bold=True, font_color="#9C0006", bg_color="#FFC7CE", text_wrap=True)
-        add("header", bold=True, bg_color="#1F4E78", font_color="white", text_wrap=True, valign="vcenter",
-            border=1)
+        add("header", bold=True, bg_color="#1F4E78", font_color="white", text_wrap=True, valign="vcenter", border=1)
         add("text")
         add("unknown", italic=True, font_color="#9C5700", bg_color="#FFEB9C")
         add("total_unknown", bold=True, italic=True, top=1, font_color="#9C5700", bg_color="#FFEB9C")
@@ -75,14 +75,27 @@ class Book:
         elif isinstance(value, dt.date):
             ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), self.f["date" + style])
         elif isinstance(value, bool):
-            ws.write_string(row, col, "ya" if value else "tidak", fmt or self.f["total" if style == "_total" else "text"])
+            ws.write_string(
+                row, col, "ya" if value else "tidak", fmt or self.f["total" if style == "_total" else "text"]
+            )
         elif isinstance(value, (int, float, Decimal)):
             ws.write_number(row, col, float(value), self.f[number_kind(column, value) + style])
         else:
             ws.write_string(row, col, str(value), fmt or self.f["total" if style == "_total" else "text"])
 
-    def table_sheet(self, ws, header_row: int, n_rows: int, n_cols: int, *, landscape: bool = True,
-                    fit_width: int = 1, fit_height: int = 0, freeze_cols: int = 2, repeat_cols: int | None = None):
+    def table_sheet(
+        self,
+        ws,
+        header_row: int,
+        n_rows: int,
+        n_cols: int,
+        *,
+        landscape: bool = True,
+        fit_width: int = 1,
+        fit_height: int = 0,
+        freeze_cols: int = 2,
+        repeat_cols: int | None = None,
+    ):
         """Frozen header, filter, A4, repeated header row, fit to ``fit_width`` pages wide."""
         ws.freeze_panes(header_row + 1, freeze_cols)
         if n_rows:
@@ -106,8 +119,17 @@ class Book:
         ws.set_footer("&L" + self.footer.replace("&", "&&") + "&RHalaman &P dari &N", {"margin": 0.3})
 
 
-def write_table(book: Book, ws, table: str, header_row: int, cols: Sequence[str], rows: Sequence[tuple],
-                 labels: Labels, *, highlight=None) -> None:
+def write_table(
+    book: Book,
+    ws,
+    table: str,
+    header_row: int,
+    cols: Sequence[str],
+    rows: Sequence[tuple],
+    labels: Labels,
+    *,
+    highlight=None,
+) -> None:
     for j, c in enumerate(cols):
         ws.write_string(header_row, j, labels(table, c), book.f["header"])
     for i, r in enumerate(rows, start=header_row + 1):
@@ -143,8 +165,9 @@ def write_xlsx(
 
     published_at = info.get("published_at")
     footer = "Sumber: database terbit P3JR NTT" + (f", terbit {waktu_wita(published_at)}" if published_at else "")
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                         "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     try:
         book = Book(wb, footer)
         _write_cover(book, wb.add_worksheet("Sampul"), bobot, info)
@@ -156,17 +179,31 @@ def write_xlsx(
         wb.close()
 
 
-def _write_peringkat(book: Book, ws, labels: Labels, peringkat: tuple[list[str], list[tuple]],
-                     bobot: Mapping[str, float], info: Mapping[str, object]) -> None:
+def _write_peringkat(
+    book: Book,
+    ws,
+    labels: Labels,
+    peringkat: tuple[list[str], list[tuple]],
+    bobot: Mapping[str, float],
+    info: Mapping[str, object],
+) -> None:
     f = book.f
     cols, rows = peringkat
     n = len(cols)
-    ws.merge_range(0, 0, 0, n - 1, "Peringkat capaian pendataan per kabupaten/kota — Program 3 Juta Rumah NTT",
-                   f["title"])
-    ws.merge_range(1, 0, 1, n - 1, f"Data per {tanggal_id(info.get('tanggal_data'))}; batas waktu pengiriman "
-                   f"{tanggal_id(info.get('batas_waktu'))}. Rumus: {rumus_indeks(bobot)} (komponen 0–100). "
-                   "Peringkat seri: cakupan lebih tinggi, lalu file pertama lebih awal. Target ILUSTRATIF "
-                   "(lihat Sampul).", f["note"])
+    ws.merge_range(
+        0, 0, 0, n - 1, "Peringkat capaian pendataan per kabupaten/kota — Program 3 Juta Rumah NTT", f["title"]
+    )
+    ws.merge_range(
+        1,
+        0,
+        1,
+        n - 1,
+        f"Data per {tanggal_id(info.get('tanggal_data'))}; batas waktu pengiriman "
+        f"{tanggal_id(info.get('batas_waktu'))}. Rumus: {rumus_indeks(bobot)} (komponen 0–100). "
+        "Peringkat seri: cakupan lebih tinggi, lalu file pertama lebih awal. Target ILUSTRATIF "
+        "(lihat Sampul).",
+        f["note"],
+    )
     ws.set_row(1, 28)
     ws.write_string(2, 0, "Bobot", f["bobot_label"])
     for j, c in enumerate(cols):
@@ -183,35 +220,66 @@ def _write_peringkat(book: Book, ws, labels: Labels, peringkat: tuple[list[str],
 
     write_table(book, ws, "capaian_pendataan", header_row, cols, rows, labels, highlight=award_fmt)
     ws.set_row(header_row, 40)
-    widths = {"peringkat": 9, "penghargaan": 12, "kode_kabupaten": 8.5, "nama_kabupaten": 26,
-              "kelengkapan": 11.5, "file_pertama_diterima": 19, "file_terakhir_diterima": 19}
+    widths = {
+        "peringkat": 9,
+        "penghargaan": 12,
+        "kode_kabupaten": 8.5,
+        "nama_kabupaten": 26,
+        "kelengkapan": 11.5,
+        "file_pertama_diterima": 19,
+        "file_terakhir_diterima": 19,
+    }
     for j, c in enumerate(cols):
         ws.set_column(j, j, widths.get(c, 9.5))
     book.table_sheet(ws, header_row, len(rows), n, fit_width=1, fit_height=1, freeze_cols=4)
 
 
-def _write_proyeksi(book: Book, ws, labels: Labels, proyeksi: tuple[list[str], list[tuple]] | None,
-                    metode: str | None, info: Mapping[str, object]) -> None:
+def _write_proyeksi(
+    book: Book,
+    ws,
+    labels: Labels,
+    proyeksi: tuple[list[str], list[tuple]] | None,
+    metode: str | None,
+    info: Mapping[str, object],
+) -> None:
     f = book.f
     ws.set_column(0, 0, 8.5)
     ws.set_column(1, 1, 25)
     ws.set_column(2, 10, 12)
     ws.merge_range(0, 0, 0, 10, "Proyeksi cakupan sampai batas waktu dengan laju saat ini", f["title"])
     if proyeksi is None:
-        ws.merge_range(1, 0, 1, 10, "Proyeksi belum tersedia di database terbit ini (tabel "
-                       "marts.proyeksi_capaian belum ada).", f["note"])
+        ws.merge_range(
+            1,
+            0,
+            1,
+            10,
+            "Proyeksi belum tersedia di database terbit ini (tabel marts.proyeksi_capaian belum ada).",
+            f["note"],
+        )
         book.page(ws, landscape=True)
     else:
         cols, rows = proyeksi
-        ws.merge_range(1, 0, 1, len(cols) - 1,
-                       f"Data per {tanggal_id(info.get('tanggal_data'))}; batas waktu proyeksi "
-                       f"{tanggal_id(info.get('batas_waktu_proyeksi'))}. Metode: {metode or '-'}", f["note"])
+        ws.merge_range(
+            1,
+            0,
+            1,
+            len(cols) - 1,
+            f"Data per {tanggal_id(info.get('tanggal_data'))}; batas waktu proyeksi "
+            f"{tanggal_id(info.get('batas_waktu_proyeksi'))}. Metode: {metode or '-'}",
+            f["note"],
+        )
         ws.set_row(1, 42)
-        ws.merge_range(2, 0, 2, len(cols) - 1,
-                       "Status: tercapai = target sudah terpenuhi; sesuai jalur = target tercapai paling lambat "
-                       "batas waktu bila laju tetap; terlambat = tidak tercapai pada batas waktu; belum ada data = "
-                       "belum ada rumah tangga valid, riwayat kurang dari dua hari, atau target kosong. Target "
-                       "ILUSTRATIF.", f["note"])
+        ws.merge_range(
+            2,
+            0,
+            2,
+            len(cols) - 1,
+            "Status: tercapai = target sudah terpenuhi; sesuai jalur = target tercapai paling lambat "
+            "batas waktu bila laju tetap; terlambat = tidak tercapai pada batas waktu; belum ada data = "
+            "belum ada rumah tangga valid, riwayat kurang dari dua hari, atau target kosong. Target "
+            "ILUSTRATIF.",
+            f["note"],
+        )
         ws.set_row(2, 28)
         header_row = 4
         st = cols.index("status_proyeksi")
@@ -224,7 +292,7 @@ def _write_proyeksi(book: Book, ws, labels: Labels, proyeksi: tuple[list[str], l
         # unknown projections of districts without data: 'belum ada data', not 'tidak diketahui'
         for i, r in enumerate(rows, start=header_row + 1):
             if r[st] == "belum_ada_data":
-                for j, c in enumerate(cols):
+                for j in range(len(cols)):
                     if r[j] is None:
                         ws.write_string(i, j, BELUM_ADA_DATA, f["unknown"])
         ws.set_row(header_row, 42)
@@ -235,8 +303,9 @@ def _write_realisasi(book: Book, ws, labels: Labels, realisasi: tuple[list[str],
     f = book.f
     cols, rows = realisasi
     ws.write_string(0, 0, "Realisasi program per skema (tahun anggaran × program × sumber dana)", f["title"])
-    ws.write_string(1, 0, "Jumlah semua kabupaten/kota; persentase selesai = unit selesai / unit rencana.",
-                    f["note_plain"])
+    ws.write_string(
+        1, 0, "Jumlah semua kabupaten/kota; persentase selesai = unit selesai / unit rencana.", f["note_plain"]
+    )
     header_row = 3
     write_table(book, ws, "realisasi_program", header_row, cols, rows, labels)
     total_row = header_row + 1 + len(rows)
@@ -258,33 +327,59 @@ def _write_cover(book: Book, ws, bobot: Mapping[str, float], info: Mapping[str, 
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 95)
     ws.write_string(0, 0, "Ringkasan capaian pendataan — Program 3 Juta Rumah, Nusa Tenggara Timur", f["title"])
-    ws.write_string(1, 0, f"Tahun anggaran {info.get('tahun_anggaran') or '-'} · Balai P3KP Nusa Tenggara II",
-                    f["subtitle"])
+    ws.write_string(
+        1, 0, f"Tahun anggaran {info.get('tahun_anggaran') or '-'} · Balai P3KP Nusa Tenggara II", f["subtitle"]
+    )
     items: list[tuple[str, str, str]] = [
-        ("Apa isi buku kerja ini", "Capaian pendataan rumah tangga (by name by address) 22 kabupaten/kota: peringkat "
-         "dan penghargaan, proyeksi sampai batas waktu, backlog perumahan dan RTLH, serta realisasi program. "
-         "Semua angka dari database terbit (mart), tanpa data pribadi.", "wrap"),
+        (
+            "Apa isi buku kerja ini",
+            "Capaian pendataan rumah tangga (by name by address) 22 kabupaten/kota: peringkat "
+            "dan penghargaan, proyeksi sampai batas waktu, backlog perumahan dan RTLH, serta realisasi program. "
+            "Semua angka dari database terbit (mart), tanpa data pribadi.",
+            "wrap",
+        ),
         ("Dibuat", waktu_wita(info.get("dibuat")), "wrap"),
-        ("Data diterbitkan", waktu_wita(info.get("published_at")) if info.get("published_at") else "tidak diketahui",
-         "wrap"),
-        ("Batas data (data cut-off)", f"Data per {tanggal_id(info.get('tanggal_data'))}: file kabupaten/kota yang "
-         f"diterima sampai {waktu_wita(info.get('file_terakhir'))} (file terakhir yang diterima). File yang tiba "
-         "sesudahnya masuk pada publikasi berikutnya.", "wrap"),
+        (
+            "Data diterbitkan",
+            waktu_wita(info.get("published_at")) if info.get("published_at") else "tidak diketahui",
+            "wrap",
+        ),
+        (
+            "Batas data (data cut-off)",
+            f"Data per {tanggal_id(info.get('tanggal_data'))}: file kabupaten/kota yang "
+            f"diterima sampai {waktu_wita(info.get('file_terakhir'))} (file terakhir yang diterima). File yang tiba "
+            "sesudahnya masuk pada publikasi berikutnya.",
+            "wrap",
+        ),
         ("Batas waktu pengiriman", tanggal_id(info.get("batas_waktu")), "wrap"),
-        ("Cara menghitung indeks", f"{rumus_indeks(bobot)}. Cakupan = rumah tangga valid / target (maks. 100); "
-         "akurasi = baris diterima / (diterima + dikarantina selain duplikat NIK); kelengkapan = rata-rata keterisian "
-         "8 kolom opsional; ketepatan waktu = 100 bila file pertama tiba paling lambat batas waktu, dikurangi 10 per "
-         "minggu terlambat. Peringkat 1–3 mendapat Terbaik I–III (hanya bila ada rumah tangga valid). Aturan "
-         "proyek (tidak ada rumus resmi); bobot dapat diubah Balai.", "wrap"),
-        ("Angka ILUSTRATIF", f"Target pendataan: {info.get('sumber_target') or 'tidak diketahui'}. Karena itu cakupan, "
-         "indeks, peringkat dan proyeksi hanya ilustrasi sampai Balai memasukkan target resmi.",
-         "warn" if info.get("target_ilustratif") else "wrap"),
+        (
+            "Cara menghitung indeks",
+            f"{rumus_indeks(bobot)}. Cakupan = rumah tangga valid / target (maks. 100); "
+            "akurasi = baris diterima / (diterima + dikarantina selain duplikat NIK); kelengkapan = rata-rata keterisian "
+            "8 kolom opsional; ketepatan waktu = 100 bila file pertama tiba paling lambat batas waktu, dikurangi 10 per "
+            "minggu terlambat. Peringkat 1–3 mendapat Terbaik I–III (hanya bila ada rumah tangga valid). Aturan "
+            "proyek (tidak ada rumus resmi); bobot dapat diubah Balai.",
+            "wrap",
+        ),
+        (
+            "Angka ILUSTRATIF",
+            f"Target pendataan: {info.get('sumber_target') or 'tidak diketahui'}. Karena itu cakupan, "
+            "indeks, peringkat dan proyeksi hanya ilustrasi sampai Balai memasukkan target resmi.",
+            "warn" if info.get("target_ilustratif") else "wrap",
+        ),
         ("Angka belum lengkap", info.get("belum_lengkap") or "-", "wrap"),
         ("Di mana ada 'tidak diketahui'", info.get("tidak_diketahui") or "-", "wrap"),
-        ("Lembar", "Peringkat (muat satu halaman A4 mendatar) · Proyeksi · Backlog & RTLH · Realisasi program. "
-         "Grafik: grafik_capaian.png, grafik_rtlh.png, grafik_proyeksi.png.", "wrap"),
-        ("Format angka", "Pemisah ribuan titik, desimal koma (1.234,56); rupiah 'Rp'; waktu dalam WITA (UTC+8).",
-         "wrap"),
+        (
+            "Lembar",
+            "Peringkat (muat satu halaman A4 mendatar) · Proyeksi · Backlog & RTLH · Realisasi program. "
+            "Grafik: grafik_capaian.png, grafik_rtlh.png, grafik_proyeksi.png.",
+            "wrap",
+        ),
+        (
+            "Format angka",
+            "Pemisah ribuan titik, desimal koma (1.234,56); rupiah 'Rp'; waktu dalam WITA (UTC+8).",
+            "wrap",
+        ),
     ]
     r = 3
     for label, text, style in items:

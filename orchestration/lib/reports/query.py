@@ -1,5 +1,6 @@
 """Reading tables for the reports: ``rows`` (both reports), and the published database opened
 read-only with the few lookups the officials' reports make on it."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,7 +12,9 @@ from orchestration.lib.warehouse import quote_literal
 from orchestration.settings import TIMEZONE_NAME
 
 
-def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None) -> tuple[list[str], list[tuple]]:
+def fetch_rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence | None = None
+) -> tuple[list[str], list[tuple]]:
     """(column names, rows) of a query."""
     cur = con.execute(sql, params or [])
     return [d[0] for d in cur.description], cur.fetchall()

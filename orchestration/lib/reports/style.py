@@ -1,6 +1,7 @@
 """How every report looks: numbers in the Indonesian style (thousands dot, decimal comma, ``Rp``),
 dates in Indonesian, times in WITA and saying so, the Excel number formats, the colours, and how the
 capaian index formula is written. Unknown is written ``tidak diketahui``, never 0."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,20 @@ from orchestration.settings import WITA
 
 TIDAK_DIKETAHUI = "tidak diketahui"
 BELUM_ADA_DATA = "belum ada data"
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-         "Oktober", "November", "Desember")
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 DEFAULT_BOBOT: dict[str, float] = {
     "cakupan": 0.4,
@@ -23,8 +36,7 @@ DEFAULT_BOBOT: dict[str, float] = {
 KOMPONEN = tuple(DEFAULT_BOBOT)
 AWARD_COLORS = {"Terbaik I": "#D4AF37", "Terbaik II": "#9EA3A8", "Terbaik III": "#B87333"}
 DEFAULT_COLOR = "#4C72B0"
-STATUS_COLORS = {"tercapai": "#1A7F37", "sesuai_jalur": "#4C72B0", "terlambat": "#C0504D",
-                 "belum_ada_data": "#9C9C9C"}
+STATUS_COLORS = {"tercapai": "#1A7F37", "sesuai_jalur": "#4C72B0", "terlambat": "#C0504D", "belum_ada_data": "#9C9C9C"}
 
 # Excel number formats with the Indonesian locale ([$-421]): LibreOffice then shows 1.234,56 whatever
 # its own locale; Excel uses the system's separators (Indonesian on the Balai's computers).
