@@ -21,8 +21,8 @@ from sources import contract
 
 STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
 
-# Column types the staging models carry as values; NIK, No. KK, names and coordinates stop at the
-# gate (personal data) and reach staging only as a keyed hash or an "is it filled?" flag.
+# Column types the staging models carry as values. Personal columns (columns.csv ``pribadi``: NIK,
+# No. KK, names, coordinates) never do: they reach staging only as a keyed hash or an "is it filled?" flag.
 _CARRIED_TYPES = frozenset({"kode_desa", "kode_kabupaten", "enum", "bilangan_bulat", "desimal", "rupiah", "tanggal"})
 
 KABUPATEN = "ref('kabupaten_kota_ntt')"
@@ -85,7 +85,7 @@ def staging_columns(kind: str) -> list[tuple[str, str, list]]:
         cols.append(("kode_kecamatan", "Kode Kemendagri kecamatan (53.KK.CC).",
                      ["not_null", _relationship(WILAYAH, "kode")]))
     for c in contract.columns(kind):
-        if c.type not in _CARRIED_TYPES or (c.required == "lokasi" and c.type != "kode_desa"):
+        if c.personal or c.type not in _CARRIED_TYPES or (c.required == "lokasi" and c.type != "kode_desa"):
             continue
         if c.type == "kode_kabupaten":
             cols.append(_kode_kabupaten(c.description.split(",")[0] + "."))
