@@ -14,7 +14,7 @@ LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
 
-.PHONY: install test-deps demo run ui test test-fast bench dbt-parse docs clean chromium postgres libreoffice
+.PHONY: install test-deps demo run ui test lint bench dbt-parse docs clean chromium postgres libreoffice
 
 # Runtime only (what a production server gets): the pipeline plus the [deploy] extra (Postgres).
 $(BIN)/p3jr: pyproject.toml constraints.txt
@@ -68,10 +68,18 @@ libreoffice:
 	  { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; } || \
 	  { echo "LibreOffice is missing: run 'apt-get install -y libreoffice-calc-nogui poppler-utils' as root" >&2; exit 1; }
 
-test: install test-deps chromium postgres libreoffice
+# Python: ruff lint + format check; SQL: sqlfluff with the dbt templater (compiles against an
+# in-memory DuckDB, so no warehouse is needed).
+PY_SOURCES := orchestration sources tools tests bench
+lint: test-deps
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	cd dbt_project && P3JR_WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests/singular --processes 2
+
+test: install test-deps chromium postgres libreoffice lint
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=25
 
 bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt

@@ -19,6 +19,7 @@ Usage: ``python bench/peer_pandas.py --landing DIR --out DIR``. The last stdout 
 summary (rows, files, GX outcome, seconds per phase). The benchmark runs it as a subprocess and
 measures wall time and peak RSS from outside.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,8 +103,16 @@ def read_csv_any(path: Path) -> pd.DataFrame | None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    df = pd.read_csv(path, sep=sep, engine="python", header=None, dtype=str, encoding=enc,
-                                     skip_blank_lines=False, on_bad_lines="skip")
+                    df = pd.read_csv(
+                        path,
+                        sep=sep,
+                        engine="python",
+                        header=None,
+                        dtype=str,
+                        encoding=enc,
+                        skip_blank_lines=False,
+                        on_bad_lines="skip",
+                    )
             except Exception:
                 continue
             if df.shape[1] > 3:
@@ -183,18 +192,26 @@ def main(argv: list[str] | None = None) -> int:
     spec = json.loads(SUITE.read_text(encoding="utf-8"))
     exps = [{k: v for k, v in e.items() if k != "id"} for e in spec["expectations"]]
     suite = ctx.suites.add(gx.ExpectationSuite(name="peer_rumah_tangga", expectations=exps))
-    batch_def = ctx.data_sources.add_pandas("peer").add_dataframe_asset("rt").add_batch_definition_whole_dataframe("all")
+    batch_def = (
+        ctx.data_sources.add_pandas("peer").add_dataframe_asset("rt").add_batch_definition_whole_dataframe("all")
+    )
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name="peer_vd", data=batch_def, suite=suite))
     res = vd.run(batch_parameters={"dataframe": df}, result_format="SUMMARY")
-    gx_failed = [r.expectation_config.type + ":" + str(r.expectation_config.kwargs.get("column", ""))
-                 for r in res.results if not r.success]
+    gx_failed = [
+        r.expectation_config.type + ":" + str(r.expectation_config.kwargs.get("column", ""))
+        for r in res.results
+        if not r.success
+    ]
     t["gx_detik"] = time.perf_counter() - t2
 
     # district backlog mart
     t3 = time.perf_counter()
     g = pd.DataFrame({"kode_kabupaten": df["kode_kabupaten"]})
-    ketahanan = (df.get("material_atap").isin(ATAP_LAYAK) & df.get("material_dinding").isin(DINDING_LAYAK)
-                 & ~df.get("material_lantai").isin(LANTAI_TIDAK_LAYAK))
+    ketahanan = (
+        df.get("material_atap").isin(ATAP_LAYAK)
+        & df.get("material_dinding").isin(DINDING_LAYAK)
+        & ~df.get("material_lantai").isin(LANTAI_TIDAK_LAYAK)
+    )
     for k in ("kondisi_atap", "kondisi_dinding", "kondisi_lantai"):
         if k in df.columns:
             ketahanan &= df[k].fillna("") != "rusak_berat"
@@ -203,22 +220,31 @@ def main(argv: list[str] | None = None) -> int:
     sanitasi = df["fasilitas_sanitasi"].isin(SANITASI_LAYAK)
     lain = df["memiliki_rumah_lain"].fillna(False).astype(bool) if "memiliki_rumah_lain" in df.columns else False
     g["rumah_tangga"] = 1
-    g["backlog_kepemilikan"] = ((df["status_kepemilikan_rumah"].notna())
-                                & (df["status_kepemilikan_rumah"] != "milik_sendiri") & ~lain).astype(int)
+    g["backlog_kepemilikan"] = (
+        (df["status_kepemilikan_rumah"].notna()) & (df["status_kepemilikan_rumah"] != "milik_sendiri") & ~lain
+    ).astype(int)
     g["rtlh"] = (~(ketahanan & luas & air & sanitasi)).astype(int)
-    mart = g.groupby("kode_kabupaten", as_index=False).sum().rename(
-        columns={"rumah_tangga": "jumlah_rumah_tangga", "rtlh": "jumlah_rtlh"})
+    mart = (
+        g.groupby("kode_kabupaten", as_index=False)
+        .sum()
+        .rename(columns={"rumah_tangga": "jumlah_rumah_tangga", "rtlh": "jumlah_rtlh"})
+    )
     mart.to_csv(out / "backlog_kabupaten_peer.csv", index=False)
     t["mart_detik"] = time.perf_counter() - t3
     t["total_detik"] = time.perf_counter() - t0
 
     summary = {
-        "files_read": files_read, "files_skipped": files_skipped, "rows_read": rows_read,
-        "rows_after_dedup": int(len(df)), "districts": int(len(mart)),
+        "files_read": files_read,
+        "files_skipped": files_skipped,
+        "rows_read": rows_read,
+        "rows_after_dedup": int(len(df)),
+        "districts": int(len(mart)),
         "households_total": int(mart["jumlah_rumah_tangga"].sum()),
         "backlog_kepemilikan_total": int(mart["backlog_kepemilikan"].sum()),
         "rtlh_total": int(mart["jumlah_rtlh"].sum()),
-        "gx_success": bool(res.success), "gx_expectations": len(res.results), "gx_failed": gx_failed,
+        "gx_success": bool(res.success),
+        "gx_expectations": len(res.results),
+        "gx_failed": gx_failed,
         **{k: round(v, 3) for k, v in t.items()},
     }
     print(json.dumps(summary))

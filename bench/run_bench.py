@@ -18,6 +18,7 @@ One invocation measures, on the same generated landing zone and the same machine
 ``--sizes 0.1,0.5,1.0`` adds a scaling table (full + incremental at each size factor).
 Writes ``<out>/bench_<scale>_<YYYYmmdd-HHMM>.md`` + ``.json`` and copies them to ``LATEST_<scale>.*``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,8 @@ BIN = Path(sys.executable).parent
 P3JR = BIN / "p3jr"
 DISTRICT = re.compile(r"^53\.\d{2}$")
 QUERIES_SQL = ROOT / "docs" / "contoh_query.sql"
-GB = 1024 ** 3
-MB = 1024 ** 2
+GB = 1024**3
+MB = 1024**2
 
 TARGETS = {  # key: (description, comparison)
     "full_vs_floor": "full ≤ 2 × floor",
@@ -152,8 +153,13 @@ def _tail(path: str | Path, n: int = 3000) -> str:
 # ------------------------------------------------------------------------------------------------
 def _summary_matches(s: dict, scale: str, seed: int, size_factor: float) -> bool:
     try:
-        return (s["scale"] == scale and int(s["seed"]) == seed and abs(float(s["size_factor"]) - size_factor) < 1e-9
-                and abs(float(s.get("defect_rate", 0.03)) - 0.03) < 1e-9 and s.get("run_date") is None)
+        return (
+            s["scale"] == scale
+            and int(s["seed"]) == seed
+            and abs(float(s["size_factor"]) - size_factor) < 1e-9
+            and abs(float(s.get("defect_rate", 0.03)) - 0.03) < 1e-9
+            and s.get("run_date") is None
+        )
     except (KeyError, TypeError, ValueError):
         return False
 
@@ -206,7 +212,9 @@ def link_tree(src: Path, dst: Path) -> str:
 
 
 def landing_files(landing: Path) -> list[Path]:
-    return sorted(f for d in landing.iterdir() if d.is_dir() and DISTRICT.match(d.name) for f in d.iterdir() if f.is_file())
+    return sorted(
+        f for d in landing.iterdir() if d.is_dir() and DISTRICT.match(d.name) for f in d.iterdir() if f.is_file()
+    )
 
 
 def dir_size(p: Path) -> int:
@@ -264,8 +272,17 @@ def floor_load(landing: Path, db_path: Path) -> dict:
             con.execute(f"ALTER TABLE floor_rows ADD COLUMN c{i} VARCHAR")
         width = max(width, n)
 
-    stats = {"files_xlsx": 0, "files_csv": 0, "rows_xlsx": 0, "rows_csv": 0, "skipped": 0, "skipped_files": [],
-             "csv_encoding_retry": 0, "xlsx_seconds": 0.0, "csv_seconds": 0.0}
+    stats = {
+        "files_xlsx": 0,
+        "files_csv": 0,
+        "rows_xlsx": 0,
+        "rows_csv": 0,
+        "skipped": 0,
+        "skipped_files": [],
+        "csv_encoding_retry": 0,
+        "xlsx_seconds": 0.0,
+        "csv_seconds": 0.0,
+    }
     for path in landing_files(landing):
         suffix = path.suffix.lower()
         rel = f"{path.parent.name}/{path.name}"
@@ -283,15 +300,25 @@ def floor_load(landing: Path, db_path: Path) -> dict:
                     if not rows:
                         continue
                     w = max(len(r) for r in rows)
-                    cols = [pa.array([None if (v == "" or v is None) else str(v)
-                                      for v in (r[j] if j < len(r) else None for r in rows)], pa.string())
-                            for j in range(w)]
+                    cols = [
+                        pa.array(
+                            [
+                                None if (v == "" or v is None) else str(v)
+                                for v in (r[j] if j < len(r) else None for r in rows)
+                            ],
+                            pa.string(),
+                        )
+                        for j in range(w)
+                    ]
                     tbl = pa.table(cols, names=[f"c{j}" for j in range(w)])
                     widen(w)
                     con.register("_sheet", tbl)
                     collist = ", ".join(f"c{j}" for j in range(w))
-                    con.execute(f"INSERT INTO floor_rows (kode, nama_file, sheet, {collist}) "
-                                f"SELECT ?, ?, ?, {collist} FROM _sheet", [path.parent.name, path.name, meta.name])
+                    con.execute(
+                        f"INSERT INTO floor_rows (kode, nama_file, sheet, {collist}) "
+                        f"SELECT ?, ?, ?, {collist} FROM _sheet",
+                        [path.parent.name, path.name, meta.name],
+                    )
                     con.unregister("_sheet")
                     n_file += len(rows)
                 wb.close()
@@ -305,8 +332,10 @@ def floor_load(landing: Path, db_path: Path) -> dict:
                 if dialect is None:
                     raise ValueError("empty or binary")
                 enc, delim = dialect
-                sql = ("CREATE OR REPLACE TEMP TABLE _csv AS SELECT * FROM read_csv(?, delim=?, encoding=?, header=false, "
-                       "all_varchar=true, null_padding=true, strict_mode=false, quote='\"', escape='\"', skip=0)")
+                sql = (
+                    "CREATE OR REPLACE TEMP TABLE _csv AS SELECT * FROM read_csv(?, delim=?, encoding=?, header=false, "
+                    "all_varchar=true, null_padding=true, strict_mode=false, quote='\"', escape='\"', skip=0)"
+                )
                 try:
                     con.execute(sql, [str(path), delim, enc])
                 except duckdb.InvalidInputException:
@@ -322,8 +351,10 @@ def floor_load(landing: Path, db_path: Path) -> dict:
                 w = len(con.execute("SELECT * FROM _csv LIMIT 0").description)
                 widen(w)
                 collist = ", ".join(f"c{j}" for j in range(w))
-                n_file = con.execute(f"INSERT INTO floor_rows (kode, nama_file, sheet, {collist}) "
-                                     f"SELECT ?, ?, '', * FROM _csv", [path.parent.name, path.name]).fetchone()[0]
+                n_file = con.execute(
+                    f"INSERT INTO floor_rows (kode, nama_file, sheet, {collist}) SELECT ?, ?, '', * FROM _csv",
+                    [path.parent.name, path.name],
+                ).fetchone()[0]
                 con.execute("DROP TABLE _csv")
                 if not n_file:
                     raise ValueError("no rows")
@@ -349,8 +380,17 @@ def floor_load(landing: Path, db_path: Path) -> dict:
 def run_floor(landing: Path, work: Path) -> dict:
     """Floor in a subprocess (fresh interpreter; wall/peak RSS measured like the pipeline)."""
     out_json = work / "floor.json"
-    m = measure([sys.executable, str(Path(__file__).resolve()), "--_floor", str(landing), str(work / "floor.duckdb"),
-                 str(out_json)], work / "logs" / "floor.log")
+    m = measure(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--_floor",
+            str(landing),
+            str(work / "floor.duckdb"),
+            str(out_json),
+        ],
+        work / "logs" / "floor.log",
+    )
     if m["rc"] != 0:
         raise RuntimeError(f"floor failed:\n{_tail(m['log'])}")
     stats = json.loads(out_json.read_text(encoding="utf-8"))
@@ -404,11 +444,17 @@ print("@@JSON@@" + json.dumps(out))
 
 def dagster_runs(data_dir: Path, seen: set[str]) -> list[dict]:
     env = {**os.environ, **TELEMETRY_OFF, "DAGSTER_HOME": str(data_dir / "dagster")}
-    proc = subprocess.run([sys.executable, "-c", _STEPS_CODE, json.dumps(sorted(seen))], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", _STEPS_CODE, json.dumps(sorted(seen))],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("@@JSON@@"):
-            runs = json.loads(line[len("@@JSON@@"):])
+            runs = json.loads(line[len("@@JSON@@") :])
             seen.update(r["run_id"] for r in runs)
             return runs
     log(f"WARNING: could not read the Dagster event log: {proc.stderr[-1500:]}")
@@ -430,8 +476,11 @@ def dbt_results(run_id: str) -> dict | None:
         k = kinds.setdefault(x["unique_id"].split(".")[0], {"count": 0, "seconds": 0.0})
         k["count"] += 1
         k["seconds"] = round(k["seconds"] + float(x.get("execution_time") or 0), 3)
-    return {"elapsed_s": round(float(r.get("elapsed_time") or 0), 3), "by_type": kinds,
-            "target_dir_bytes": dir_size(hits[-1].parent)}
+    return {
+        "elapsed_s": round(float(r.get("elapsed_time") or 0), 3),
+        "by_type": kinds,
+        "target_dir_bytes": dir_size(hits[-1].parent),
+    }
 
 
 def summarize_runs(runs: list[dict], wall: float, peak_at: float = 0.0) -> dict:
@@ -453,8 +502,11 @@ def summarize_runs(runs: list[dict], wall: float, peak_at: float = 0.0) -> dict:
                 b = by.setdefault(k, {"count": 0, "seconds": 0.0})
                 b["count"] += v["count"]
                 b["seconds"] = round(b["seconds"] + v["seconds"], 3)
-        dbt_sum = {"elapsed_s": round(sum(d["elapsed_s"] for d in dbt), 3), "by_type": by,
-                   "target_dir_bytes": sum(d["target_dir_bytes"] for d in dbt)}
+        dbt_sum = {
+            "elapsed_s": round(sum(d["elapsed_s"] for d in dbt), 3),
+            "by_type": by,
+            "target_dir_bytes": sum(d["target_dir_bytes"] for d in dbt),
+        }
     peak_step = "outside the Dagster run"
     for r in runs:
         for k, v in r["steps"].items():
@@ -463,7 +515,9 @@ def summarize_runs(runs: list[dict], wall: float, peak_at: float = 0.0) -> dict:
     return {
         "peak_rss_step": peak_step,
         "dbt": dbt_sum,
-        "runs": [{k: r[k] for k in ("run_id", "status", "run_seconds", "materializations", "asset_checks")} for r in runs],
+        "runs": [
+            {k: r[k] for k in ("run_id", "status", "run_seconds", "materializations", "asset_checks")} for r in runs
+        ],
         "steps": steps,
         "dbt_models": models,
         "dbt_models_total_s": round(sum(models.values()), 3),
@@ -487,7 +541,9 @@ def p3jr_run(landing: Path, data: Path, logs: Path, name: str, seen: set[str], d
     runs = dagster_runs(data, seen)
     m.update(summarize_runs(runs, m["wall_s"], m["peak_rss_at"]))
     status = "ok" if m["rc"] == 0 else f"FAILED rc={m['rc']}"
-    log(f"{name}: {status}, wall {m['wall_s']:.1f} s, cpu {m['cpu_s']:.1f} s, peak RSS {m['peak_rss_bytes'] / MB:.0f} MB")
+    log(
+        f"{name}: {status}, wall {m['wall_s']:.1f} s, cpu {m['cpu_s']:.1f} s, peak RSS {m['peak_rss_bytes'] / MB:.0f} MB"
+    )
     if m["rc"] != 0:
         log(_tail(m["log"], 1500))
     return m
@@ -495,11 +551,17 @@ def p3jr_run(landing: Path, data: Path, logs: Path, name: str, seen: set[str], d
 
 def published_query(db: Path, sql: str, params: list | None = None) -> Any:
     """One query on the published database in a NEW process (a fresh read-only open of the file)."""
-    code = ("import duckdb, json, sys\n"
-            "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-            "print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall(), default=str))\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(db), sql, json.dumps(params or [])], capture_output=True,
-                          text=True, timeout=120)
+    code = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall(), default=str))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(db), sql, json.dumps(params or [])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-1500:])
     return json.loads(proc.stdout)
@@ -532,13 +594,24 @@ def pick_incremental(gen_landing: Path, summary: dict) -> dict:
         for r in csv.DictReader(f):
             files.setdefault(r["kode_folder"], []).append(r)
     for rank, k in enumerate(order, 1):
-        cands = [r for r in files.get(k, []) if r["status_expected"] == "active" and r["jenis"] == "rumah_tangga"
-                 and r["nama_file"].lower().endswith(".csv")]
+        cands = [
+            r
+            for r in files.get(k, [])
+            if r["status_expected"] == "active"
+            and r["jenis"] == "rumah_tangga"
+            and r["nama_file"].lower().endswith(".csv")
+        ]
         if cands:
             best = max(cands, key=lambda r: ((gen_landing / k / r["nama_file"]).stat().st_size, r["nama_file"]))
-            return {"district": k, "district_rank_by_rows": rank, "district_rows": per[k].get("baris", 0),
-                    "largest_district": order[0], "file": best["nama_file"],
-                    "file_bytes": (gen_landing / k / best["nama_file"]).stat().st_size, "file_rows": int(best["baris"])}
+            return {
+                "district": k,
+                "district_rank_by_rows": rank,
+                "district_rows": per[k].get("baris", 0),
+                "largest_district": order[0],
+                "file": best["nama_file"],
+                "file_bytes": (gen_landing / k / best["nama_file"]).stat().st_size,
+                "file_rows": int(best["baris"]),
+            }
     raise RuntimeError("no district has an active rumah_tangga CSV file")
 
 
@@ -587,31 +660,59 @@ def correct_csv(gen_landing: Path, run_landing: Path, pick: dict) -> dict:
     tmp = dst.with_name(".tmp_" + name)
     tmp.write_bytes(dump(records).encode(out_enc))
     os.replace(tmp, dst)
-    return {"district": k, "file": name, "baris": baris, "kolom": "jumlah_anggota_keluarga", "from": old,
-            "to": old + 1, "encoding": enc or "utf-8", "delimiter": delim, "roundtrip_identical": roundtrip_identical}
+    return {
+        "district": k,
+        "file": name,
+        "baris": baris,
+        "kolom": "jumlah_anggota_keluarga",
+        "from": old,
+        "to": old + 1,
+        "encoding": enc or "utf-8",
+        "delimiter": delim,
+        "roundtrip_identical": roundtrip_identical,
+    }
 
 
 JIWA_SQL = "SELECT jumlah_jiwa, jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = ?"
 
 
-def run_incremental(gen_landing: Path, run_landing: Path, data: Path, summary: dict, logs: Path, seen: set[str],
-                    name: str = "incremental") -> dict:
+def run_incremental(
+    gen_landing: Path,
+    run_landing: Path,
+    data: Path,
+    summary: dict,
+    logs: Path,
+    seen: set[str],
+    name: str = "incremental",
+) -> dict:
     pick = pick_incremental(gen_landing, summary)
     db = data / "published" / "p3jr.duckdb"
     before = published_query(db, JIWA_SQL, [pick["district"]])
     edit = correct_csv(gen_landing, run_landing, pick)
-    log(f"{name}: {edit['district']}/{edit['file']} row {edit['baris']}: jumlah_anggota_keluarga {edit['from']} → {edit['to']}")
+    log(
+        f"{name}: {edit['district']}/{edit['file']} row {edit['baris']}: jumlah_anggota_keluarga {edit['from']} → {edit['to']}"
+    )
     m = p3jr_run(run_landing, data, logs, name, seen, district=pick["district"])
     t0 = time.perf_counter()
     after = published_query(db, JIWA_SQL, [pick["district"]])
     verify_s = time.perf_counter() - t0
     expected = before[0][0] + 1 if before else None
     visible = bool(after) and after[0][0] == expected
-    m.update({"pick": pick, "edit": edit, "jumlah_jiwa_before": before[0][0] if before else None,
-              "jumlah_jiwa_after": after[0][0] if after else None, "visible_in_published": visible,
-              "verify_s": round(verify_s, 3), "wall_until_visible_s": round(m["wall_s"] + verify_s, 3)})
-    log(f"{name}: published jumlah_jiwa {m['jumlah_jiwa_before']} → {m['jumlah_jiwa_after']} "
-        f"({'visible' if visible else 'NOT VISIBLE'})")
+    m.update(
+        {
+            "pick": pick,
+            "edit": edit,
+            "jumlah_jiwa_before": before[0][0] if before else None,
+            "jumlah_jiwa_after": after[0][0] if after else None,
+            "visible_in_published": visible,
+            "verify_s": round(verify_s, 3),
+            "wall_until_visible_s": round(m["wall_s"] + verify_s, 3),
+        }
+    )
+    log(
+        f"{name}: published jumlah_jiwa {m['jumlah_jiwa_before']} → {m['jumlah_jiwa_after']} "
+        f"({'visible' if visible else 'NOT VISIBLE'})"
+    )
     return m
 
 
@@ -651,8 +752,13 @@ def time_queries(db: Path, repeats: int) -> dict:
             totals.append((t2 - t0) * 1000)
             execs.append((t2 - t1) * 1000)
             nrows = len(rows)
-        res[name] = {"median_ms": round(statistics.median(totals), 2), "median_exec_ms": round(statistics.median(execs), 2),
-                     "max_ms": round(max(totals), 2), "rows": nrows, "runs": repeats}
+        res[name] = {
+            "median_ms": round(statistics.median(totals), 2),
+            "median_exec_ms": round(statistics.median(execs), 2),
+            "max_ms": round(max(totals), 2),
+            "rows": nrows,
+            "runs": repeats,
+        }
     return res
 
 
@@ -675,15 +781,31 @@ def machine_info() -> dict:
                 os_name = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.release()})"
     except OSError:
         pass
-    return {"cpu": cpu, "cores_logical": psutil.cpu_count(), "cores_physical": psutil.cpu_count(logical=False),
-            "ram_bytes": psutil.virtual_memory().total, "os": os_name, "python": platform.python_version(),
-            "loadavg_start": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpu": cpu,
+        "cores_logical": psutil.cpu_count(),
+        "cores_physical": psutil.cpu_count(logical=False),
+        "ram_bytes": psutil.virtual_memory().total,
+        "os": os_name,
+        "python": platform.python_version(),
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def versions() -> dict:
     out = {}
-    for p in ("duckdb", "dagster", "dbt-core", "dbt-duckdb", "dagster-dbt", "great-expectations", "python-calamine",
-              "pandas", "openpyxl", "pyarrow"):
+    for p in (
+        "duckdb",
+        "dagster",
+        "dbt-core",
+        "dbt-duckdb",
+        "dagster-dbt",
+        "great-expectations",
+        "python-calamine",
+        "pandas",
+        "openpyxl",
+        "pyarrow",
+    ):
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
@@ -705,18 +827,31 @@ def bench_size(args: argparse.Namespace, work: Path, size_factor: float, main: b
         shutil.rmtree(data)
     link_mode = link_tree(gen_landing, landing)
     logs.mkdir(parents=True, exist_ok=True)
-    rows = {"total": summary["baris_total"], "xlsx": summary["baris_xlsx"], "csv": summary["baris_csv"],
-            "accepted_expected": summary.get("rumah_tangga_diterima"), "files": summary.get("file"),
-            "landing_bytes": dir_size(landing)}
-    out: dict[str, Any] = {"size_factor": size_factor, "rows": rows, "generate": gen, "landing_link": link_mode,
-                           "landing": str(landing), "data_dir": str(data)}
+    rows = {
+        "total": summary["baris_total"],
+        "xlsx": summary["baris_xlsx"],
+        "csv": summary["baris_csv"],
+        "accepted_expected": summary.get("rumah_tangga_diterima"),
+        "files": summary.get("file"),
+        "landing_bytes": dir_size(landing),
+    }
+    out: dict[str, Any] = {
+        "size_factor": size_factor,
+        "rows": rows,
+        "generate": gen,
+        "landing_link": link_mode,
+        "landing": str(landing),
+        "data_dir": str(data),
+    }
     seen: set[str] = set()
 
     if main:
         log("floor: calamine + DuckDB read_csv → one DuckDB table")
         out["floor"] = run_floor(landing, run_dir)
-        log(f"floor: {out['floor']['wall_s']:.1f} s ({out['floor']['rows_xlsx']} xlsx rows, {out['floor']['rows_csv']} csv rows, "
-            f"{out['floor']['skipped']} files skipped)")
+        log(
+            f"floor: {out['floor']['wall_s']:.1f} s ({out['floor']['rows_xlsx']} xlsx rows, {out['floor']['rows_csv']} csv rows, "
+            f"{out['floor']['skipped']} files skipped)"
+        )
 
     out["full"] = p3jr_run(landing, data, logs, "full", seen)
     out["disk"] = {k: dir_size(data / k) for k in ("warehouse", "published", "archive", "reports", "dagster")}
@@ -724,8 +859,10 @@ def bench_size(args: argparse.Namespace, work: Path, size_factor: float, main: b
     if out["full"]["rc"] != 0:
         raise RuntimeError(f"full run failed, see {out['full']['log']}")
     try:
-        cnt = published_query(data / "published" / "p3jr.duckdb",
-                              "SELECT sum(jumlah_rumah_tangga), sum(backlog_kepemilikan), sum(jumlah_rtlh) FROM marts.backlog_kabupaten")
+        cnt = published_query(
+            data / "published" / "p3jr.duckdb",
+            "SELECT sum(jumlah_rumah_tangga), sum(backlog_kepemilikan), sum(jumlah_rtlh) FROM marts.backlog_kabupaten",
+        )
         out["published_totals"] = {"households": cnt[0][0], "backlog_kepemilikan": cnt[0][1], "rtlh": cnt[0][2]}
     except RuntimeError as exc:
         out["published_totals"] = {"error": str(exc)[:300]}
@@ -737,8 +874,17 @@ def bench_size(args: argparse.Namespace, work: Path, size_factor: float, main: b
         out["queries"] = time_queries(data / "published" / "p3jr.duckdb", args.query_runs)
         if not args.skip_peer:
             log("peer: bench/peer_pandas.py")
-            pm = measure([sys.executable, str(ROOT / "bench" / "peer_pandas.py"), "--landing", str(landing),
-                          "--out", str(run_dir / "peer")], logs / "peer.log")
+            pm = measure(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "peer_pandas.py"),
+                    "--landing",
+                    str(landing),
+                    "--out",
+                    str(run_dir / "peer"),
+                ],
+                logs / "peer.log",
+            )
             lines = [ln for ln in _tail(pm["log"], 20000).splitlines() if ln.startswith("{")]
             pm["summary"] = json.loads(lines[-1]) if (pm["rc"] == 0 and lines) else None
             if pm["rc"] != 0:
@@ -763,19 +909,38 @@ def evaluate_targets(m: dict) -> list[dict]:
     worst_q = max((v["median_ms"] for v in q.values()), default=None)
     r_ff = full["wall_s"] / floor_wall if floor_wall else None
     r_pf = peer["wall_s"] / full["wall_s"] if peer and peer.get("rc") == 0 else None
-    peak = max(full["peak_rss_bytes"], m["incremental"]["peak_rss_bytes"], m.get("no_change", {}).get("peak_rss_bytes", 0))
+    peak = max(
+        full["peak_rss_bytes"], m["incremental"]["peak_rss_bytes"], m.get("no_change", {}).get("peak_rss_bytes", 0)
+    )
     inc = m["incremental"]
     return [
-        {"target": TARGETS["full_vs_floor"], "measured": f"{r_ff:.1f} ×" if r_ff else "-", "ok": None if r_ff is None else r_ff <= 2},
-        {"target": TARGETS["incremental"], "measured": f"{inc['wall_until_visible_s']:.1f} s"
-         + ("" if inc["visible_in_published"] else " (change NOT visible)"),
-         "ok": inc["wall_until_visible_s"] <= 20 and inc["visible_in_published"]},
-        {"target": TARGETS["no_change"], "measured": f"{m['no_change']['wall_s']:.1f} s" if "no_change" in m else "-",
-         "ok": (m["no_change"]["wall_s"] <= 10) if "no_change" in m else None},
+        {
+            "target": TARGETS["full_vs_floor"],
+            "measured": f"{r_ff:.1f} ×" if r_ff else "-",
+            "ok": None if r_ff is None else r_ff <= 2,
+        },
+        {
+            "target": TARGETS["incremental"],
+            "measured": f"{inc['wall_until_visible_s']:.1f} s"
+            + ("" if inc["visible_in_published"] else " (change NOT visible)"),
+            "ok": inc["wall_until_visible_s"] <= 20 and inc["visible_in_published"],
+        },
+        {
+            "target": TARGETS["no_change"],
+            "measured": f"{m['no_change']['wall_s']:.1f} s" if "no_change" in m else "-",
+            "ok": (m["no_change"]["wall_s"] <= 10) if "no_change" in m else None,
+        },
         {"target": TARGETS["peak_rss"], "measured": f"{peak / GB:.2f} GB", "ok": peak <= 2 * GB},
-        {"target": TARGETS["peer_vs_full"], "measured": f"{r_pf:.2f} ×" if r_pf else "-", "ok": None if r_pf is None else r_pf >= 10},
-        {"target": TARGETS["queries"], "measured": f"{worst_q:.1f} ms (slowest median)" if worst_q is not None else "-",
-         "ok": None if worst_q is None else worst_q < 100},
+        {
+            "target": TARGETS["peer_vs_full"],
+            "measured": f"{r_pf:.2f} ×" if r_pf else "-",
+            "ok": None if r_pf is None else r_pf >= 10,
+        },
+        {
+            "target": TARGETS["queries"],
+            "measured": f"{worst_q:.1f} ms (slowest median)" if worst_q is not None else "-",
+            "ok": None if worst_q is None else worst_q < 100,
+        },
     ]
 
 
@@ -787,12 +952,24 @@ def _steps_table(runs: dict[str, dict]) -> list[str]:
                 names.append(k)
     lines = ["| step | " + " | ".join(runs) + " |", "|---|" + "---:|" * len(runs)]
     for n in names:
-        lines.append(f"| {n} | " + " | ".join(f"{r['steps'][n]:.1f}" if n in r.get("steps", {}) else "—" for r in runs.values()) + " |")
-    lines.append("| *Dagster run (start → end)* | " + " | ".join(f"{r['dagster_run_s']:.1f}" for r in runs.values()) + " |")
-    lines.append("| *outside the run (interpreter, imports, definitions, summary)* | "
-                 + " | ".join(f"{r['outside_run_s']:.1f}" for r in runs.values()) + " |")
-    lines.append("| *asset materializations / check evaluations* | "
-                 + " | ".join(f"{r['materializations']} / {r['asset_checks']}" for r in runs.values()) + " |")
+        lines.append(
+            f"| {n} | "
+            + " | ".join(f"{r['steps'][n]:.1f}" if n in r.get("steps", {}) else "—" for r in runs.values())
+            + " |"
+        )
+    lines.append(
+        "| *Dagster run (start → end)* | " + " | ".join(f"{r['dagster_run_s']:.1f}" for r in runs.values()) + " |"
+    )
+    lines.append(
+        "| *outside the run (interpreter, imports, definitions, summary)* | "
+        + " | ".join(f"{r['outside_run_s']:.1f}" for r in runs.values())
+        + " |"
+    )
+    lines.append(
+        "| *asset materializations / check evaluations* | "
+        + " | ".join(f"{r['materializations']} / {r['asset_checks']}" for r in runs.values())
+        + " |"
+    )
     return lines
 
 
@@ -803,61 +980,87 @@ def render(result: dict) -> str:
     L: list[str] = []
     L.append(f"# Benchmark P3JR — scale `{result['scale']}` (size factor {m['size_factor']:g}, seed {result['seed']})")
     L.append("")
-    L.append(f"Run {result['started']} → {result['finished']} ({result['elapsed_s'] / 60:.1f} min), `{result['command']}`.")
+    L.append(
+        f"Run {result['started']} → {result['finished']} ({result['elapsed_s'] / 60:.1f} min), `{result['command']}`."
+    )
     L.append("")
     L.append("## Machine and versions")
     L.append("")
-    L.append(f"- CPU: {mi['cpu']} — {mi['cores_logical']} logical / {mi['cores_physical']} physical cores; "
-             f"RAM {mi['ram_bytes'] / GB:.1f} GB; {mi['os']}; Python {mi['python']}")
-    L.append(f"- load average at start {mi['loadavg_start']}, at end {result.get('loadavg_end')} "
-             "(the machine may be shared: a load above the core count inflates wall times)")
+    L.append(
+        f"- CPU: {mi['cpu']} — {mi['cores_logical']} logical / {mi['cores_physical']} physical cores; "
+        f"RAM {mi['ram_bytes'] / GB:.1f} GB; {mi['os']}; Python {mi['python']}"
+    )
+    L.append(
+        f"- load average at start {mi['loadavg_start']}, at end {result.get('loadavg_end')} "
+        "(the machine may be shared: a load above the core count inflates wall times)"
+    )
     L.append("- " + ", ".join(f"{k} {v}" for k, v in ver.items()))
     L.append("")
     L.append("## Data")
     L.append("")
     r = m["rows"]
     fl = m.get("floor", {})
-    L.append(f"- generated rows (data rows the pipeline reads): **{r['total']:,}** — xlsx {r['xlsx']:,}, csv {r['csv']:,}; "
-             f"{r['files']} files, {r['landing_bytes'] / MB:.1f} MB; generation "
-             + ("reused" if m["generate"]["reused"] else f"{m['generate']['seconds']:.1f} s"))
+    L.append(
+        f"- generated rows (data rows the pipeline reads): **{r['total']:,}** — xlsx {r['xlsx']:,}, csv {r['csv']:,}; "
+        f"{r['files']} files, {r['landing_bytes'] / MB:.1f} MB; generation "
+        + ("reused" if m["generate"]["reused"] else f"{m['generate']['seconds']:.1f} s")
+    )
     if fl:
-        L.append(f"- floor loaded {fl['files_xlsx']} xlsx files ({fl['rows_xlsx']:,} raw sheet rows incl. titles/headers) and "
-                 f"{fl['files_csv']} csv files ({fl['rows_csv']:,} raw lines); skipped {fl['skipped']} corrupt/empty/unsupported files")
+        L.append(
+            f"- floor loaded {fl['files_xlsx']} xlsx files ({fl['rows_xlsx']:,} raw sheet rows incl. titles/headers) and "
+            f"{fl['files_csv']} csv files ({fl['rows_csv']:,} raw lines); skipped {fl['skipped']} corrupt/empty/unsupported files"
+        )
     pt = m.get("published_totals", {})
     if "households" in pt:
-        L.append(f"- published marts: {pt['households']:,} households, backlog kepemilikan {pt['backlog_kepemilikan']:,}, "
-                 f"RTLH {pt['rtlh']:,} (generator expects {r['accepted_expected']:,} accepted)")
-    L.append(f"- data directory after the full run: {m['disk']['total'] / MB:.1f} MB (warehouse {m['disk']['warehouse'] / MB:.1f}, "
-             f"published {m['disk']['published'] / MB:.1f}, archive {m['disk']['archive'] / MB:.1f}, reports {m['disk']['reports'] / MB:.1f}, "
-             f"dagster {m['disk']['dagster'] / MB:.1f} MB)")
+        L.append(
+            f"- published marts: {pt['households']:,} households, backlog kepemilikan {pt['backlog_kepemilikan']:,}, "
+            f"RTLH {pt['rtlh']:,} (generator expects {r['accepted_expected']:,} accepted)"
+        )
+    L.append(
+        f"- data directory after the full run: {m['disk']['total'] / MB:.1f} MB (warehouse {m['disk']['warehouse'] / MB:.1f}, "
+        f"published {m['disk']['published'] / MB:.1f}, archive {m['disk']['archive'] / MB:.1f}, reports {m['disk']['reports'] / MB:.1f}, "
+        f"dagster {m['disk']['dagster'] / MB:.1f} MB)"
+    )
     L.append("")
     L.append("## Measurements")
     L.append("")
     L.append("| measurement | wall s | CPU s | peak RSS MB | notes |")
     L.append("|---|---:|---:|---:|---|")
     if fl:
-        L.append(f"| floor (calamine + DuckDB read_csv → DuckDB) | {fl['wall_s']:.2f} | {fl['cpu_s']:.2f} | {fl['peak_rss_bytes'] / MB:.0f} | "
-                 f"xlsx {fl['xlsx_seconds']:.2f} s, csv {fl['csv_seconds']:.2f} s; process incl. interpreter {fl['process_wall_s']:.2f} s |")
-    L.append(f"| full (`p3jr run`, empty data dir) | {full['wall_s']:.2f} | {full['cpu_s']:.2f} | {full['peak_rss_bytes'] / MB:.0f} | "
-             f"rc {full['rc']}; Dagster run {full['dagster_run_s']:.1f} s; peak RSS during {full['peak_rss_step']} |")
-    L.append(f"| incremental (`--district {inc['pick']['district']}`, one value corrected) | {inc['wall_s']:.2f} | {inc['cpu_s']:.2f} | "
-             f"{inc['peak_rss_bytes'] / MB:.0f} | visible in published db: {'yes' if inc['visible_in_published'] else 'NO'} "
-             f"after {inc['wall_until_visible_s']:.1f} s |")
+        L.append(
+            f"| floor (calamine + DuckDB read_csv → DuckDB) | {fl['wall_s']:.2f} | {fl['cpu_s']:.2f} | {fl['peak_rss_bytes'] / MB:.0f} | "
+            f"xlsx {fl['xlsx_seconds']:.2f} s, csv {fl['csv_seconds']:.2f} s; process incl. interpreter {fl['process_wall_s']:.2f} s |"
+        )
+    L.append(
+        f"| full (`p3jr run`, empty data dir) | {full['wall_s']:.2f} | {full['cpu_s']:.2f} | {full['peak_rss_bytes'] / MB:.0f} | "
+        f"rc {full['rc']}; Dagster run {full['dagster_run_s']:.1f} s; peak RSS during {full['peak_rss_step']} |"
+    )
+    L.append(
+        f"| incremental (`--district {inc['pick']['district']}`, one value corrected) | {inc['wall_s']:.2f} | {inc['cpu_s']:.2f} | "
+        f"{inc['peak_rss_bytes'] / MB:.0f} | visible in published db: {'yes' if inc['visible_in_published'] else 'NO'} "
+        f"after {inc['wall_until_visible_s']:.1f} s |"
+    )
     if "no_change" in m:
         nc = m["no_change"]
-        L.append(f"| no change (`p3jr run` again) | {nc['wall_s']:.2f} | {nc['cpu_s']:.2f} | {nc['peak_rss_bytes'] / MB:.0f} | "
-                 f"{nc['materializations']} materializations |")
+        L.append(
+            f"| no change (`p3jr run` again) | {nc['wall_s']:.2f} | {nc['cpu_s']:.2f} | {nc['peak_rss_bytes'] / MB:.0f} | "
+            f"{nc['materializations']} materializations |"
+        )
     if m.get("peer"):
         p = m["peer"]
         s = p.get("summary") or {}
-        L.append(f"| peer (pandas + openpyxl + GX, `bench/peer_pandas.py`) | {p['wall_s']:.2f} | {p['cpu_s']:.2f} | "
-                 f"{p['peak_rss_bytes'] / MB:.0f} | rc {p['rc']}; read {s.get('baca_detik', '-')} s, GX {s.get('gx_detik', '-')} s, "
-                 f"{s.get('rows_after_dedup', '-')} households |")
+        L.append(
+            f"| peer (pandas + openpyxl + GX, `bench/peer_pandas.py`) | {p['wall_s']:.2f} | {p['cpu_s']:.2f} | "
+            f"{p['peak_rss_bytes'] / MB:.0f} | rc {p['rc']}; read {s.get('baca_detik', '-')} s, GX {s.get('gx_detik', '-')} s, "
+            f"{s.get('rows_after_dedup', '-')} households |"
+        )
     q = m.get("queries") or {}
     if q:
         worst = max(q.values(), key=lambda v: v["median_ms"])
-        L.append(f"| analyst queries ({len(q)} × {worst['runs']} runs, fresh read-only connection) | — | — | — | "
-                 f"slowest median {worst['median_ms']:.1f} ms |")
+        L.append(
+            f"| analyst queries ({len(q)} × {worst['runs']} runs, fresh read-only connection) | — | — | — | "
+            f"slowest median {worst['median_ms']:.1f} ms |"
+        )
     L.append("")
     L.append("### Ratios")
     L.append("")
@@ -866,8 +1069,10 @@ def render(result: dict) -> str:
     if m.get("peer") and m["peer"]["rc"] == 0:
         L.append(f"- peer / full = {m['peer']['wall_s'] / full['wall_s']:.2f} ×")
     L.append(f"- full CPU / wall = {full['cpu_s'] / full['wall_s']:.2f} (2 cores = 2.0 at best)")
-    L.append(f"- full per 1,000 rows: {1000 * full['wall_s'] / max(1, r['total']):.2f} s wall, "
-             f"{1000 * full['cpu_s'] / max(1, r['total']):.2f} s CPU")
+    L.append(
+        f"- full per 1,000 rows: {1000 * full['wall_s'] / max(1, r['total']):.2f} s wall, "
+        f"{1000 * full['cpu_s'] / max(1, r['total']):.2f} s CPU"
+    )
     L.append("")
     L.append("## Targets")
     L.append("")
@@ -888,14 +1093,18 @@ def render(result: dict) -> str:
         dbt_step = next((v for k, v in rr["steps"].items() if "dbt" in k), None)
         if d and dbt_step:
             parts = ", ".join(f"{v['count']} {k}s {v['seconds']:.1f} s" for k, v in sorted(d["by_type"].items()))
-            L.append(f"- dbt in the {label} run: Dagster step {dbt_step:.1f} s, of which `dbt build` itself reports "
-                     f"{d['elapsed_s']:.1f} s elapsed ({parts}; summed over dbt threads); the remaining "
-                     f"{dbt_step - d['elapsed_s']:.1f} s are dbt start-up/manifest load and Dagster's per-event handling. "
-                     f"Target directory left behind: {d['target_dir_bytes'] / MB:.1f} MB.")
+            L.append(
+                f"- dbt in the {label} run: Dagster step {dbt_step:.1f} s, of which `dbt build` itself reports "
+                f"{d['elapsed_s']:.1f} s elapsed ({parts}; summed over dbt threads); the remaining "
+                f"{dbt_step - d['elapsed_s']:.1f} s are dbt start-up/manifest load and Dagster's per-event handling. "
+                f"Target directory left behind: {d['target_dir_bytes'] / MB:.1f} MB."
+            )
     if full["dbt_models"]:
         top = sorted(full["dbt_models"].items(), key=lambda kv: -kv[1])[:8]
-        L.append(f"- slowest dbt models in the full run ({full['dbt_models_total_s']:.1f} s summed 'Execution Duration'): "
-                 + ", ".join(f"{k} {v:.2f} s" for k, v in top))
+        L.append(
+            f"- slowest dbt models in the full run ({full['dbt_models_total_s']:.1f} s summed 'Execution Duration'): "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in top)
+        )
     L.append("")
     if q:
         L.append("## Analyst queries (`docs/contoh_query.sql`)")
@@ -908,12 +1117,17 @@ def render(result: dict) -> str:
     L.append("## Incremental change")
     L.append("")
     e, pk = inc["edit"], inc["pick"]
-    why = ("the largest district by rows" if pk["district_rank_by_rows"] == 1 else
-           f"rank {pk['district_rank_by_rows']} by rows: the largest, {pk['largest_district']}, sent no CSV file")
-    L.append(f"District {pk['district']} ({pk['district_rows']:,} rows; {why}), file `{pk['file']}` ({pk['file_bytes'] / 1024:.0f} KiB, {pk['file_rows']} rows, "
-             f"{e['encoding']}, delimiter `{e['delimiter']!s}`): row {e['baris']} `jumlah_anggota_keluarga` {e['from']} → {e['to']}, "
-             f"re-serialised byte-identical otherwise: {e['roundtrip_identical']}. Published `marts.backlog_kabupaten.jumlah_jiwa` "
-             f"{inc['jumlah_jiwa_before']} → {inc['jumlah_jiwa_after']} ({'visible' if inc['visible_in_published'] else 'NOT visible'}).")
+    why = (
+        "the largest district by rows"
+        if pk["district_rank_by_rows"] == 1
+        else f"rank {pk['district_rank_by_rows']} by rows: the largest, {pk['largest_district']}, sent no CSV file"
+    )
+    L.append(
+        f"District {pk['district']} ({pk['district_rows']:,} rows; {why}), file `{pk['file']}` ({pk['file_bytes'] / 1024:.0f} KiB, {pk['file_rows']} rows, "
+        f"{e['encoding']}, delimiter `{e['delimiter']!s}`): row {e['baris']} `jumlah_anggota_keluarga` {e['from']} → {e['to']}, "
+        f"re-serialised byte-identical otherwise: {e['roundtrip_identical']}. Published `marts.backlog_kabupaten.jumlah_jiwa` "
+        f"{inc['jumlah_jiwa_before']} → {inc['jumlah_jiwa_after']} ({'visible' if inc['visible_in_published'] else 'NOT visible'})."
+    )
     L.append("")
     if result.get("scaling"):
         L.append("## Scaling")
@@ -921,8 +1135,10 @@ def render(result: dict) -> str:
         L.append("| size factor | rows | full wall s | full CPU s | peak RSS MB | incremental wall s | data dir MB |")
         L.append("|---:|---:|---:|---:|---:|---:|---:|")
         for s in result["scaling"]:
-            L.append(f"| {s['size_factor']:g} | {s['rows']:,} | {s['full_wall_s']:.1f} | {s['full_cpu_s']:.1f} | "
-                     f"{s['peak_rss_bytes'] / MB:.0f} | {s['incremental_wall_s']:.1f} | {s['data_bytes'] / MB:.1f} |")
+            L.append(
+                f"| {s['size_factor']:g} | {s['rows']:,} | {s['full_wall_s']:.1f} | {s['full_cpu_s']:.1f} | "
+                f"{s['peak_rss_bytes'] / MB:.0f} | {s['incremental_wall_s']:.1f} | {s['data_bytes'] / MB:.1f} |"
+            )
         L.append("")
     if fl.get("skipped_files"):
         L.append("Floor skipped: " + "; ".join(fl["skipped_files"]))
@@ -946,8 +1162,11 @@ def stdout_table(result: dict) -> str:
     if result.get("scaling"):
         out.append("")
         out.append(f"{'size':>6} {'rows':>10} {'full s':>8} {'peak MB':>8} {'incr s':>8}")
-        out += [f"{s['size_factor']:6g} {s['rows']:10,} {s['full_wall_s']:8.1f} {s['peak_rss_bytes'] / MB:8.0f} "
-                f"{s['incremental_wall_s']:8.1f}" for s in result["scaling"]]
+        out += [
+            f"{s['size_factor']:6g} {s['rows']:10,} {s['full_wall_s']:8.1f} {s['peak_rss_bytes'] / MB:8.0f} "
+            f"{s['incremental_wall_s']:8.1f}"
+            for s in result["scaling"]
+        ]
     return "\n".join(out)
 
 
@@ -960,9 +1179,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="P3JR pipeline benchmark (see bench/README.md)")
     ap.add_argument("--scale", choices=["small", "demo", "ntt"], default="ntt")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--size-factor", type=float, default=1.0, help="multiplies the scale's row count (generator size_factor)")
+    ap.add_argument(
+        "--size-factor", type=float, default=1.0, help="multiplies the scale's row count (generator size_factor)"
+    )
     ap.add_argument("--sizes", default="", help="comma-separated size factors for a scaling table, e.g. 0.1,0.5,1.0")
-    ap.add_argument("--work", default=str(ROOT / "bench" / "work"), help="generated landings and run data (git-ignored)")
+    ap.add_argument(
+        "--work", default=str(ROOT / "bench" / "work"), help="generated landings and run data (git-ignored)"
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"), help="where the report and JSON go")
     ap.add_argument("--query-runs", type=int, default=5)
     ap.add_argument("--skip-peer", action="store_true", help="do not run the pandas peer (for quick checks only)")
@@ -975,19 +1198,32 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{P3JR} not found: run `make install` first")
     started = datetime.now()
     t0 = time.perf_counter()
-    result: dict[str, Any] = {"scale": args.scale, "seed": args.seed, "started": started.isoformat(timespec="seconds"),
-                              "command": "bench/run_bench.py " + " ".join(argv), "machine": machine_info(),
-                              "versions": versions()}
+    result: dict[str, Any] = {
+        "scale": args.scale,
+        "seed": args.seed,
+        "started": started.isoformat(timespec="seconds"),
+        "command": "bench/run_bench.py " + " ".join(argv),
+        "machine": machine_info(),
+        "versions": versions(),
+    }
     main_m = bench_size(args, work, args.size_factor, main=True)
     result["main"] = main_m
     scaling = []
     sizes = [float(x) for x in args.sizes.split(",") if x.strip()]
     for sf in sizes:
         m = main_m if abs(sf - args.size_factor) < 1e-9 else bench_size(args, work, sf, main=False)
-        scaling.append({"size_factor": sf, "rows": m["rows"]["total"], "full_wall_s": m["full"]["wall_s"],
-                        "full_cpu_s": m["full"]["cpu_s"], "peak_rss_bytes": max(m["full"]["peak_rss_bytes"], m["incremental"]["peak_rss_bytes"]),
-                        "incremental_wall_s": m["incremental"]["wall_s"], "data_bytes": m["disk"]["total"],
-                        "steps": m["full"]["steps"]})
+        scaling.append(
+            {
+                "size_factor": sf,
+                "rows": m["rows"]["total"],
+                "full_wall_s": m["full"]["wall_s"],
+                "full_cpu_s": m["full"]["cpu_s"],
+                "peak_rss_bytes": max(m["full"]["peak_rss_bytes"], m["incremental"]["peak_rss_bytes"]),
+                "incremental_wall_s": m["incremental"]["wall_s"],
+                "data_bytes": m["disk"]["total"],
+                "steps": m["full"]["steps"],
+            }
+        )
     result["scaling"] = sorted(scaling, key=lambda s: s["size_factor"])
     result["targets"] = evaluate_targets(main_m)
     result["finished"] = datetime.now().isoformat(timespec="seconds")

@@ -1,4 +1,5 @@
 """`p3jr`: the one entry point for the data officer, `make` and the tests."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,10 +7,11 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
-from orchestration.lib.files import ensure_private_dir
 from orchestration.lib.dbt_cli import ensure_manifest
+from orchestration.lib.files import ensure_private_dir
 from orchestration.settings import (
     DBT_PROJECT_DIR,
     MISSING_KEY_MESSAGE,
@@ -18,7 +20,6 @@ from orchestration.settings import (
     export_run_paths,
     load_settings,
 )
-
 
 # First line of the SQLite instance template (dagster.yaml): a dagster.yaml without it was written by
 # someone else (the Postgres instance of deploy/) and is never overwritten.
@@ -54,7 +55,8 @@ SERVED_MESSAGE = (
     "Instance Dagster ini dilayani dagster-daemon (Postgres, {cfg}): `p3jr run` tidak melewati antrean.\n"
     "Pakai: p3jr antrekan [--district 53.KK]   (memasukkan run ke antrean; lihat deploy/README.md)\n"
     "This Dagster instance is served by the daemon: use `p3jr antrekan` to queue a run instead of running beside "
-    "the queue.")
+    "the queue."
+)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -71,14 +73,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, force: bool = False,
-                 allow_withdrawal: bool = False):
+def run_pipeline(
+    districts: list[str] | None = None, *, quiet: bool = False, force: bool = False, allow_withdrawal: bool = False
+):
     """Run the refresh job in-process on the persistent instance; returns the Dagster result(s)."""
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG, REFRESH_JOB
     from orchestration.lib.landing_guard import CONFIRM_TAG
+    from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG, REFRESH_JOB
 
     ensure_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
@@ -93,7 +96,9 @@ def run_pipeline(districts: list[str] | None = None, *, quiet: bool = False, for
         tags[CONFIRM_TAG] = "ya"
     if not districts:
         return [job.execute_in_process(instance=instance, tags={**tags, **ALL_DISTRICTS_TAGS}, raise_on_error=False)]
-    return [job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts]
+    return [
+        job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts
+    ]
 
 
 def print_summary(results) -> None:
@@ -105,11 +110,18 @@ def print_summary(results) -> None:
     ok = all(r.success for r in results)
     print()
     print("=" * 78)
-    print(f"Run Dagster: {', '.join(r.run_id[:8] for r in results)} — {'SELESAI / completed' if ok else 'GAGAL / FAILED'}")
+    print(
+        f"Run Dagster: {', '.join(r.run_id[:8] for r in results)} — {'SELESAI / completed' if ok else 'GAGAL / FAILED'}"
+    )
     published_now = any(
-        ev.asset_key.path == ["publish", "database_analis"] for r in results for ev in r.get_asset_materialization_events())
+        ev.asset_key.path == ["publish", "database_analis"]
+        for r in results
+        for ev in r.get_asset_materialization_events()
+    )
     if ok and not published_now:
-        print("Tidak ada perubahan sejak publikasi hari ini; database analis tetap / nothing changed since today's publish.")
+        print(
+            "Tidak ada perubahan sejak publikasi hari ini; database analis tetap / nothing changed since today's publish."
+        )
     if not ok:
         for r in results:
             for step, error in failed_steps(r):
@@ -118,15 +130,20 @@ def print_summary(results) -> None:
         print("Warehouse belum ada / no warehouse yet.")
         return
     if not ok:
-        print("\nTidak ada yang diterbitkan oleh run ini; di bawah keadaan terakhir yang tersimpan.\n"
-              "Nothing was published by this run; below is the last stored state.")
+        print(
+            "\nTidak ada yang diterbitkan oleh run ini; di bawah keadaan terakhir yang tersimpan.\n"
+            "Nothing was published by this run; below is the last stored state."
+        )
     try:
         con = duckdb.connect(str(s.warehouse_path), read_only=True)
     except duckdb.Error as exc:
         print(f"Ringkasan tidak dapat dibaca / summary unavailable: {exc}")
         return
     try:
-        tables = {f"{a}.{b}" for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            f"{a}.{b}"
+            for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+        }
         if "quality.status_pengajuan" in tables:
             rows = con.execute(
                 """SELECT s.kode_kabupaten, k.nama, s.status, s.file_aktif, s.file_ditolak,
@@ -135,8 +152,10 @@ def print_summary(results) -> None:
                    FROM quality.status_pengajuan s JOIN ref.wilayah k ON k.kode = s.kode_kabupaten ORDER BY 1"""
             ).fetchall()
             print("                                                           file terkini        versi dipakai")
-            print(f"{'kode':6} {'kabupaten/kota':32} {'status':18} {'file':>5} {'tolak':>5} {'dibaca':>8} "
-                  f"{'karantina':>9} {'diterima':>9}")
+            print(
+                f"{'kode':6} {'kabupaten/kota':32} {'status':18} {'file':>5} {'tolak':>5} {'dibaca':>8} "
+                f"{'karantina':>9} {'diterima':>9}"
+            )
             for kode, nama, status, fa, fd, dib, kar, dit, why, used, since in rows:
                 print(f"{kode:6} {nama[:32]:32} {status:18} {fa:5} {fd:5} {dib:8} {kar:9} {dit:9}")
                 if status == "ditahan":
@@ -150,10 +169,13 @@ def print_summary(results) -> None:
                 """SELECT folder, nama_file, alasan_kode FROM ingestion.file_registry
                    WHERE kode_kabupaten IS NULL AND coalesce(ada_di_folder, true)
                    UNION ALL SELECT folder, nama, kode FROM ingestion.entri_diabaikan
-                   WHERE folder NOT IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2""", [list(district_codes())]
+                   WHERE folder NOT IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2""",
+                [list(district_codes())],
             ).fetchall()
             if stray:
-                print("\nDi folder kiriman tetapi bukan milik kabupaten mana pun / in the landing zone but no district's:")
+                print(
+                    "\nDi folder kiriman tetapi bukan milik kabupaten mana pun / in the landing zone but no district's:"
+                )
                 for folder, name, code in stray:
                     print(f"  {folder}/{name}: {code}")
         if "marts.capaian_pendataan" in tables:
@@ -167,7 +189,9 @@ def print_summary(results) -> None:
             print("\nMarts belum dibangun pada run ini / marts not built in this run.")
     finally:
         con.close()
-    print(f"\nDatabase analis : {s.published_db}{'' if s.published_db.exists() else ' (belum diterbitkan / not published)'}")
+    print(
+        f"\nDatabase analis : {s.published_db}{'' if s.published_db.exists() else ' (belum diterbitkan / not published)'}"
+    )
     print(f"  buka dengan   : .venv/bin/duckdb -readonly {s.published_db}")
     print(f"Laporan         : {s.reports_dir}")
     print(f"Dagster UI      : make ui  (DAGSTER_HOME={s.dagster_home})")
@@ -189,12 +213,13 @@ def failed_steps(result) -> list[tuple[str, str]]:
 
 
 def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from orchestration.lib import alerts
 
-    alert = alerts.build_alert(run_id, run.job_name if run else "p3jr_refresh", error, steps,
-                               dict(run.tags) if run else {}, datetime.now(timezone.utc))
+    alert = alerts.build_alert(
+        run_id, run.job_name if run else "p3jr_refresh", error, steps, dict(run.tags) if run else {}, datetime.now(UTC)
+    )
     try:
         alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
     except OSError as exc:
@@ -209,8 +234,9 @@ def _alert_cli_failure(results) -> None:
     for r in results:
         if not r.success:
             steps = failed_steps(r)
-            _record_alert(r.run_id, r.dagster_run, steps[0][1] if steps else "run gagal / run failed",
-                          [s for s, _ in steps])
+            _record_alert(
+                r.run_id, r.dagster_run, steps[0][1] if steps else "run gagal / run failed", [s for s, _ in steps]
+            )
 
 
 def _check_districts(codes: list[str] | None) -> int:
@@ -218,8 +244,11 @@ def _check_districts(codes: list[str] | None) -> int:
 
     bad = [c for c in codes or [] if c not in district_codes()]
     if bad:
-        print(f"Kode kabupaten tidak dikenal / unknown district code: {', '.join(bad)}\n"
-              f"Kode yang sah / valid codes: {' '.join(district_codes())}", file=sys.stderr)
+        print(
+            f"Kode kabupaten tidak dikenal / unknown district code: {', '.join(bad)}\n"
+            f"Kode yang sah / valid codes: {' '.join(district_codes())}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -227,7 +256,7 @@ def _check_districts(codes: list[str] | None) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from filelock import FileLock, Timeout
 
-    if (rc := _check_districts(args.district)):
+    if rc := _check_districts(args.district):
         return rc
     _configure_env(args.landing, args.data_dir)
     settings = load_settings()
@@ -242,8 +271,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         lock.acquire(timeout=args.tunggu)
     except Timeout:
-        print(f"Run lain sedang berjalan pada {settings.data_dir}; coba lagi nanti (atau --tunggu DETIK).\n"
-              f"Another p3jr run is using {settings.data_dir}; not starting a second one.", file=sys.stderr)
+        print(
+            f"Run lain sedang berjalan pada {settings.data_dir}; coba lagi nanti (atau --tunggu DETIK).\n"
+            f"Another p3jr run is using {settings.data_dir}; not starting a second one.",
+            file=sys.stderr,
+        )
         return 3
     try:
         return _run_locked(args)
@@ -257,18 +289,23 @@ def _recover(instance, wait: float) -> int:
     from orchestration.instance import recovery as run_recovery
 
     for dead in run_recovery.recover_dead_runs(instance):
-        msg = (f"Run {dead.run_id[:8]} sebelumnya mati saat langkah {dead.step or '-'} (proses {dead.process} tidak ada "
-               f"lagi, kemungkinan dihentikan/kehabisan memori): ditandai gagal, slotnya dibebaskan; pekerjaannya "
-               f"diulang oleh run ini. / Previous run {dead.run_id[:8]} died during step {dead.step or '-'}: marked "
-               f"failed, its slot freed; this run redoes its work.")
+        msg = (
+            f"Run {dead.run_id[:8]} sebelumnya mati saat langkah {dead.step or '-'} (proses {dead.process} tidak ada "
+            f"lagi, kemungkinan dihentikan/kehabisan memori): ditandai gagal, slotnya dibebaskan; pekerjaannya "
+            f"diulang oleh run ini. / Previous run {dead.run_id[:8]} died during step {dead.step or '-'}: marked "
+            f"failed, its slot freed; this run redoes its work."
+        )
         print(msg)
         _record_alert(dead.run_id, instance.get_run_by_id(dead.run_id), msg, [dead.step] if dead.step else [])
     deadline = time.monotonic() + wait
-    while (holders := run_recovery.slot_holders(instance)):
+    while holders := run_recovery.slot_holders(instance):
         if time.monotonic() >= deadline:
             names = ", ".join(f"{r[:8]} ({status})" for r, status in holders)
-            print(f"Run lain memegang slot penulis warehouse: {names}. Tunggu sampai selesai (atau --tunggu DETIK).\n"
-                  f"Another run holds the warehouse writer slot: {names}; not starting.", file=sys.stderr)
+            print(
+                f"Run lain memegang slot penulis warehouse: {names}. Tunggu sampai selesai (atau --tunggu DETIK).\n"
+                f"Another run holds the warehouse writer slot: {names}; not starting.",
+                file=sys.stderr,
+            )
             return 3
         time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
     return 0
@@ -283,18 +320,21 @@ def _run_locked(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     instance = dg.DagsterInstance.get()
-    if (rc := _recover(instance, args.tunggu)):
+    if rc := _recover(instance, args.tunggu):
         return rc
     try:  # the one "nothing changed since today's publish" decision (lib/state.py), before any run starts
         unchanged = not args.force and state.nothing_changed(
-            load_settings(), lambda r: run_succeeded(instance, r), args.district or None)
+            load_settings(), lambda r: run_succeeded(instance, r), args.district or None
+        )
     except WarehouseBusy as exc:
         print(exc, file=sys.stderr)
         return 3
     if unchanged:
         # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
-        print("Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
-              "Nothing changed since today's publish; no run started (use --force to rebuild).")
+        print(
+            "Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
+            "Nothing changed since today's publish; no run started (use --force to rebuild)."
+        )
         print(f"Database analis : {load_settings().published_db}")
         print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
         return 0
@@ -312,7 +352,7 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
 
     from orchestration.instance.queue import submit_refresh_runs, wait_for_run
 
-    if (rc := _check_districts(args.district)):
+    if rc := _check_districts(args.district):
         return rc
     url = urlsplit(args.webserver)
     where = {"host": url.hostname or "127.0.0.1", "port": url.port or 80}
@@ -320,8 +360,11 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
         run_ids = submit_refresh_runs(args.district or None, **where)
     except Exception as exc:  # webserver down, code location not loaded, GraphQL error: say which
         reason = str(exc.__cause__ or exc).strip().splitlines()[0][:300]
-        print(f"Run tidak dapat dimasukkan ke antrean lewat {args.webserver}: {reason}\n"
-              f"Could not queue the run through the Dagster webserver at {args.webserver}.", file=sys.stderr)
+        print(
+            f"Run tidak dapat dimasukkan ke antrean lewat {args.webserver}: {reason}\n"
+            f"Could not queue the run through the Dagster webserver at {args.webserver}.",
+            file=sys.stderr,
+        )
         return 1
     for run_id in run_ids:
         print(f"Run {run_id} masuk antrean / queued: {args.webserver.rstrip('/')}/runs/{run_id}")
@@ -336,9 +379,9 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
 def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     """Build the dbt layers in PostgreSQL from the last gate's tables (deploy/README.md, dbt on PostgreSQL)."""
     from orchestration.lib.dbt_cli import dbt_build_args, dbt_executable
-    from orchestration.settings import dbt_postgres_connection, subprocess_env, tanggal_run
     from orchestration.lib.postgres_load import load_dbt_sources
     from orchestration.lib.warehouse import writer_lock
+    from orchestration.settings import dbt_postgres_connection, subprocess_env, tanggal_run
 
     _configure_env(None, args.data_dir)
     settings = load_settings()
@@ -352,9 +395,11 @@ def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     ensure_manifest()
     # Its own target folder: the DuckDB manifest the code location reads stays as it is.
     target = DBT_PROJECT_DIR / "target" / "postgres"
-    proc = subprocess.run([dbt_executable(), *dbt_build_args(tanggal_run()), "--target", "postgres",
-                           "--target-path", str(target)],
-                          cwd=DBT_PROJECT_DIR, env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)))
+    proc = subprocess.run(
+        [dbt_executable(), *dbt_build_args(tanggal_run()), "--target", "postgres", "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)),
+    )
     return proc.returncode
 
 
@@ -371,25 +416,44 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--landing", default=cli_default("P3JR_LANDING_DIR"))
     r.add_argument("--data-dir", default=cli_default("P3JR_DATA_DIR"))
     r.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang)")
-    r.add_argument("--force", action="store_true",
-                   help="bangun ulang semua langkah walau tidak ada perubahan / rebuild every step even if nothing changed")
-    r.add_argument("--izinkan-penarikan", action="store_true",
-                   help="konfirmasi penarikan besar (folder kabupaten hilang, >batas baris) / confirm a large withdrawal")
-    r.add_argument("--tunggu", type=float, default=0, metavar="DETIK",
-                   help="tunggu run lain pada data-dir yang sama selesai / wait for another run on the same data dir")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="bangun ulang semua langkah walau tidak ada perubahan / rebuild every step even if nothing changed",
+    )
+    r.add_argument(
+        "--izinkan-penarikan",
+        action="store_true",
+        help="konfirmasi penarikan besar (folder kabupaten hilang, >batas baris) / confirm a large withdrawal",
+    )
+    r.add_argument(
+        "--tunggu",
+        type=float,
+        default=0,
+        metavar="DETIK",
+        help="tunggu run lain pada data-dir yang sama selesai / wait for another run on the same data dir",
+    )
     r.set_defaults(func=cmd_run)
-    q = sub.add_parser("antrekan", help="masukkan run ke antrean instance server / queue a run on the deployed instance "
-                                        "(first load, the nightly job by hand)")
+    q = sub.add_parser(
+        "antrekan",
+        help="masukkan run ke antrean instance server / queue a run on the deployed instance "
+        "(first load, the nightly job by hand)",
+    )
     q.add_argument("--district", action="append", help="kode kabupaten 53.KK (boleh berulang); tanpa ini: semua")
-    q.add_argument("--webserver", default=cli_default("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
-                   help="alamat dagster-webserver (P3JR_WEBSERVER_URL)")
+    q.add_argument(
+        "--webserver",
+        default=cli_default("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),
+        help="alamat dagster-webserver (P3JR_WEBSERVER_URL)",
+    )
     q.add_argument("--tunggu", action="store_true", help="tunggu sampai run selesai / wait until the run(s) finish")
     q.set_defaults(func=cmd_antrekan)
-    pgb = sub.add_parser("gudang-postgres", help="bangun lapisan dbt di PostgreSQL / build the dbt layers on PostgreSQL "
-                                                 "(P3JR_DBT_PG_*)")
+    pgb = sub.add_parser(
+        "gudang-postgres", help="bangun lapisan dbt di PostgreSQL / build the dbt layers on PostgreSQL (P3JR_DBT_PG_*)"
+    )
     pgb.add_argument("--data-dir", default=cli_default("P3JR_DATA_DIR"))
     pgb.set_defaults(func=cmd_gudang_postgres)
     from orchestration.portal.cli import add_parser as add_portal_parser  # `p3jr portal ...` (issue 15)
+
     add_portal_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)

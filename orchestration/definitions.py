@@ -1,4 +1,5 @@
 """The Dagster code location: every Dagster object under orchestration/defs/, found by Dagster itself."""
+
 from pathlib import Path
 
 import dagster as dg

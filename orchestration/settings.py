@@ -5,6 +5,7 @@ Environment variables are read when :func:`load_settings` is called (not cached)
 CLI can point a run at another data directory; the values the CLI sets for the Dagster processes it
 starts are written here too (:func:`export_run_paths`, :func:`export_warehouse_path`).
 """
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,8 @@ DEFAULT_MAX_WITHDRAWAL_SHARE = 0.20
 
 MISSING_KEY_MESSAGE = (
     "P3JR_PSEUDONYM_KEY belum diatur: kunci rahasia untuk pseudonim NIK wajib ada (lihat deploy/p3jr.env.example). / "
-    "P3JR_PSEUDONYM_KEY is not set: the secret key for NIK pseudonyms is required.")
+    "P3JR_PSEUDONYM_KEY is not set: the secret key for NIK pseudonyms is required."
+)
 
 
 def _path(var: str, default: Path) -> Path:
@@ -178,9 +180,14 @@ def dbt_postgres_connection() -> tuple[dict[str, str] | None, list[str]]:
     missing = [v for v in DBT_PG_REQUIRED if not env.get(v)]
     if missing:
         return None, missing
-    return {"host": env["P3JR_DBT_PG_HOST"], "port": env.get("P3JR_DBT_PG_PORT", "5432"),
-            "user": env["P3JR_DBT_PG_USER"], "password": env["P3JR_DBT_PG_PASSWORD"],
-            "dbname": env["P3JR_DBT_PG_DB"], "sslmode": env.get("P3JR_DBT_PG_SSLMODE", "prefer")}, []
+    return {
+        "host": env["P3JR_DBT_PG_HOST"],
+        "port": env.get("P3JR_DBT_PG_PORT", "5432"),
+        "user": env["P3JR_DBT_PG_USER"],
+        "password": env["P3JR_DBT_PG_PASSWORD"],
+        "dbname": env["P3JR_DBT_PG_DB"],
+        "sslmode": env.get("P3JR_DBT_PG_SSLMODE", "prefer"),
+    }, []
 
 
 # --- District portal (orchestration/portal/, `p3jr portal`) ------------------------------------
@@ -208,8 +215,9 @@ def load_portal_settings() -> PortalSettings:
         secret_key=env.get("P3JR_PORTAL_SECRET_KEY") or None,
         production=env.get("P3JR_PORTAL_PRODUKSI", "").strip().lower() in {"1", "ya", "true", "yes"},
         database_url=env.get("P3JR_PORTAL_DATABASE_URL", "").strip(),
-        allowed_hosts=tuple(h.strip() for h in env.get("P3JR_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-                            if h.strip()),
+        allowed_hosts=tuple(
+            h.strip() for h in env.get("P3JR_PORTAL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+        ),
         max_upload_mb=_float("P3JR_PORTAL_MAX_UPLOAD_MB", 50.0),
         trigger=env.get("P3JR_PORTAL_PEMICU", "lokal").strip() or "lokal",
         webserver_url=env.get("P3JR_WEBSERVER_URL", "http://127.0.0.1:3000"),

@@ -3,6 +3,7 @@ canonical columns, header aliases, enum aliases and reason codes.
 
 The lists are data, not code, so the Balai can extend an alias list without a release.
 """
+
 from __future__ import annotations
 
 import csv

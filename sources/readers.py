@@ -20,6 +20,7 @@ hides); ``readers_csv`` decodes csv text.
 Header texts, cell values and file names are untrusted data: they are only compared and copied,
 never evaluated and never used to build paths.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,24 @@ ZIP_MAGIC = b"PK\x03\x04"
 # Control characters no spreadsheet cell holds (tab, newlines, vertical tab and form feed excepted).
 CONTROL_CHARS = r"[\x00-\x08\x0e-\x1f]"
 # What Excel / LibreOffice show in a cell whose formula failed (also how a csv export writes it).
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!")
+EXCEL_ERRORS = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#PYTHON!",
+)
 
 
 class FileRejected(Exception):
@@ -117,6 +134,7 @@ class ReadResult:
 # --------------------------------------------------------------------------------------------
 # Cell → text
 # --------------------------------------------------------------------------------------------
+
 
 def _float_text(v: float) -> str:
     if v != v or v in (float("inf"), float("-inf")):
@@ -201,14 +219,16 @@ def is_numeric(v: Any) -> bool:
 # entry point
 # --------------------------------------------------------------------------------------------
 
+
 def check_name(name: str) -> None:
     """File-name checks (temporary Office files, extension); raises :class:`FileRejected`."""
     if name.startswith("~$") or name.startswith(".~lock"):
         raise FileRejected("file_sementara_office", "Office temporary/lock file")
     ext = Path(name).suffix.lower()
     if ext not in WORKBOOK_EXTENSIONS + CSV_EXTENSIONS:
-        raise FileRejected("jenis_file_tidak_didukung",
-                           f"extension {ext or '(none)'!r} is not xlsx/xlsm/xls/ods/csv/txt")
+        raise FileRejected(
+            "jenis_file_tidak_didukung", f"extension {ext or '(none)'!r} is not xlsx/xlsm/xls/ods/csv/txt"
+        )
 
 
 def read_file(path: Path, max_bytes: int | None = None, max_unzipped_bytes: int | None = None) -> ReadResult:
@@ -245,4 +265,3 @@ def read_file(path: Path, max_bytes: int | None = None, max_unzipped_bytes: int 
         raise
     except (OSError, MemoryError, ValueError, UnicodeError, csv.Error) as exc:
         raise FileRejected("file_rusak", f"{type(exc).__name__}: {exc}") from None
-

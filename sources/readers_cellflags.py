@@ -8,6 +8,7 @@ need a BIFF record parser of our own.
 Result: ``{sheet name: {(row, col) 0-based absolute: (code, literal or None)}}``. Only a refinement of
 what calamine read: the scanners return what they found so far rather than fail.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,9 @@ _ERR_CELL = re.compile(rb"<" + _NS + rb"c\s([^>]*?\bt=\"e\"[^>]*?)(?:/>|>(.*?)</
 # a formula directly followed by an empty <v/>, <v></v> or no <v> at all (</c>)
 _FORMULA_NO_VALUE = re.compile(
     rb"<" + _NS + rb"c\s([^>]*?)>\s*<" + _NS + rb"f\b[^>]*?(?:/>|>[^<]*</" + _NS + rb"f>)\s*"
-    rb"(<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>|</" + _NS + rb"c>)", re.S)
+    rb"(<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>|</" + _NS + rb"c>)",
+    re.S,
+)
 # what a formula without value leaves behind: <v/>, <v></v>, </f></c>, <f …/></c>
 _NO_VALUE_HINT = re.compile(rb"<" + _NS + rb"v\s*/>|<" + _NS + rb"v></|</" + _NS + rb"f></|/></" + _NS + rb"c>")
 _V = re.compile(rb"<" + _NS + rb"v>([^<]*)</", re.S)
@@ -60,7 +63,7 @@ def _scan_sheet_xml(stream, chunk_size: int = 4 << 20) -> dict[tuple[int, int], 
                 cut = buf.rfind(b"row>", max(0, len(buf) - len(chunk) - 16), cut)
             if cut <= 0:
                 continue
-            piece, buf = buf[: cut + 4], buf[cut + 4:]
+            piece, buf = buf[: cut + 4], buf[cut + 4 :]
         else:
             piece, buf = buf, b""
         if b't="e"' in piece:
@@ -114,8 +117,10 @@ def xlsx_cell_flags(path: Path, sheets: set[str]) -> dict[str, dict[tuple[int, i
     try:
         with zipfile.ZipFile(path) as zf:
             root = _rels(zf, "_rels/.rels", "")
-            wb_part = next((root[k] for k in root if not k.startswith("type:")
-                            and root["type:" + k].endswith("/officeDocument")), "xl/workbook.xml")
+            wb_part = next(
+                (root[k] for k in root if not k.startswith("type:") and root["type:" + k].endswith("/officeDocument")),
+                "xl/workbook.xml",
+            )
             wb_dir = wb_part.rsplit("/", 1)[0] if "/" in wb_part else ""
             rels_path = (wb_dir + "/" if wb_dir else "") + "_rels/" + wb_part.rsplit("/", 1)[-1] + ".rels"
             rels = _rels(zf, rels_path, wb_dir)

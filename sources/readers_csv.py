@@ -6,6 +6,7 @@ of the file, or up to the next quote, as one cell: rows vanish silently. Such a 
 the cell was meant to end is a guess (a lost closing quote, a quote meant literally, a cell really
 spanning lines), and a wrong guess misreads rows silently; the fix for the district is one character.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,13 +64,16 @@ def _lift_field_limit(n: int) -> None:
 def _csv_records(text: str, delimiter: str, limit: int | None = None) -> tuple[list[list[str]], list[int]]:
     """Records and, for each, the number of the last text line it used (``csv.reader.line_num``)."""
     _lift_field_limit(len(text))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False
+    )
     if limit is None:
         rows = list(reader)
         if reader.line_num == len(rows):  # one line per record: no cell spans lines (the usual file)
             return rows, list(range(1, len(rows) + 1))
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
-                            strict=False)
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True, strict=False
+        )
     rows = []
     ends: list[int] = []
     for row in reader:
@@ -195,10 +199,11 @@ def read_csv(path) -> ReadResult:
         raise FileRejected(
             "kutip_tidak_tertutup",
             f'tanda kutip (") di awal sel {where}, kolom {j + 1} ({_col_letter(j)}) tidak pernah ditutup, sehingga '
-            f'{n} baris teks sesudahnya terbaca sebagai isi satu sel; tutup atau hapus tanda kutip itu lalu kirim ulang / '
-            f'the quote opening the cell at {where_en}, column {j + 1} ({_col_letter(j)}) is never closed, so the next '
+            f"{n} baris teks sesudahnya terbaca sebagai isi satu sel; tutup atau hapus tanda kutip itu lalu kirim ulang / "
+            f"the quote opening the cell at {where_en}, column {j + 1} ({_col_letter(j)}) is never closed, so the next "
             f"{n} text lines were read as one cell; close or remove that quote",
-            baris=i + 1, kolom=j + 1,
+            baris=i + 1,
+            kolom=j + 1,
         )
     # One record = one row as a spreadsheet shows it (a quoted newline stays inside its row);
     # blank lines are rows too (csv.reader yields [] for them).

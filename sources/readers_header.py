@@ -1,6 +1,7 @@
 """Header detection: which row of a sheet is the header, of which sheet kind, and which column is which
 canonical column (aliases from ``sources/kontrak/header_aliases.csv``, two-row headers with a merged
 group cell, a ``(1) (2) (3)`` column-number row under the header)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -179,4 +180,3 @@ def layout(rows: Sequence[Sequence[Any]], header_idx: int, kind: str, width: int
             extras[j] = key
             headers.append(("", key, col0 + j))
     return Layout(kind, header_idx, data_idx, canon, extras, headers)
-

@@ -1,6 +1,7 @@
 """Rows → table: one sheet's rows below its header become a pyarrow table of canonical text columns
 (plus ``baris``, the numeric-NIK flags, ``kolom_tambahan`` and ``masalah_baca``); blank and totals rows
 are skipped and counted, and cells the row cannot be trusted with are named in ``masalah_baca``."""
+
 from __future__ import annotations
 
 import json
@@ -42,14 +43,19 @@ def _suspect(canonical: list[pa.Array], extra: list[pa.Array]) -> bool:
     if not every:
         return False
     big = pa.chunked_array(every, type=pa.string())
-    if (pc.max(pc.utf8_length(big)).as_py() or 0) > CELL_MAX_CHARS or pc.any(pc.match_substring_regex(big, CONTROL_CHARS)).as_py():
+    if (pc.max(pc.utf8_length(big)).as_py() or 0) > CELL_MAX_CHARS or pc.any(
+        pc.match_substring_regex(big, CONTROL_CHARS)
+    ).as_py():
         return True
     canon = [a for a in canonical if a.null_count < len(a)]
-    return bool(canon) and bool(pc.any(pc.match_substring_regex(pa.chunked_array(canon, type=pa.string()), _ERROR_PATTERN)).as_py())
+    return bool(canon) and bool(
+        pc.any(pc.match_substring_regex(pa.chunked_array(canon, type=pa.string()), _ERROR_PATTERN)).as_py()
+    )
 
 
-def _check_cells(arr: pa.Array, pos: int, kolom: str, canonical: bool,
-                 problems: dict[int, list[tuple[int, str, str]]]) -> pa.Array:
+def _check_cells(
+    arr: pa.Array, pos: int, kolom: str, canonical: bool, problems: dict[int, list[tuple[int, str, str]]]
+) -> pa.Array:
     """Cells the row cannot be trusted with: an Excel error shown as text (canonical columns only: an
     error in a helper column changes nothing the gate reads), control characters (removed) and cells
     longer than CELL_MAX_CHARS (cut). Each is recorded in ``problems`` (row → (position, code, kolom));
@@ -207,12 +213,16 @@ def build_sheet(
     header_row = row0 + header_idx + 1
     if low and notes is not None:
         above = sum(1 for r in rows[:header_idx] if not is_blank(r))
-        notes.append(FileNote(
-            "header_di_bawah_baris_30",
-            f"baris judul kolom ditemukan di baris {header_row}, di bawah {HEADER_SCAN_ROWS} baris pertama yang "
-            f"berisi; {above} baris berisi di atasnya tidak dibaca / header found at row {header_row}, below the "
-            f"first {HEADER_SCAN_ROWS} non-blank rows; the {above} non-blank rows above it were not read",
-            sheet, {"baris": header_row, "baris_di_atas": above}))
+        notes.append(
+            FileNote(
+                "header_di_bawah_baris_30",
+                f"baris judul kolom ditemukan di baris {header_row}, di bawah {HEADER_SCAN_ROWS} baris pertama yang "
+                f"berisi; {above} baris berisi di atasnya tidak dibaca / header found at row {header_row}, below the "
+                f"first {HEADER_SCAN_ROWS} non-blank rows; the {above} non-blank rows above it were not read",
+                sheet,
+                {"baris": header_row, "baris_di_atas": above},
+            )
+        )
     return SheetData(
         sheet=sheet,
         kind=kind,

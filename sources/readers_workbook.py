@@ -10,6 +10,7 @@
 The container checks raise only :class:`ContainerProblem` for a bad file (``code`` is a file-level
 code of ``reasons.csv``); :func:`read_workbook` raises only :class:`~sources.readers.FileRejected`.
 """
+
 from __future__ import annotations
 
 import struct
@@ -86,33 +87,46 @@ def check_zip(path: Path, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str:
         with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
-                raise bomb(f"arsip berisi {len(infos)} berkas (batas {MAX_ZIP_MEMBERS}) / "
-                           f"archive holds {len(infos)} members (limit {MAX_ZIP_MEMBERS})")
+                raise bomb(
+                    f"arsip berisi {len(infos)} berkas (batas {MAX_ZIP_MEMBERS}) / "
+                    f"archive holds {len(infos)} members (limit {MAX_ZIP_MEMBERS})"
+                )
             total = sum(i.file_size for i in infos)
             if total > max_unzipped:
-                raise bomb(f"isi terurai {_mb(total)} melebihi batas {_mb(max_unzipped)} / "
-                           f"declared uncompressed size {total} bytes > limit {max_unzipped} bytes")
+                raise bomb(
+                    f"isi terurai {_mb(total)} melebihi batas {_mb(max_unzipped)} / "
+                    f"declared uncompressed size {total} bytes > limit {max_unzipped} bytes"
+                )
             for i in infos:
                 ratio = i.file_size / max(i.compress_size, 1)
                 if i.file_size > ZIP_RATIO_MIN_BYTES and ratio > MAX_ZIP_RATIO:
-                    raise bomb(f"bagian '{i.filename[:80]}' terurai {ratio:,.0f}:1 menjadi {_mb(i.file_size)} / "
-                               f"member inflates {ratio:,.0f}:1 to {i.file_size} bytes (limit {MAX_ZIP_RATIO}:1)")
+                    raise bomb(
+                        f"bagian '{i.filename[:80]}' terurai {ratio:,.0f}:1 menjadi {_mb(i.file_size)} / "
+                        f"member inflates {ratio:,.0f}:1 to {i.file_size} bytes (limit {MAX_ZIP_RATIO}:1)"
+                    )
             if any(i.flag_bits & 0x1 for i in infos):
-                raise ContainerProblem("file_rusak", "anggota zip bertanda terenkripsi / zip members flagged as encrypted")
+                raise ContainerProblem(
+                    "file_rusak", "anggota zip bertanda terenkripsi / zip members flagged as encrypted"
+                )
             real = 0
             for i in infos:
                 if i.compress_type == zipfile.ZIP_DEFLATED:
                     n = _inflated_size(fh, i, max(i.file_size, 0) + 1)
                     if n != i.file_size:
                         raise ContainerProblem(
-                            "file_rusak", f"bagian '{i.filename[:80]}' terurai {n} byte, tercatat {i.file_size} / "
-                                          f"member inflates to {n} bytes, directory says {i.file_size}")
+                            "file_rusak",
+                            f"bagian '{i.filename[:80]}' terurai {n} byte, tercatat {i.file_size} / "
+                            f"member inflates to {n} bytes, directory says {i.file_size}",
+                        )
                     real += n
                 elif i.compress_type == zipfile.ZIP_STORED:
                     real += i.compress_size
                 else:
-                    raise ContainerProblem("file_rusak", f"metode kompresi {i.compress_type} tidak didukung / "
-                                                         f"unsupported zip compression method {i.compress_type}")
+                    raise ContainerProblem(
+                        "file_rusak",
+                        f"metode kompresi {i.compress_type} tidak didukung / "
+                        f"unsupported zip compression method {i.compress_type}",
+                    )
                 if real > max_unzipped:
                     raise bomb(f"isi terurai melebihi batas {_mb(max_unzipped)} / uncompressed size > {max_unzipped}")
             names = {i.filename for i in infos}
@@ -126,15 +140,25 @@ def check_zip(path: Path, max_unzipped: int = MAX_UNZIPPED_BYTES) -> str:
             return ""
     except ContainerProblem:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-            ValueError, OverflowError, KeyError, zlib.error, struct.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+        OverflowError,
+        KeyError,
+        zlib.error,
+        struct.error,
+    ) as exc:
         raise ContainerProblem("file_rusak", f"arsip zip rusak / corrupt zip: {type(exc).__name__}: {exc}") from None
 
 
 def ole2_encrypted(path: Path) -> bool:
     """An OLE2 compound file holding an ``EncryptedPackage`` stream: a password-protected .xlsx/.xlsm."""
     return "EncryptedPackage".encode("utf-16-le") in Path(path).read_bytes()
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,8 +177,11 @@ def _reader_error(exc: BaseException) -> bool:
 def _not_a_workbook(head: bytes, ext: str) -> FileRejected:
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if h.startswith(b"<"):
-        return FileRejected("file_rusak", f"berkas {ext} ini berisi HTML/XML (ekspor aplikasi web), bukan buku kerja; "
-                                          f"buka di Excel lalu simpan sebagai .xlsx / HTML/XML export, not a workbook")
+        return FileRejected(
+            "file_rusak",
+            f"berkas {ext} ini berisi HTML/XML (ekspor aplikasi web), bukan buku kerja; "
+            f"buka di Excel lalu simpan sebagai .xlsx / HTML/XML export, not a workbook",
+        )
     return FileRejected("file_rusak", f"bukan berkas {ext} (tanda zip/OLE2 tidak ada) / not an xlsx/xls/ods file")
 
 
@@ -165,9 +192,11 @@ def _open_error(exc: BaseException, fmt: str) -> FileRejected:
     if isinstance(exc, pc.PasswordError) or "password" in msg.lower() or "encrypt" in msg.lower():
         return FileRejected("file_terkunci", f"buku kerja dilindungi kata sandi / password-protected workbook ({msg})")
     if fmt == "xls":
-        return FileRejected("format_lama_tidak_terbaca",
-                            f"berkas Office lama (OLE2) yang tidak terbaca sebagai .xls / legacy OLE2 file, "
-                            f"not a readable .xls ({msg})")
+        return FileRejected(
+            "format_lama_tidak_terbaca",
+            f"berkas Office lama (OLE2) yang tidak terbaca sebagai .xls / legacy OLE2 file, "
+            f"not a readable .xls ({msg})",
+        )
     return FileRejected("file_rusak", f"cannot open workbook: {msg}")
 
 
@@ -215,10 +244,15 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
     out = ReadResult()
     natural = fmt and ext in _FORMAT_EXT[fmt]
     if fmt and not natural:
-        out.notes.append(FileNote(
-            "ekstensi_tidak_sesuai",
-            f"isi file adalah {_FORMAT_NAME[fmt]} tetapi namanya berakhiran {ext}; tetap dibaca / "
-            f"the file is {_FORMAT_NAME[fmt]} named {ext}; read anyway", "", {"format": fmt, "ekstensi": ext}))
+        out.notes.append(
+            FileNote(
+                "ekstensi_tidak_sesuai",
+                f"isi file adalah {_FORMAT_NAME[fmt]} tetapi namanya berakhiran {ext}; tetap dibaca / "
+                f"the file is {_FORMAT_NAME[fmt]} named {ext}; read anyway",
+                "",
+                {"format": fmt, "ekstensi": ext},
+            )
+        )
     try:
         if natural:
             wb = pc.CalamineWorkbook.from_path(str(path))
@@ -255,12 +289,16 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
                     state = "sangat tersembunyi" if meta.visible == pc.SheetVisibleEnum.VeryHidden else "tersembunyi"
                     n, jenis = sd.table.num_rows, sd.kind.replace("_", " ")
                     hidden_data.append(f"'{meta.name}' ({n} baris)")
-                    out.notes.append(FileNote(
-                        "sheet_tersembunyi_diabaikan",
-                        f"sheet '{meta.name}' ({state}) berisi judul kolom {jenis} di baris {sd.header_row} dan "
-                        f"{n} baris data yang tidak dibaca / hidden sheet '{meta.name}' holds a {sd.kind} header at "
-                        f"row {sd.header_row} and {n} data rows, not read",
-                        meta.name, {"baris_data": n, "jenis": sd.kind, "baris_header": sd.header_row}))
+                    out.notes.append(
+                        FileNote(
+                            "sheet_tersembunyi_diabaikan",
+                            f"sheet '{meta.name}' ({state}) berisi judul kolom {jenis} di baris {sd.header_row} dan "
+                            f"{n} baris data yang tidak dibaca / hidden sheet '{meta.name}' holds a {sd.kind} header at "
+                            f"row {sd.header_row} and {n} data rows, not read",
+                            meta.name,
+                            {"baris_data": n, "jenis": sd.kind, "baris_header": sd.header_row},
+                        )
+                    )
                 continue
             flags = flags_by_sheet.get(meta.name, {})
             _inject(rows, flags)
@@ -275,7 +313,9 @@ def read_workbook(path: Path, ext: str, max_unzipped: int = MAX_UNZIPPED_BYTES) 
     if not out.sheets:
         detail = "no visible sheet has a recognisable header row"
         if hidden_data:
-            detail += (f"; hanya sheet tersembunyi berisi data: {', '.join(hidden_data)} — tampilkan (unhide) lalu "
-                       f"kirim ulang / only hidden sheets hold data")
+            detail += (
+                f"; hanya sheet tersembunyi berisi data: {', '.join(hidden_data)} — tampilkan (unhide) lalu "
+                f"kirim ulang / only hidden sheets hold data"
+            )
         raise FileRejected("header_tidak_dikenal", detail)
     return out

@@ -1,4 +1,5 @@
 """Reference data (Kemendagri codes and names), read from the dbt seeds: one copy in the repo."""
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,9 @@ def _read(name: str) -> list[dict[str, str]]:
 @cache
 def kabupaten() -> tuple[Kabupaten, ...]:
     rows = [
-        Kabupaten(r["kode_kemendagri"], r["kode_bps"], r["nama"], r["jenis"], int(r["penduduk_total"]), float(r["luas_km2"]))
+        Kabupaten(
+            r["kode_kemendagri"], r["kode_bps"], r["nama"], r["jenis"], int(r["penduduk_total"]), float(r["luas_km2"])
+        )
         for r in _read("kabupaten_kota_ntt.csv")
     ]
     return tuple(sorted(rows, key=lambda k: k.kode))

@@ -1,4 +1,5 @@
 """Shared fixtures: one small generated province and one real pipeline run on it per session."""
+
 from __future__ import annotations
 
 import csv
@@ -12,20 +13,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-os.environ.update(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
-                  DAGSTER_DISABLE_TELEMETRY="true")
+os.environ.update(
+    DO_NOT_TRACK="1",
+    DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    GX_ANALYTICS_ENABLED="false",
+    DAGSTER_DISABLE_TELEMETRY="true",
+)
 # The pipeline refuses to run without a pseudonym key (no public default); the tests use their own.
 os.environ.setdefault("P3JR_PSEUDONYM_KEY", "p3jr-kunci-uji-bukan-rahasia")
 
 SMALL_SEED = 7
 
 
-def run_cli(*args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900
+) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env_extra or {})}
     env.pop("P3JR_WAREHOUSE_PATH", None)
-    proc = subprocess.run([str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"p3jr {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"p3jr {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 
@@ -53,8 +64,13 @@ def small_run(small_landing, tmp_path_factory) -> dict:
     """`p3jr run` exactly as a data officer runs it, on a copy of the small landing zone."""
     data = tmp_path_factory.mktemp("data_small")
     proc = run_cli("run", "--landing", str(small_landing), "--data-dir", str(data))
-    return {"landing": small_landing, "data": data, "stdout": proc.stdout,
-            "warehouse": data / "warehouse" / "p3jr.duckdb", "published": data / "published" / "p3jr.duckdb"}
+    return {
+        "landing": small_landing,
+        "data": data,
+        "stdout": proc.stdout,
+        "warehouse": data / "warehouse" / "p3jr.duckdb",
+        "published": data / "published" / "p3jr.duckdb",
+    }
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ PostgreSQL instance (deploy/dagster.yaml), the three services of deploy/systemd 
 (code location `dagster api grpc`, `dagster-daemon run`, `dagster-webserver`), each in its own
 process group with its output in a log file, a local webhook receiver for the alerts.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,24 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOCATION = "p3jr"
 REPOSITORY = "__repository__"
-TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DAGSTER_DISABLE_TELEMETRY": "true",
-                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "GX_ANALYTICS_ENABLED": "false"}
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
 # The only numbers the test changes in its copy of deploy/dagster.yaml (production value → test value),
 # so that a dead run is noticed and its slot freed in seconds rather than minutes.
 TEST_TIMINGS = {"poll_interval_seconds": 5, "free_slots_after_run_end_seconds": 5}
 
 
-def wait_for(what: str, predicate: Callable[[], Any], timeout: float, interval: float = 0.5,
-             diagnostics: Callable[[], str] | None = None) -> Any:
+def wait_for(
+    what: str,
+    predicate: Callable[[], Any],
+    timeout: float,
+    interval: float = 0.5,
+    diagnostics: Callable[[], str] | None = None,
+) -> Any:
     """Poll ``predicate`` until it returns something truthy; AssertionError after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     last_error: BaseException | None = None
@@ -48,8 +58,10 @@ def wait_for(what: str, predicate: Callable[[], Any], timeout: float, interval: 
             last_error = exc
         if time.monotonic() > deadline:
             extra = diagnostics() if diagnostics else ""
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}"
-                                 f"{f' (last error: {last_error!r})' if last_error else ''}\n{extra}")
+            raise AssertionError(
+                f"timed out after {timeout:.0f} s waiting for {what}"
+                f"{f' (last error: {last_error!r})' if last_error else ''}\n{extra}"
+            )
         time.sleep(interval)
 
 
@@ -94,12 +106,19 @@ class Service:
         self.log = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         with open(self.log, "ab") as out:
             out.write(f"\n===== start {time.strftime('%H:%M:%S')}: {' '.join(self.argv)}\n".encode())
             out.flush()
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return self
 
     @property
@@ -143,8 +162,15 @@ class Service:
 class Deployment:
     """DAGSTER_HOME + data + landing in ``root``, instance in Postgres database ``dbname``."""
 
-    def __init__(self, root: Path, pg: PostgresServer, dbname: str, landing_src: Path, webhook_url: str,
-                 extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        pg: PostgresServer,
+        dbname: str,
+        landing_src: Path,
+        webhook_url: str,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.root, self.pg, self.dbname = root, pg, dbname
         self.data = root / "data"
         self.home = self.data / "dagster"  # as deploy/README.md: …/data/dagster is DAGSTER_HOME
@@ -163,17 +189,21 @@ class Deployment:
         self.workspace.write_text(ws)
         pg.create_database(dbname)
         proxies = ("http_proxy", "https_proxy", "all_proxy")
-        keep = {k: v for k, v in os.environ.items()
-                if not k.startswith(("P3JR_", "DAGSTER_")) and k.lower() not in proxies}
+        keep = {
+            k: v for k, v in os.environ.items() if not k.startswith(("P3JR_", "DAGSTER_")) and k.lower() not in proxies
+        }
         self.env = {
-            **keep, **TELEMETRY_OFF, **pg.dagster_env(dbname),
+            **keep,
+            **TELEMETRY_OFF,
+            **pg.dagster_env(dbname),
             "PATH": f"{BIN}{os.pathsep}{keep.get('PATH', '/usr/bin:/bin')}",
             "DAGSTER_HOME": str(self.home),
             "P3JR_DATA_DIR": str(self.data),
             "P3JR_LANDING_DIR": str(self.landing),
             "P3JR_PSEUDONYM_KEY": "p3jr-kunci-uji-deploy-bukan-rahasia",
             "P3JR_ALERT_WEBHOOK_URL": webhook_url,
-            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
@@ -184,9 +214,22 @@ class Deployment:
     # ------------------------------------------------------------------ services (deploy/systemd)
 
     def code_location(self) -> Service:
-        argv = [str(BIN / "dagster"), "api", "grpc", "-m", "orchestration.definitions", "-h", "127.0.0.1",
-                "-p", str(self.grpc_port), "--location-name", LOCATION, "-d", str(ROOT),
-                "--use-python-environment-entry-point"]
+        argv = [
+            str(BIN / "dagster"),
+            "api",
+            "grpc",
+            "-m",
+            "orchestration.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.grpc_port),
+            "--location-name",
+            LOCATION,
+            "-d",
+            str(ROOT),
+            "--use-python-environment-entry-point",
+        ]
         name = "code-location" if not self._restarts else f"code-location-{self._restarts}"
         self._restarts += 1
         self.services["code"] = Service(name, argv, self.env, self.logs).start()
@@ -216,10 +259,11 @@ class Deployment:
         return "\n".join(parts)
 
     def wait(self, what: str, predicate: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
-        for name, service in self.services.items():
+        for service in self.services.values():
             if not service.alive():
-                raise AssertionError(f"{service.name} exited ({service.proc.returncode}) while waiting for {what}\n"
-                                     f"{self.diagnostics()}")
+                raise AssertionError(
+                    f"{service.name} exited ({service.proc.returncode}) while waiting for {what}\n{self.diagnostics()}"
+                )
         return wait_for(what, predicate, timeout, interval, diagnostics=self.diagnostics)
 
     # ------------------------------------------------------------------ readiness
@@ -231,7 +275,8 @@ class Deployment:
 
     def server_info(self) -> dict:
         with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-                f"http://127.0.0.1:{self.web_port}/server_info", timeout=5) as resp:
+            f"http://127.0.0.1:{self.web_port}/server_info", timeout=5
+        ) as resp:
             return json.loads(resp.read())
 
     def location_loaded(self) -> bool:
@@ -264,31 +309,39 @@ class Deployment:
         return {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": name}
 
     def sensor_state(self, name: str) -> dict:
-        data = self.gql("""query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
+        data = self.gql(
+            """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
             ... on Sensor { sensorState { id status } } ... on PythonError { message } } }""",
-                        {"s": self.sensor_selector(name)})
+            {"s": self.sensor_selector(name)},
+        )
         result = data["sensorOrError"]
         assert result["__typename"] == "Sensor", result
         return result["sensorState"]
 
     def stop_sensor(self, name: str) -> str:
         state = self.sensor_state(name)
-        data = self.gql("""mutation($id: String!) { stopSensor(id: $id) { __typename
+        data = self.gql(
+            """mutation($id: String!) { stopSensor(id: $id) { __typename
             ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }""",
-                        {"id": state["id"]})
+            {"id": state["id"]},
+        )
         return data["stopSensor"]["instigationState"]["status"]
 
     def start_sensor(self, name: str) -> str:
-        data = self.gql("""mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename
+        data = self.gql(
+            """mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename
             ... on Sensor { sensorState { status } } ... on PythonError { message } } }""",
-                        {"s": self.sensor_selector(name)})
+            {"s": self.sensor_selector(name)},
+        )
         return data["startSensor"]["sensorState"]["status"]
 
     def schedule(self, name: str) -> dict:
-        data = self.gql("""query($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) { __typename
+        data = self.gql(
+            """query($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) { __typename
             ... on Schedule { name cronSchedule executionTimezone scheduleState { status } }
             ... on PythonError { message } } }""",
-                        {"s": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": name}})
+            {"s": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": name}},
+        )
         return data["scheduleOrError"]
 
     def instance(self):
@@ -307,8 +360,12 @@ class Deployment:
         return run.status.value if run else "?"
 
     def wait_status(self, run_id: str, statuses: set[str], timeout: float) -> str:
-        return self.wait(f"run {run_id[:8]} in {sorted(statuses)} (now {self.status(run_id)})",
-                         lambda: self.status(run_id) in statuses and self.status(run_id), timeout, interval=1)
+        return self.wait(
+            f"run {run_id[:8]} in {sorted(statuses)} (now {self.status(run_id)})",
+            lambda: self.status(run_id) in statuses and self.status(run_id),
+            timeout,
+            interval=1,
+        )
 
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
         con = self.pg.connect(self.dbname)
@@ -320,8 +377,9 @@ class Deployment:
             con.close()
 
     def slot_holders(self, pool: str = "duckdb_writer") -> list[tuple[str, str]]:
-        return self.sql("SELECT run_id, step_key FROM concurrency_slots "
-                        "WHERE concurrency_key = %s AND run_id IS NOT NULL", (pool,))
+        return self.sql(
+            "SELECT run_id, step_key FROM concurrency_slots WHERE concurrency_key = %s AND run_id IS NOT NULL", (pool,)
+        )
 
     # ------------------------------------------------------------------ alerts
 

@@ -4,6 +4,7 @@ directory as an unprivileged user, listening on 127.0.0.1 only, stopped at the e
 `make test` and `.ci/run` install the package when it is missing (`make postgres`); a missing server
 is an error here, never a skip.
 """
+
 from __future__ import annotations
 
 import glob
@@ -59,10 +60,11 @@ class PostgresServer:
         return self.root / "data"
 
     def _run(self, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-        return subprocess.run(list(args), check=True, capture_output=True, text=True, timeout=timeout,
-                              cwd=self.root, **_as_user())
+        return subprocess.run(
+            list(args), check=True, capture_output=True, text=True, timeout=timeout, cwd=self.root, **_as_user()
+        )
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         bindir = pg_bindir()
         self.root.mkdir(parents=True, exist_ok=True)
         pwfile = self.root / "pw"
@@ -71,13 +73,37 @@ class PostgresServer:
         if ids:
             for p in (self.root, pwfile):
                 os.chown(p, ids["user"], ids["group"])
-        self._run(str(bindir / "initdb"), "-D", str(self.datadir), "-U", self.user, "--auth=scram-sha-256",
-                  f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale", "--no-sync")
+        self._run(
+            str(bindir / "initdb"),
+            "-D",
+            str(self.datadir),
+            "-U",
+            self.user,
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         pwfile.unlink()
-        opts = (f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories={self.root} "
-                "-c fsync=off -c max_connections=200")
-        self._run(str(bindir / "pg_ctl"), "-D", str(self.datadir), "-o", opts, "-l", str(self.root / "server.log"),
-                  "-w", "-t", "60", "start")
+        opts = (
+            f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories={self.root} "
+            "-c fsync=off -c max_connections=200"
+        )
+        self._run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
@@ -105,8 +131,13 @@ class PostgresServer:
 
     def dagster_env(self, dbname: str) -> dict[str, str]:
         """The variables deploy/dagster.yaml and deploy/p3jr.env.example name."""
-        return {"DAGSTER_PG_USERNAME": self.user, "DAGSTER_PG_PASSWORD": self.password, "DAGSTER_PG_HOST": self.host,
-                "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_DB": dbname}
+        return {
+            "DAGSTER_PG_USERNAME": self.user,
+            "DAGSTER_PG_PASSWORD": self.password,
+            "DAGSTER_PG_HOST": self.host,
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_DB": dbname,
+        }
 
     def log_tail(self, chars: int = 4000) -> str:
         try:

@@ -1,4 +1,5 @@
 """Run-failure alert: pure builder, file record, webhook (local HTTP server only), sensor end to end."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import queue
 import socket
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from orchestration.lib.alerts import (
     write_alert_record,
 )
 
-WHEN = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+WHEN = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +98,10 @@ def test_build_alert_single_partition():
 
 def test_build_alert_partition_range_and_none():
     ranged = build_alert(
-        "r1", "j", "boom", ["a", "b"],
+        "r1",
+        "j",
+        "boom",
+        ["a", "b"],
         {"dagster/asset_partition_range_start": "53.01", "dagster/asset_partition_range_end": "53.71"},
         datetime(2025, 1, 1),  # naive → treated as UTC
     )
@@ -297,14 +301,29 @@ def test_sensor_without_webhook_and_unreachable_webhook(tmp_path: Path, monkeypa
 
 
 def test_unfinished_steps_and_crash_explanation():
-    events = [("a", "STEP_START"), ("a", "STEP_SUCCESS"), ("b", "STEP_START"), (None, "ENGINE_EVENT"),
-              ("c", "STEP_START"), ("c", "STEP_SKIPPED"), ("d", "STEP_START"), ("d", "STEP_UP_FOR_RETRY")]
+    events = [
+        ("a", "STEP_START"),
+        ("a", "STEP_SUCCESS"),
+        ("b", "STEP_START"),
+        (None, "ENGINE_EVENT"),
+        ("c", "STEP_START"),
+        ("c", "STEP_SKIPPED"),
+        ("d", "STEP_START"),
+        ("d", "STEP_UP_FOR_RETRY"),
+    ]
     assert unfinished_steps(events) == ["b", "d"]
     assert unfinished_steps([("x", "STEP_START"), ("x", "STEP_FAILURE")]) == []
     assert unfinished_steps([]) == []
-    assert crash_explanation(["Started process for run (pid: 7).", None,
-                              "Run execution process for abc was terminated by signal 9 (SIGKILL).\nmore"]) == \
-        "Run execution process for abc was terminated by signal 9 (SIGKILL)."
+    assert (
+        crash_explanation(
+            [
+                "Started process for run (pid: 7).",
+                None,
+                "Run execution process for abc was terminated by signal 9 (SIGKILL).\nmore",
+            ]
+        )
+        == "Run execution process for abc was terminated by signal 9 (SIGKILL)."
+    )
     monitoring = "Detected run worker status FAILED: 'gone'. Marking run r as failed."
     assert crash_explanation([monitoring]) == monitoring
     assert crash_explanation(["Execution of step failed.", "This run has been marked as failed"]) == ""
@@ -312,14 +331,25 @@ def test_unfinished_steps_and_crash_explanation():
 
 def test_build_alert_killed_process():
     crash = "Run execution process for abcdef12 was terminated by signal 9"
-    alert = build_alert("abcdef12-3456", "p3jr_refresh", crash, ["p3jr_dbt_assets"], {"dagster/partition": "53.01"},
-                        WHEN, proses_mati=True)
+    alert = build_alert(
+        "abcdef12-3456",
+        "p3jr_refresh",
+        crash,
+        ["p3jr_dbt_assets"],
+        {"dagster/partition": "53.01"},
+        WHEN,
+        proses_mati=True,
+    )
     assert alert["proses_mati"] is True
     assert alert["langkah_gagal"] == ["p3jr_dbt_assets"]
-    assert "proses run dihentikan/mati (kemungkinan kehabisan memori, atau code location dimulai ulang) saat " \
-           "langkah p3jr_dbt_assets berjalan" in alert["pesan"]
-    assert "the run process was killed or died (probably out of memory, or a restart of the code location) " \
-           "while step(s) p3jr_dbt_assets was running" in alert["message"]
+    assert (
+        "proses run dihentikan/mati (kemungkinan kehabisan memori, atau code location dimulai ulang) saat "
+        "langkah p3jr_dbt_assets berjalan" in alert["pesan"]
+    )
+    assert (
+        "the run process was killed or died (probably out of memory, or a restart of the code location) "
+        "while step(s) p3jr_dbt_assets was running" in alert["message"]
+    )
     assert "signal 9" in alert["kesalahan"] and alert["text"] == alert["pesan"]
     assert build_alert("r", "j", "e", ["s"], {}, WHEN)["proses_mati"] is False
 
@@ -332,15 +362,23 @@ def _killed_run(instance: dg.DagsterInstance, *, started: list[str], finished: l
     run = instance.create_run_for_job(_defs.resolve_job_def("uji_gagal"), tags={"dagster/partition": "53.01"})
     instance.report_engine_event("Started process for run (pid: 4242).", run, EngineEventData.in_process(4242))
     for key in started:
-        instance.report_dagster_event(dg.DagsterEvent(dg.DagsterEventType.STEP_START.value, run.job_name, step_key=key),
-                                      run_id=run.run_id)
+        instance.report_dagster_event(
+            dg.DagsterEvent(dg.DagsterEventType.STEP_START.value, run.job_name, step_key=key), run_id=run.run_id
+        )
         if key in finished:
-            instance.report_dagster_event(dg.DagsterEvent(
-                dg.DagsterEventType.STEP_SUCCESS.value, run.job_name, step_key=key,
-                event_specific_data=StepSuccessData(duration_ms=1.0)), run_id=run.run_id)
+            instance.report_dagster_event(
+                dg.DagsterEvent(
+                    dg.DagsterEventType.STEP_SUCCESS.value,
+                    run.job_name,
+                    step_key=key,
+                    event_specific_data=StepSuccessData(duration_ms=1.0),
+                ),
+                run_id=run.run_id,
+            )
     if failure_message is None:  # the gRPC server saw the worker die: an engine event, then a bare failure
         instance.report_engine_event(
-            f"Run execution process for {run.run_id} was terminated by signal 9 (SIGKILL).", run)
+            f"Run execution process for {run.run_id} was terminated by signal 9 (SIGKILL).", run
+        )
         instance.report_run_failed(run)
     else:  # run monitoring
         instance.report_run_failed(run, failure_message)
@@ -349,18 +387,24 @@ def _killed_run(instance: dg.DagsterInstance, *, started: list[str], finished: l
 
 
 @pytest.mark.parametrize(
-    "failure_message", [None, "Detected run worker status FAILED: 'pid 4242 is gone'. Marking run x as failed."],
-    ids=["worker_killed", "run_monitoring"])
+    "failure_message",
+    [None, "Detected run worker status FAILED: 'pid 4242 is gone'. Marking run x as failed."],
+    ids=["worker_killed", "run_monitoring"],
+)
 def test_sensor_names_the_running_step_of_a_killed_run(tmp_path: Path, monkeypatch, webhook_server, failure_message):
     url, received = webhook_server
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("P3JR_ALERT_WEBHOOK_URL", url)
     instance = dg.DagsterInstance.ephemeral()
-    run, failure = _killed_run(instance, started=["sumber_ok", "muat_gagal"], finished=["sumber_ok"],
-                               failure_message=failure_message)
+    run, failure = _killed_run(
+        instance, started=["sumber_ok", "muat_gagal"], finished=["sumber_ok"], failure_message=failure_message
+    )
     assert run.status == dg.DagsterRunStatus.FAILURE
-    p3jr_run_failure_alert(dg.build_run_status_sensor_context(
-        sensor_name="p3jr_run_failure_alert", dagster_instance=instance, dagster_run=run, dagster_event=failure))
+    p3jr_run_failure_alert(
+        dg.build_run_status_sensor_context(
+            sensor_name="p3jr_run_failure_alert", dagster_instance=instance, dagster_run=run, dagster_event=failure
+        )
+    )
 
     latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
     assert latest["proses_mati"] is True
@@ -377,10 +421,17 @@ def test_sensor_run_failed_before_any_step_is_not_a_killed_process(tmp_path: Pat
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("P3JR_ALERT_WEBHOOK_URL", raising=False)
     instance = dg.DagsterInstance.ephemeral()
-    run, failure = _killed_run(instance, started=[], finished=[],
-                               failure_message="Run timed out due to taking longer than 300 seconds to start.")
-    p3jr_run_failure_alert(dg.build_run_status_sensor_context(
-        sensor_name="p3jr_run_failure_alert", dagster_instance=instance, dagster_run=run, dagster_event=failure))
+    run, failure = _killed_run(
+        instance,
+        started=[],
+        finished=[],
+        failure_message="Run timed out due to taking longer than 300 seconds to start.",
+    )
+    p3jr_run_failure_alert(
+        dg.build_run_status_sensor_context(
+            sensor_name="p3jr_run_failure_alert", dagster_instance=instance, dagster_run=run, dagster_event=failure
+        )
+    )
     latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
     assert latest["proses_mati"] is False and latest["langkah_gagal"] == []
     assert "300 seconds to start" in latest["kesalahan"]
@@ -393,14 +444,20 @@ def test_sensor_run_ended_by_max_runtime_is_not_a_killed_process(tmp_path: Path,
     monkeypatch.delenv("P3JR_ALERT_WEBHOOK_URL", raising=False)
     instance = dg.DagsterInstance.ephemeral()
     run = instance.create_run_for_job(_defs.resolve_job_def("uji_gagal"))
-    instance.report_dagster_event(dg.DagsterEvent(dg.DagsterEventType.STEP_START.value, run.job_name,
-                                                  step_key="muat_gagal"), run_id=run.run_id)
+    instance.report_dagster_event(
+        dg.DagsterEvent(dg.DagsterEventType.STEP_START.value, run.job_name, step_key="muat_gagal"), run_id=run.run_id
+    )
     instance.report_run_canceling(run, message="Canceling due to exceeding maximum runtime of 14400 seconds.")
     instance.report_run_failed(instance.get_run_by_id(run.run_id), "Exceeded maximum runtime of 14400 seconds.")
     [failure] = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
-    p3jr_run_failure_alert(dg.build_run_status_sensor_context(
-        sensor_name="p3jr_run_failure_alert", dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(run.run_id), dagster_event=failure.dagster_event))
+    p3jr_run_failure_alert(
+        dg.build_run_status_sensor_context(
+            sensor_name="p3jr_run_failure_alert",
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run.run_id),
+            dagster_event=failure.dagster_event,
+        )
+    )
     latest = json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text(encoding="utf-8"))
     assert latest["proses_mati"] is False
     assert latest["langkah_gagal"] == ["muat_gagal"]

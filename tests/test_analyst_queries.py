@@ -4,6 +4,7 @@ Uses the ``published_db`` fixture when tests/conftest.py provides one (the real 
 data); otherwise a hand-made published database (tests/test_publish.py), on which every query
 must also return at least one row.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -117,7 +118,10 @@ def test_whole_file_runs_in_cli(analyst_db):
     path, _ = analyst_db
     proc = subprocess.run(
         [str(DUCKDB_CLI), "-readonly", "-bail", str(path), "-c", f".read {QUERIES}"],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
     )
     assert proc.returncode == 0, proc.stderr
     assert "Error" not in proc.stderr, proc.stderr

@@ -6,6 +6,7 @@ one fails here instead of in review.
 * The domains under `orchestration/defs/` do not import each other in cycles.
 * No module under `orchestration/` or `sources/` is longer than MAX_LINES.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,9 +36,16 @@ def rel(path: Path) -> str:
 
 
 def test_lib_and_sources_are_plain_python():
-    bad = {rel(p): sorted(n for n in imported(p) if n.split(".")[0].startswith("dagster")
-                          or n.startswith("orchestration.defs") or n.startswith("orchestration.instance"))
-           for p in modules("orchestration/lib", "sources")}
+    bad = {
+        rel(p): sorted(
+            n
+            for n in imported(p)
+            if n.split(".")[0].startswith("dagster")
+            or n.startswith("orchestration.defs")
+            or n.startswith("orchestration.instance")
+        )
+        for p in modules("orchestration/lib", "sources")
+    }
     assert {k: v for k, v in bad.items() if v} == {}
 
 
@@ -47,8 +55,12 @@ def test_only_settings_touches_the_environment():
         if p == ROOT / "orchestration" / "settings.py":
             continue
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv") \
-                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv", "putenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
                 offenders.append(f"{rel(p)}:{node.lineno}")
     assert offenders == []
 
@@ -71,6 +83,9 @@ def test_no_import_cycles_between_domains():
 
 
 def test_modules_stay_short():
-    long = {rel(p): n for p in modules("orchestration", "sources")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    long = {
+        rel(p): n
+        for p in modules("orchestration", "sources")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert long == {}

@@ -1,5 +1,6 @@
 """Bad nights through the real CLI: a wrong or emptied landing path, a mass withdrawal, a held district,
 a second run, a missing key. Nothing wrong is ever published with exit code 0."""
+
 from __future__ import annotations
 
 import hashlib
@@ -70,7 +71,9 @@ def test_wrong_or_emptied_landing_never_publishes(tmp_path):
     (landing / "53.05" / "alor.csv").unlink()
     assert p3jr(landing, data).returncode == 0
     assert status(data, "53.05")["status"] == "tidak_ada_kiriman"
-    assert published(data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = '53.05'") == [(0,)]
+    assert published(
+        data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = '53.05'"
+    ) == [(0,)]
     before = snapshot(data)
 
     # A whole district folder disappears (30 of 90 accepted rows): refused until confirmed.
@@ -89,7 +92,6 @@ def test_wrong_or_emptied_landing_never_publishes(tmp_path):
     archived = [p for p in (data / "archive").rglob("*") if p.is_file()]
     assert archived and all(p.stat().st_mode & 0o777 == 0o600 for p in archived)
     assert (data / "warehouse" / "p3jr.duckdb").stat().st_mode & 0o077 == 0
-
 
 
 def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
@@ -118,8 +120,14 @@ def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
 
 
 def _run_without_key(landing: Path, data: Path, env: dict):
-    return subprocess.run([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def karantina_sheet(data: Path, kode: str) -> list[dict]:
@@ -168,9 +176,12 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert status(data, "53.01")["file_versi_dipakai"] == "kupang.csv"
 
     # capaian_pendataan: the current files' rows (contract) beside the version in use, never mixed.
-    got = published(data, """SELECT kode_kabupaten, baris_diterima, baris_karantina_kiriman_terkini, sedang_ditahan,
+    got = published(
+        data,
+        """SELECT kode_kabupaten, baris_diterima, baris_karantina_kiriman_terkini, sedang_ditahan,
                                     baris_dibaca_versi_dipakai, rumah_tangga_valid, penghargaan
-                             FROM marts.capaian_pendataan WHERE kode_kabupaten IN ('53.01', '53.14') ORDER BY 1""")
+                             FROM marts.capaian_pendataan WHERE kode_kabupaten IN ('53.01', '53.14') ORDER BY 1""",
+    )
     assert got[0][:6] == ("53.01", 40, 30, True, 40, 40)
     assert got[1] == ("53.14", 40, 30, True, 0, 0, None)
 
@@ -182,12 +193,17 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
         per_file = con.execute(
             """SELECT f.folder, f.baris_dibaca, count(h.baris) FROM ingestion.file_registry f
                JOIN quality.kiriman_ditahan_rumah_tangga h ON h.file_hash = f.file_hash AND h.kode_kabupaten = f.folder
-               WHERE f.status = 'active' GROUP BY ALL ORDER BY 1""").fetchall()
+               WHERE f.status = 'active' GROUP BY ALL ORDER BY 1"""
+        ).fetchall()
         assert per_file == [("53.01", 40, 40), ("53.14", 40, 40)]
         assert con.execute("SELECT count(*) FROM quality.karantina_kiriman_ditahan").fetchone()[0] == 60
         # held rows never reach what the marts use
-        assert con.execute("SELECT count(*) FROM quality.rumah_tangga_diterima WHERE kode_kabupaten = '53.14'"
-                           ).fetchone()[0] == 0
+        assert (
+            con.execute("SELECT count(*) FROM quality.rumah_tangga_diterima WHERE kode_kabupaten = '53.14'").fetchone()[
+                0
+            ]
+            == 0
+        )
 
     # The Dagster UI shows each held district as a failed WARN check on its own partition.
     evaluations = check_evaluations(data)
@@ -200,8 +216,14 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
         decided = dict(con.execute("SELECT kode_kabupaten, run_id FROM quality.gerbang_kabupaten").fetchall())
     marker = (data / "published" / ".p3jr_state.json").stat().st_ino  # rewritten = replaced by a new file
     # ... and while it runs, a second `p3jr run` on the same data directory refuses instead of publishing too.
-    first = subprocess.Popen([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
-                             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lock = FileLock(str(data / ".p3jr_run.lock"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until the first run holds the lock
@@ -234,11 +256,15 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert (st["baris_dibaca_kiriman_terkini"], st["baris_dibaca_versi_dipakai"]) == (42, 42)
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         # released: its held rows are gone from the held tables; 53.14 is still held
-        assert con.execute("SELECT DISTINCT kode_kabupaten FROM quality.karantina_kiriman_ditahan").fetchall() == [("53.14",)]
+        assert con.execute("SELECT DISTINCT kode_kabupaten FROM quality.karantina_kiriman_ditahan").fetchall() == [
+            ("53.14",)
+        ]
 
 
 def households(data: Path, kode: str) -> int:
-    return published(data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = ?", [kode])[0][0]
+    return published(data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = ?", [kode])[
+        0
+    ][0]
 
 
 def check_evaluations(data: Path) -> dict[str, tuple[bool, str]]:
@@ -248,7 +274,7 @@ def check_evaluations(data: Path) -> dict[str, tuple[bool, str]]:
     code = f"""
 import json, dagster as dg
 from orchestration.defs.quality.assets import CHECK_TIDAK_DITAHAN
-inst = dg.DagsterInstance.from_config({str(data / 'dagster')!r})
+inst = dg.DagsterInstance.from_config({str(data / "dagster")!r})
 run = inst.get_runs(limit=1)[0]
 out = {{}}
 for rec in inst.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
@@ -257,8 +283,12 @@ for rec in inst.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVA
         out[ev.partition] = [ev.passed, ev.severity.value]
 print(json.dumps(out))
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "DAGSTER_HOME": str(data / "dagster")})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DAGSTER_HOME": str(data / "dagster")},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return {k: tuple(v) for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
-

@@ -1,5 +1,6 @@
 """Smoke test of the benchmark: every measurement runs at small scale (peer included) and lands in
 the report with numbers. Targets are not asserted: small scale is dominated by fixed overheads."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,32 @@ def _row(md: str, label: str) -> list[str]:
 
 def test_bench_small_end_to_end(tmp_path):
     work, out = tmp_path / "work", tmp_path / "out"
-    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "true"}
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
     env.pop("P3JR_WAREHOUSE_PATH", None)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run_bench.py"), "--scale", "small", "--work", str(work), "--out", str(out),
-         "--query-runs", "3"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run_bench.py"),
+            "--scale",
+            "small",
+            "--work",
+            str(work),
+            "--out",
+            str(out),
+            "--query-runs",
+            "3",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
 
@@ -49,8 +69,14 @@ def test_bench_small_end_to_end(tmp_path):
     assert re.search(rf"slowest median {NUM} ms", _row(md, "analyst queries")[-1])
     assert re.search(rf"full / floor = {NUM} ×", md)
     assert re.search(rf"peer / full = {NUM} ×", md)
-    for target in ("full ≤ 2 × floor", "incremental ≤ 20 s", "no change ≤ 10 s", "peak RSS ≤ 2 GB",
-                   "full ≥ 10 × faster than peer", "analyst queries < 100 ms median"):
+    for target in (
+        "full ≤ 2 × floor",
+        "incremental ≤ 20 s",
+        "no change ≤ 10 s",
+        "peak RSS ≤ 2 GB",
+        "full ≥ 10 × faster than peer",
+        "analyst queries < 100 ms median",
+    ):
         assert re.search(rf"\| {re.escape(target)} \| [^|]*{NUM}[^|]* \| (PASS|MISS) \|", md), target
     for section in ("## Machine and versions", "## Dagster step times", "## Analyst queries", "## Incremental change"):
         assert section in md

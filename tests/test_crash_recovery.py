@@ -5,6 +5,7 @@ One data directory, one sequence: each run is killed at a later point than the o
 run must find the dead run, mark it failed, free its pool slot, say so, and go on; the last run
 completes, and its marts equal those of an uninterrupted run on the same files.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,14 @@ def _start(landing: Path, data: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "P3JR_WAREHOUSE_PATH"}
     log = data.parent / f"run_{time.monotonic_ns()}.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), *extra],
-                                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     proc.log = log
     return proc
 
@@ -51,8 +58,9 @@ def _run_of(instance, proc: subprocess.Popen):
     return None
 
 
-def _kill_at(proc: subprocess.Popen, data: Path, step: str, *, after_success: bool = False,
-             delay: float = 0.5) -> tuple[str, list[int]]:
+def _kill_at(
+    proc: subprocess.Popen, data: Path, step: str, *, after_success: bool = False, delay: float = 0.5
+) -> tuple[str, list[int]]:
     """SIGKILL the CLI process once `step` has started (or succeeded); returns the run id and the pids
     of its children at the moment of the kill."""
     from dagster import DagsterEventType
@@ -80,11 +88,17 @@ def _marts(db: Path) -> dict[str, list]:
     try:
         out = {}
         for (table,) in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1").fetchall():
-            cols = [c for (c, t) in con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts' "
-                "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
-                if "TIMESTAMP" not in t and not c.endswith("_pada")]  # release/publish times differ by run
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+        ).fetchall():
+            cols = [
+                c
+                for (c, t) in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'marts' "
+                    "AND table_name = ? ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+                if "TIMESTAMP" not in t and not c.endswith("_pada")
+            ]  # release/publish times differ by run
             out[table] = con.execute(f"SELECT {', '.join(cols)} FROM marts.{table} ORDER BY ALL").fetchall()
         return out
     finally:
@@ -104,9 +118,15 @@ def test_killed_runs_recover_and_finish_the_work(small_run, tmp_path):
     # 1. killed while ingesting: the first run ever
     dead, _ = _kill_at(_start(landing, data), data, "ingest_district_files", delay=2)
     # 2..4. each next run reports the dead one, frees its slot and is itself killed later on
-    for step, after in (("gate_district_submissions", False), ("p3jr_dbt_assets", False), ("publish__database_analis", True)):
+    for step, after in (
+        ("gate_district_submissions", False),
+        ("p3jr_dbt_assets", False),
+        ("publish__database_analis", True),
+    ):
         proc = _start(landing, data)
-        dead_next, children = _kill_at(proc, data, step, after_success=after, delay=3 if step == "p3jr_dbt_assets" else 0.3)
+        dead_next, children = _kill_at(
+            proc, data, step, after_success=after, delay=3 if step == "p3jr_dbt_assets" else 0.3
+        )
         out = _output(proc)
         assert f"Run {dead[:8]} sebelumnya mati" in out, out[-3000:]
         instance = _instance(data)
@@ -133,8 +153,11 @@ def test_killed_runs_recover_and_finish_the_work(small_run, tmp_path):
     assert instance.get_run_by_id(dead).status.value == "FAILURE"
     run = _run_of(instance, proc)
     assert run.status.value == "SUCCESS"
-    written = {e.step_key for e in instance.all_logs(run.run_id) if e.dagster_event
-               and e.dagster_event.event_type_value == "STEP_SUCCESS"}
+    written = {
+        e.step_key
+        for e in instance.all_logs(run.run_id)
+        if e.dagster_event and e.dagster_event.event_type_value == "STEP_SUCCESS"
+    }
     assert {"publish__laporan_pejabat", "quality__umpan_balik_kabupaten"} <= written
     assert (reports / "ringkasan_capaian.xlsx").exists()
     assert all(p.stat().st_mtime_ns > t for p, t in stale_before.items() if p.exists())
@@ -187,10 +210,10 @@ def test_dead_run_is_failed_and_its_slot_freed_live_run_kept(tmp_path):
     from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
     from dagster._core.utils import make_new_run_id
 
-    from orchestration.lib.warehouse import WRITER_POOL
     from orchestration.instance.recovery import recover_dead_runs, slot_holders
     from orchestration.lib.processes import process_identity
     from orchestration.lib.runs import PROCESS_TAG
+    from orchestration.lib.warehouse import WRITER_POOL
 
     home = tmp_path / "dagster"
     home.mkdir()
@@ -204,8 +227,14 @@ def test_dead_run_is_failed_and_its_slot_freed_live_run_kept(tmp_path):
     storage.set_concurrency_slots(WRITER_POOL, 1)
     runs = {}
     for name, identity in (("dead", dead_identity), ("live", process_identity())):
-        run = instance.add_run(DagsterRun(job_name="p3jr_refresh", run_id=make_new_run_id(),
-                                          status=DagsterRunStatus.STARTED, tags={PROCESS_TAG: identity}))
+        run = instance.add_run(
+            DagsterRun(
+                job_name="p3jr_refresh",
+                run_id=make_new_run_id(),
+                status=DagsterRunStatus.STARTED,
+                tags={PROCESS_TAG: identity},
+            )
+        )
         runs[name] = run.run_id
     assert storage.claim_concurrency_slot(WRITER_POOL, runs["dead"], "gate_district_submissions").is_claimed
     assert [r for r, _ in slot_holders(instance)] == [runs["dead"]]

@@ -8,6 +8,7 @@ the production `--vars` and a private --target-path / --log-path (dbt_project/ta
 Every mart (every model under models/marts, listed from that build's manifest) must then equal the
 DuckDB mart: same columns, same rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -104,29 +105,32 @@ def table_differences(duck_rows: list[tuple], pg_rows: list[tuple], columns: lis
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("duck", "pg"), [
-    ("VARCHAR", "text"),
-    ("BIGINT", "bigint"),
-    ("INTEGER", "integer"),
-    ("SMALLINT", "smallint"),
-    ("UBIGINT", "numeric(20,0)"),
-    ("HUGEINT", "numeric(39,0)"),
-    ("DOUBLE", "double precision"),
-    ("FLOAT", "real"),
-    ("DECIMAL(18,2)", "numeric(18,2)"),
-    ("DATE", "date"),
-    ("TIMESTAMP", "timestamp"),
-    ("TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
-    ("BOOLEAN", "boolean"),
-    ("JSON", "jsonb"),
-    ("BLOB", "bytea"),
-    ("VARCHAR[]", "text[]"),
-    ("INTEGER[3]", "integer[]"),
-    ("INTEGER[][]", "jsonb"),
-    ("STRUCT(a INTEGER, b VARCHAR)", "jsonb"),
-    ("STRUCT(a INTEGER)[]", "jsonb"),
-    ("MAP(VARCHAR, INTEGER)", "jsonb"),
-])
+@pytest.mark.parametrize(
+    ("duck", "pg"),
+    [
+        ("VARCHAR", "text"),
+        ("BIGINT", "bigint"),
+        ("INTEGER", "integer"),
+        ("SMALLINT", "smallint"),
+        ("UBIGINT", "numeric(20,0)"),
+        ("HUGEINT", "numeric(39,0)"),
+        ("DOUBLE", "double precision"),
+        ("FLOAT", "real"),
+        ("DECIMAL(18,2)", "numeric(18,2)"),
+        ("DATE", "date"),
+        ("TIMESTAMP", "timestamp"),
+        ("TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
+        ("BOOLEAN", "boolean"),
+        ("JSON", "jsonb"),
+        ("BLOB", "bytea"),
+        ("VARCHAR[]", "text[]"),
+        ("INTEGER[3]", "integer[]"),
+        ("INTEGER[][]", "jsonb"),
+        ("STRUCT(a INTEGER, b VARCHAR)", "jsonb"),
+        ("STRUCT(a INTEGER)[]", "jsonb"),
+        ("MAP(VARCHAR, INTEGER)", "jsonb"),
+    ],
+)
 def test_type_mapping(duck, pg):
     assert pg_type(duck) == pg
 
@@ -163,21 +167,44 @@ def test_loader_round_trips_awkward_values(postgres_server, tmp_path):
         assert load_tables(duck, pg, [("quality", "aneh")]) == {"quality.aneh": 3}
         assert load_tables(duck, pg, [("quality", "aneh")]) == {"quality.aneh": 3}  # replaced, not appended
         with pg.cursor() as cur:
-            cur.execute("select column_name, data_type from information_schema.columns "
-                        "where table_schema = 'quality' and table_name = 'aneh' order by ordinal_position")
+            cur.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'quality' and table_name = 'aneh' order by ordinal_position"
+            )
             assert [t for _, t in cur.fetchall()] == [
-                "integer", "text", "ARRAY", "double precision", "numeric", "timestamp without time zone", "date",
-                "boolean", "jsonb", "jsonb"]
-            cur.execute("select id, teks, daftar, angka, uang, waktu, tanggal, benar, isi, struktur "
-                        "from quality.aneh order by id")
+                "integer",
+                "text",
+                "ARRAY",
+                "double precision",
+                "numeric",
+                "timestamp without time zone",
+                "date",
+                "boolean",
+                "jsonb",
+                "jsonb",
+            ]
+            cur.execute(
+                "select id, teks, daftar, angka, uang, waktu, tanggal, benar, isi, struktur "
+                "from quality.aneh order by id"
+            )
             rows = cur.fetchall()
             assert load_tables(duck, pg, [("quality", "titik")]) == {"quality.titik": 2}
             cur.execute("select teks from quality.titik order by teks")
             assert cur.fetchall() == [("\\.",), ("x",)]
     finally:
         pg.close()
-    assert rows[0] == (1, 'a"b,c\nd', ["x", None, 'y"z', "back\\slash", ""], 0.1, Decimal("12.30"),
-                       datetime(2025, 10, 31, 23, 59, 59, 123456), date(2025, 1, 2), True, {"nik": "5301"}, {"k": 1})
+    assert rows[0] == (
+        1,
+        'a"b,c\nd',
+        ["x", None, 'y"z', "back\\slash", ""],
+        0.1,
+        Decimal("12.30"),
+        datetime(2025, 10, 31, 23, 59, 59, 123456),
+        date(2025, 1, 2),
+        True,
+        {"nik": "5301"},
+        {"k": 1},
+    )
     assert rows[1] == (2, "", [], 1e300, Decimal("-1.00"), None, None, False, None, None)
     assert rows[2] == (3,) + (None,) * 9
     assert "list_transform" in export_expression("daftar", "VARCHAR[]")
@@ -210,26 +237,57 @@ def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
     assert tanggal, "the DuckDB build wrote no capaian_pendataan_harian rows"
 
     dbname = postgres_server.create_database("p3jr_dbt")
-    pg_kwargs = dict(host=postgres_server.host, port=postgres_server.port, user=postgres_server.user,
-                     password=postgres_server.password, dbname=dbname)
+    pg_kwargs = dict(
+        host=postgres_server.host,
+        port=postgres_server.port,
+        user=postgres_server.user,
+        password=postgres_server.password,
+        dbname=dbname,
+    )
     loaded = load_dbt_sources(warehouse, pg_kwargs)
     load_seconds = time_module.monotonic() - started
 
     prod = dbt_build_args(tanggal)
     dbt_vars = prod[prod.index("--vars") + 1]
     out = tmp_path_factory.mktemp("dbt_pg")
-    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_PROFILES_DIR": str(DBT_DIR),
-           "P3JR_DBT_PG_HOST": postgres_server.host, "P3JR_DBT_PG_PORT": str(postgres_server.port),
-           "P3JR_DBT_PG_USER": postgres_server.user, "P3JR_DBT_PG_PASSWORD": postgres_server.password,
-           "P3JR_DBT_PG_DB": dbname}
-    cmd = [str(DBT), "build", "--target", "postgres", "--vars", dbt_vars,
-           "--target-path", str(out / "target"), "--log-path", str(out / "logs")]
+    env = {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+        "P3JR_DBT_PG_HOST": postgres_server.host,
+        "P3JR_DBT_PG_PORT": str(postgres_server.port),
+        "P3JR_DBT_PG_USER": postgres_server.user,
+        "P3JR_DBT_PG_PASSWORD": postgres_server.password,
+        "P3JR_DBT_PG_DB": dbname,
+    }
+    cmd = [
+        str(DBT),
+        "build",
+        "--target",
+        "postgres",
+        "--vars",
+        dbt_vars,
+        "--target-path",
+        str(out / "target"),
+        "--log-path",
+        str(out / "logs"),
+    ]
     proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600)
-    print(f"load {load_seconds:.1f} s, dbt build --target postgres "
-          f"{time_module.monotonic() - started - load_seconds:.1f} s")
-    return {"proc": proc, "target": out / "target", "pg": pg_kwargs, "tanggal": tanggal, "dbt_vars": dbt_vars,
-            "loaded": loaded, "warehouse": warehouse, "server": postgres_server}
+    print(
+        f"load {load_seconds:.1f} s, dbt build --target postgres "
+        f"{time_module.monotonic() - started - load_seconds:.1f} s"
+    )
+    return {
+        "proc": proc,
+        "target": out / "target",
+        "pg": pg_kwargs,
+        "tanggal": tanggal,
+        "dbt_vars": dbt_vars,
+        "loaded": loaded,
+        "warehouse": warehouse,
+        "server": postgres_server,
+    }
 
 
 def test_loader_copied_every_source_row(pg_build):
@@ -242,8 +300,10 @@ def test_loader_copied_every_source_row(pg_build):
 
 def test_dbt_build_on_postgres_passes_every_node(pg_build):
     proc = pg_build["proc"]
-    assert proc.returncode == 0, (f"dbt build --target postgres failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n"
-                                  f"{proc.stderr[-2000:]}\n{pg_build['server'].log_tail()}")
+    assert proc.returncode == 0, (
+        f"dbt build --target postgres failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n"
+        f"{proc.stderr[-2000:]}\n{pg_build['server'].log_tail()}"
+    )
     results = json.loads((pg_build["target"] / "run_results.json").read_text())["results"]
     bad = [(r["unique_id"], r["status"], r.get("message")) for r in results if r["status"] not in ("success", "pass")]
     assert not bad, bad
@@ -261,9 +321,13 @@ def test_dbt_build_on_postgres_passes_every_node(pg_build):
 def _marts(target: Path) -> list[dict]:
     manifest = json.loads((target / "manifest.json").read_text())
     return sorted(
-        (n for n in manifest["nodes"].values()
-         if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")),
-        key=lambda n: n["name"])
+        (
+            n
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+        ),
+        key=lambda n: n["name"],
+    )
 
 
 def test_every_mart_equals_the_duckdb_mart(pg_build):
@@ -292,8 +356,11 @@ def test_every_mart_equals_the_duckdb_mart(pg_build):
                 for i, c in enumerate(dcols):
                     if (name, c) in BUILD_TIME_COLUMNS:
                         assert all(r[i] is not None for r in drows + prows), f"{name}.{c} empty"
-                diffs = table_differences([tuple(r[i] for i in keep) for r in drows],
-                                          [tuple(r[i] for i in keep) for r in prows], [dcols[i] for i in keep])
+                diffs = table_differences(
+                    [tuple(r[i] for i in keep) for r in drows],
+                    [tuple(r[i] for i in keep) for r in prows],
+                    [dcols[i] for i in keep],
+                )
                 if not drows:
                     diffs.append("no rows in DuckDB: nothing compared")
                 if diffs:
@@ -316,9 +383,13 @@ def test_operator_command_builds_the_marts_on_postgres(postgres_server, small_ru
     manifest = DBT_DIR / "target" / "manifest.json"
     before = hashlib.sha256(manifest.read_bytes()).hexdigest()
     dbname = postgres_server.create_database("p3jr_gudang")
-    env = {"P3JR_DBT_PG_HOST": postgres_server.host, "P3JR_DBT_PG_PORT": str(postgres_server.port),
-           "P3JR_DBT_PG_USER": postgres_server.user, "P3JR_DBT_PG_PASSWORD": postgres_server.password,
-           "P3JR_DBT_PG_DB": dbname}
+    env = {
+        "P3JR_DBT_PG_HOST": postgres_server.host,
+        "P3JR_DBT_PG_PORT": str(postgres_server.port),
+        "P3JR_DBT_PG_USER": postgres_server.user,
+        "P3JR_DBT_PG_PASSWORD": postgres_server.password,
+        "P3JR_DBT_PG_DB": dbname,
+    }
     proc = run_cli("gudang-postgres", "--data-dir", str(data), env_extra=env, timeout=600)
     assert "quality.rumah_tangga_diterima" in proc.stdout
     assert hashlib.sha256(manifest.read_bytes()).hexdigest() == before

@@ -11,6 +11,7 @@ hash proves that an error-severity test stops the build before the marts.
 dbt is invoked in-process through ``dbtRunner`` (each invocation costs a parse of a few seconds);
 invocations are grouped in module-scoped fixtures.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,6 +36,7 @@ TANGGAL_RUN_1 = "2025-11-10"
 TANGGAL_RUN_2 = "2025-11-11"
 BATAS_WAKTU = date(2025, 10, 31)
 from orchestration.lib.publish.privacy import PERSONAL_COLUMNS  # noqa: E402  (the contract's pribadi flag)
+
 MARTS = [
     "backlog_kabupaten",
     "backlog_kecamatan",
@@ -91,34 +93,98 @@ class RT:
 
 HOUSEHOLDS: list[RT] = [
     # 53.01 Kabupaten Kupang: two kecamatan, three desa
-    RT("53.01.04.2003", "5301011201900001", 5, 36.0, no_kk="5301010101010001", lat=-10.2, lon=123.5,
-       tanggal=date(2025, 9, 1), penghasilan=1_500_000),                      # layak, exactly 7.2 m2/person
-    RT("53.01.04.2003", "5301011201900002", 4, 20.0, kondisi_dinding="rusak_berat", jumlah_kk=3),  # RTLH (ketahanan, luas)
-    RT("53.01.04.2004", "5301011201900003", 3, 45.0, kepemilikan="kontrak", rumah_lain=True, air="sumur_tak_terlindung",
-       lahan=None),                                                          # RTLH (air); not backlog (owns elsewhere)
-    RT("53.01.04.2004", "5301011201900004", 2, 30.0, kepemilikan="sewa", rumah_lain=False, sanitasi="jamban_umum",
-       jumlah_kk=2, bantuan=False),                                          # RTLH (sanitasi); backlog
-    RT("53.01.05.1001", "5301011201900005", 6, 30.0, lantai="tanah", atap="jerami_ijuk_daun", dinding="bambu",
-       air="air_permukaan", sanitasi="tidak_ada", kondisi_atap=None, kondisi_dinding=None, kondisi_lantai=None,
-       bantuan=False),                                                       # RTLH all four; BSPS indicative
-    RT("53.01.05.1001", "5301011201900006", 1, 12.0, kepemilikan="menumpang", jumlah_kk=1, bantuan=True,
-       tanggal=date(2025, 9, 2)),                                            # layak; backlog
+    RT(
+        "53.01.04.2003",
+        "5301011201900001",
+        5,
+        36.0,
+        no_kk="5301010101010001",
+        lat=-10.2,
+        lon=123.5,
+        tanggal=date(2025, 9, 1),
+        penghasilan=1_500_000,
+    ),  # layak, exactly 7.2 m2/person
+    RT(
+        "53.01.04.2003", "5301011201900002", 4, 20.0, kondisi_dinding="rusak_berat", jumlah_kk=3
+    ),  # RTLH (ketahanan, luas)
+    RT(
+        "53.01.04.2004",
+        "5301011201900003",
+        3,
+        45.0,
+        kepemilikan="kontrak",
+        rumah_lain=True,
+        air="sumur_tak_terlindung",
+        lahan=None,
+    ),  # RTLH (air); not backlog (owns elsewhere)
+    RT(
+        "53.01.04.2004",
+        "5301011201900004",
+        2,
+        30.0,
+        kepemilikan="sewa",
+        rumah_lain=False,
+        sanitasi="jamban_umum",
+        jumlah_kk=2,
+        bantuan=False,
+    ),  # RTLH (sanitasi); backlog
+    RT(
+        "53.01.05.1001",
+        "5301011201900005",
+        6,
+        30.0,
+        lantai="tanah",
+        atap="jerami_ijuk_daun",
+        dinding="bambu",
+        air="air_permukaan",
+        sanitasi="tidak_ada",
+        kondisi_atap=None,
+        kondisi_dinding=None,
+        kondisi_lantai=None,
+        bantuan=False,
+    ),  # RTLH all four; BSPS indicative
+    RT(
+        "53.01.05.1001",
+        "5301011201900006",
+        1,
+        12.0,
+        kepemilikan="menumpang",
+        jumlah_kk=1,
+        bantuan=True,
+        tanggal=date(2025, 9, 2),
+    ),  # layak; backlog
     # 53.71 Kota Kupang
     RT("53.71.01.1001", "5371014505850001", 4, 28.8, no_kk="5371010101010001", lat=-10.16, lon=123.58),  # 7.2 exactly
-    RT("53.71.01.1001", "5371014505850002", 5, 35.9, kondisi_atap="rusak_sedang", penghasilan=3_000_000,
-       lahan="tanah_negara"),                                                # luas < 7.2; BSPS: no (land), aid unknown
-    RT("53.71.01.1002", "5371014505850003", 3, 50.0, kepemilikan="dinas", sanitasi="jamban_bersama",
-       air="air_kemasan", jumlah_kk=2),                                      # layak; backlog
+    RT(
+        "53.71.01.1001",
+        "5371014505850002",
+        5,
+        35.9,
+        kondisi_atap="rusak_sedang",
+        penghasilan=3_000_000,
+        lahan="tanah_negara",
+    ),  # luas < 7.2; BSPS: no (land), aid unknown
+    RT(
+        "53.71.01.1002",
+        "5371014505850003",
+        3,
+        50.0,
+        kepemilikan="dinas",
+        sanitasi="jamban_bersama",
+        air="air_kemasan",
+        jumlah_kk=2,
+    ),  # layak; backlog
     # 53.12 Sumba Barat: sent no status_kepemilikan_lahan and no jumlah_kk at all
-    RT("53.12.04.2001", "5312040101800001", 7, 40.0, air="mata_air_tak_terlindung", lahan=None,
-       bantuan=False),                                                       # RTLH (luas, air); BSPS unknown (land)
-    RT("53.12.04.2002", "5312040101800002", 2, 21.0, kondisi_lantai="rusak_berat", lahan=None,
-       bantuan=None),                                                        # RTLH; BSPS unknown (land, aid)
-    RT("53.12.04.2002", "5312040101800003", 2, 30.0, lahan=None),            # layak huni: BSPS decidably no
+    RT(
+        "53.12.04.2001", "5312040101800001", 7, 40.0, air="mata_air_tak_terlindung", lahan=None, bantuan=False
+    ),  # RTLH (luas, air); BSPS unknown (land)
+    RT(
+        "53.12.04.2002", "5312040101800002", 2, 21.0, kondisi_lantai="rusak_berat", lahan=None, bantuan=None
+    ),  # RTLH; BSPS unknown (land, aid)
+    RT("53.12.04.2002", "5312040101800003", 2, 30.0, lahan=None),  # layak huni: BSPS decidably no
 ]
 DISTRICTS_WITHOUT_LAHAN = sorted(
-    {h.kode_kabupaten for h in HOUSEHOLDS}
-    - {h.kode_kabupaten for h in HOUSEHOLDS if h.lahan is not None}
+    {h.kode_kabupaten for h in HOUSEHOLDS} - {h.kode_kabupaten for h in HOUSEHOLDS if h.lahan is not None}
 )
 NILAI_BSPS = 20_000_000
 BATAS_BSPS_TIDAK_DIKETAHUI_PERSEN = 10  # dbt var default
@@ -210,24 +276,81 @@ def build_warehouse(path: Path, extra_sql: str = "") -> None:
         for kode, fhash, nama, status, waktu, jenis in FILES:
             con.execute(
                 "insert into ingestion.file_registry values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [kode, fhash, kode if kode.startswith("53.") else None, nama, f"{kode}/{nama}", 1234, jenis, waktu, "run-1", "run-2", waktu, status,
-                 "file_rusak" if status == "rejected" else None, None, f"archive/{fhash[:2]}/{fhash}", 0, "utf-8"],
+                [
+                    kode,
+                    fhash,
+                    kode if kode.startswith("53.") else None,
+                    nama,
+                    f"{kode}/{nama}",
+                    1234,
+                    jenis,
+                    waktu,
+                    "run-1",
+                    "run-2",
+                    waktu,
+                    status,
+                    "file_rusak" if status == "rejected" else None,
+                    None,
+                    f"archive/{fhash[:2]}/{fhash}",
+                    0,
+                    "utf-8",
+                ],
             )
         for i, h in enumerate(HOUSEHOLDS, start=2):
             con.execute(
                 "insert into quality.rumah_tangga_diterima values "
                 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [h.kode_kabupaten, FILE_OF[h.kode_kabupaten], "f.xlsx", "Data", i, h.kode_desa, h.kode_kecamatan,
-                 h.nik, _hash("kunci" + h.nik), h.no_kk, "Nama Rahasia", "L", h.anggota, h.jumlah_kk,
-                 h.kepemilikan, h.rumah_lain, h.lahan, h.luas, h.atap, h.dinding, h.lantai, h.kondisi_atap,
-                 h.kondisi_dinding, h.kondisi_lantai, h.air, h.sanitasi, h.penghasilan, h.lat, h.lon, h.tanggal,
-                 "Petugas", None, h.bantuan],
+                [
+                    h.kode_kabupaten,
+                    FILE_OF[h.kode_kabupaten],
+                    "f.xlsx",
+                    "Data",
+                    i,
+                    h.kode_desa,
+                    h.kode_kecamatan,
+                    h.nik,
+                    _hash("kunci" + h.nik),
+                    h.no_kk,
+                    "Nama Rahasia",
+                    "L",
+                    h.anggota,
+                    h.jumlah_kk,
+                    h.kepemilikan,
+                    h.rumah_lain,
+                    h.lahan,
+                    h.luas,
+                    h.atap,
+                    h.dinding,
+                    h.lantai,
+                    h.kondisi_atap,
+                    h.kondisi_dinding,
+                    h.kondisi_lantai,
+                    h.air,
+                    h.sanitasi,
+                    h.penghasilan,
+                    h.lat,
+                    h.lon,
+                    h.tanggal,
+                    "Petugas",
+                    None,
+                    h.bantuan,
+                ],
             )
         for i, (jenis, kode, alasan) in enumerate(QUARANTINE, start=100):
             con.execute(
                 "insert into quality.karantina values (?,?,?,?,?,?,?,?,?,?)",
-                [jenis, kode, FILE_OF[kode], "f.xlsx", "Data", i, sorted(alasan), ["nik"] * len(alasan),
-                 "; ".join(alasan), '{"nik": "5301011201900001", "nama": "Rahasia"}'],
+                [
+                    jenis,
+                    kode,
+                    FILE_OF[kode],
+                    "f.xlsx",
+                    "Data",
+                    i,
+                    sorted(alasan),
+                    ["nik"] * len(alasan),
+                    "; ".join(alasan),
+                    '{"nik": "5301011201900001", "nama": "Rahasia"}',
+                ],
             )
         for i, (kode, prog, dana, keg, ren, sel, nil, ta) in enumerate(REALISASI, start=2):
             con.execute(
@@ -238,7 +361,9 @@ def build_warehouse(path: Path, extra_sql: str = "") -> None:
         for kode in sorted(FILE_OF):  # the gate's decisions: every district that sent files was released
             con.execute(
                 "insert into quality.gerbang_kabupaten (kode_kabupaten, status, diputuskan_pada, dirilis_pada) "
-                "values (?, 'diterima', timestamp '2025-06-30 01:00', timestamp '2025-06-30 01:00')", [kode])
+                "values (?, 'diterima', timestamp '2025-06-30 01:00', timestamp '2025-06-30 01:00')",
+                [kode],
+            )
             con.execute("insert into quality.rilis_rumah_tangga values (?, 'f.xlsx')", [kode])
         if extra_sql:
             con.execute(extra_sql)
@@ -269,8 +394,8 @@ def status_bsps(h: RT) -> str:
     hold -> eligible; otherwise unknown (land status and aid history treated alike)."""
     f = layak(h)
     conditions = [
-        not all(f.values()),                                            # RTLH (required inputs)
-        h.kepemilikan == "milik_sendiri",                               # required input
+        not all(f.values()),  # RTLH (required inputs)
+        h.kepemilikan == "milik_sendiri",  # required input
         None if h.lahan is None else h.lahan == "milik_sendiri",
         None if h.bantuan is None else not h.bantuan,
     ]
@@ -289,7 +414,8 @@ def expected_backlog(rows: list[RT]) -> dict[str, int | None]:
         "jumlah_kk": sum(h.jumlah_kk or 1 for h in rows),  # contract: empty jumlah_kk = 1 KK
         "backlog_kepemilikan": sum(h.kepemilikan != "milik_sendiri" and not h.rumah_lain for h in rows),
         "backlog_kepemilikan_rumah_lain_tidak_diketahui": sum(
-            h.kepemilikan != "milik_sendiri" and h.rumah_lain is None for h in rows),
+            h.kepemilikan != "milik_sendiri" and h.rumah_lain is None for h in rows
+        ),
         # over the households whose jumlah_kk is known; unknown when there is none
         "backlog_kepenghunian": sum(k - 1 for k in known_kk) if known_kk else None,
         "backlog_kepenghunian_tidak_diketahui": sum(h.jumlah_kk is None for h in rows),
@@ -308,8 +434,13 @@ def expected_bsps_rupiah(exp: dict) -> dict[str, int | None]:
     """The published estimate and its bounds (NULL without households; the estimate also NULL when
     the unknowns exceed the threshold share of the households that may be eligible)."""
     if not exp["jumlah_rumah_tangga"]:
-        return dict.fromkeys(["estimasi_kebutuhan_bsps_rupiah", "estimasi_kebutuhan_bsps_minimum_rupiah",
-                              "estimasi_kebutuhan_bsps_maksimum_rupiah"])
+        return dict.fromkeys(
+            [
+                "estimasi_kebutuhan_bsps_rupiah",
+                "estimasi_kebutuhan_bsps_minimum_rupiah",
+                "estimasi_kebutuhan_bsps_maksimum_rupiah",
+            ]
+        )
     layak_, unk = exp["indikatif_layak_bsps"], exp["bsps_tidak_diketahui"]
     terbit = 100 * unk <= BATAS_BSPS_TIDAK_DIKETAHUI_PERSEN * (layak_ + unk)
     return {
@@ -338,9 +469,16 @@ def expected_capaian(kode: str) -> dict[str, float]:
 
     def terisi(h: RT) -> int:
         return sum(
-            [h.no_kk is not None, h.lat is not None and h.lon is not None, h.tanggal is not None,
-             h.penghasilan is not None, h.kondisi_atap is not None, h.kondisi_dinding is not None,
-             h.kondisi_lantai is not None, h.lahan is not None]
+            [
+                h.no_kk is not None,
+                h.lat is not None and h.lon is not None,
+                h.tanggal is not None,
+                h.penghasilan is not None,
+                h.kondisi_atap is not None,
+                h.kondisi_dinding is not None,
+                h.kondisi_lantai is not None,
+                h.lahan is not None,
+            ]
         )
 
     kelengkapan = 100 * sum(terisi(h) / 8 for h in rows) / len(rows) if rows else 0.0
@@ -368,8 +506,18 @@ def run_dbt(args: list[str], warehouse: Path, target: Path):
     from dbt.cli.main import dbtRunner
 
     os.environ["P3JR_WAREHOUSE_PATH"] = str(warehouse)
-    full = [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-            "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
+    full = [
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+        "--quiet",
+    ]
     return dbtRunner().invoke(full)
 
 
@@ -438,7 +586,9 @@ def test_backlog_kabupaten_matches_python(built, kode):
     got = query(built["wh"], f"select {', '.join(cols)} from marts.backlog_kabupaten where kode_kabupaten = ?", [kode])
     assert dict(zip(cols, got[0])) == exp
     rupiah = expected_bsps_rupiah(exp)
-    got = query(built["wh"], f"select {', '.join(rupiah)} from marts.backlog_kabupaten where kode_kabupaten = ?", [kode])
+    got = query(
+        built["wh"], f"select {', '.join(rupiah)} from marts.backlog_kabupaten where kode_kabupaten = ?", [kode]
+    )
     assert dict(zip(rupiah, got[0])) == rupiah
     persen, kel_kk, kel_bsps = query(
         built["wh"],
@@ -462,19 +612,27 @@ def test_district_without_land_status_gives_unknown_not_zero(built):
     for kode in DISTRICTS_WITHOUT_LAHAN:
         rows = [h for h in HOUSEHOLDS if h.kode_kabupaten == kode]
         exp = expected_backlog(rows)
-        unknown = sum(
-            status_bsps(h) == "tidak_diketahui" for h in rows
+        unknown = sum(status_bsps(h) == "tidak_diketahui" for h in rows)
+        got = dict(
+            zip(
+                [
+                    "indikatif",
+                    "tidak_memenuhi",
+                    "tidak_diketahui",
+                    "estimasi",
+                    "maks",
+                    "kepenghunian",
+                    "kk_tidak_diketahui",
+                ],
+                query(
+                    built["wh"],
+                    "select indikatif_layak_bsps, tidak_memenuhi_syarat_bsps, bsps_tidak_diketahui, "
+                    "estimasi_kebutuhan_bsps_rupiah, estimasi_kebutuhan_bsps_maksimum_rupiah, backlog_kepenghunian, "
+                    "backlog_kepenghunian_tidak_diketahui from marts.backlog_kabupaten where kode_kabupaten = ?",
+                    [kode],
+                )[0],
+            )
         )
-        got = dict(zip(
-            ["indikatif", "tidak_memenuhi", "tidak_diketahui", "estimasi", "maks", "kepenghunian", "kk_tidak_diketahui"],
-            query(
-                built["wh"],
-                "select indikatif_layak_bsps, tidak_memenuhi_syarat_bsps, bsps_tidak_diketahui, "
-                "estimasi_kebutuhan_bsps_rupiah, estimasi_kebutuhan_bsps_maksimum_rupiah, backlog_kepenghunian, "
-                "backlog_kepenghunian_tidak_diketahui from marts.backlog_kabupaten where kode_kabupaten = ?",
-                [kode],
-            )[0],
-        ))
         assert got["tidak_diketahui"] == unknown > 0
         assert got["indikatif"] == 0  # no household can be known eligible without its land status
         assert got["indikatif"] + got["tidak_memenuhi"] + got["tidak_diketahui"] == len(rows)
@@ -488,10 +646,19 @@ def test_district_without_land_status_gives_unknown_not_zero(built):
 def test_backlog_desa_matches_python(built):
     for kode_desa in {h.kode_desa for h in HOUSEHOLDS}:
         exp = expected_backlog([h for h in HOUSEHOLDS if h.kode_desa == kode_desa])
-        cols = ["jumlah_rumah_tangga", "jumlah_rtlh", "backlog_kepenghunian", "backlog_kepenghunian_tidak_diketahui",
-                "indikatif_layak_bsps", "tidak_memenuhi_syarat_bsps", "bsps_tidak_diketahui"]
+        cols = [
+            "jumlah_rumah_tangga",
+            "jumlah_rtlh",
+            "backlog_kepenghunian",
+            "backlog_kepenghunian_tidak_diketahui",
+            "indikatif_layak_bsps",
+            "tidak_memenuhi_syarat_bsps",
+            "bsps_tidak_diketahui",
+        ]
         got = query(
-            built["wh"], f"select {', '.join(cols)}, nama_desa from marts.backlog_desa where kode_desa = ?", [kode_desa],
+            built["wh"],
+            f"select {', '.join(cols)}, nama_desa from marts.backlog_desa where kode_desa = ?",
+            [kode_desa],
         )[0]
         assert dict(zip(cols, got)) == {c: exp[c] for c in cols}, kode_desa
         assert got[-1]  # name resolved from the reference
@@ -511,15 +678,29 @@ def test_capaian_pendataan(built):
     rows = query(wh, "select kode_kabupaten, peringkat, penghargaan, ada_kiriman from marts.capaian_pendataan")
     assert sorted(r[1] for r in rows) == list(range(1, 23))
     assert len({r[0] for r in rows}) == 22
-    cols = ["baris_diterima", "rumah_tangga_valid", "baris_karantina", "cakupan", "akurasi", "kelengkapan",
-            "ketepatan_waktu", "indeks_capaian"]
+    cols = [
+        "baris_diterima",
+        "rumah_tangga_valid",
+        "baris_karantina",
+        "cakupan",
+        "akurasi",
+        "kelengkapan",
+        "ketepatan_waktu",
+        "indeks_capaian",
+    ]
     indeks = {}
     for kode in FILE_OF:
         exp = expected_capaian(kode)
-        got = dict(zip(cols, query(
-            wh, f"select {', '.join(cols)} from marts.capaian_pendataan where kode_kabupaten = ?", [kode])[0]))
-        got = {k: (float(v) if k not in ("baris_diterima", "rumah_tangga_valid", "baris_karantina") else v)
-               for k, v in got.items()}
+        got = dict(
+            zip(
+                cols,
+                query(wh, f"select {', '.join(cols)} from marts.capaian_pendataan where kode_kabupaten = ?", [kode])[0],
+            )
+        )
+        got = {
+            k: (float(v) if k not in ("baris_diterima", "rumah_tangga_valid", "baris_karantina") else v)
+            for k, v in got.items()
+        }
         assert got == pytest.approx(exp), kode
         indeks[kode] = exp["indeks_capaian"]
     # the three districts that sent data take ranks 1..3 in index order; the award follows the rank
@@ -534,7 +715,9 @@ def test_capaian_pendataan(built):
 def test_capaian_harian_keeps_history(built):
     assert built["second"].success and built["third"].success
     wh = built["wh"]
-    per_day = dict(query(wh, "select cast(tanggal as varchar), count(*) from marts.capaian_pendataan_harian group by 1"))
+    per_day = dict(
+        query(wh, "select cast(tanggal as varchar), count(*) from marts.capaian_pendataan_harian group by 1")
+    )
     assert per_day == {TANGGAL_RUN_1: 22, TANGGAL_RUN_2: 22}
     day1_now = query(
         wh, "select * from marts.capaian_pendataan_harian where tanggal = ? order by kode_kabupaten", [TANGGAL_RUN_1]
@@ -550,8 +733,12 @@ def test_no_personal_columns_in_marts(built):
     assert cols
     leaked = [(t, c) for t, c in cols if c in PERSONAL_COLUMNS or c == "nik_hash" and t in MARTS]
     assert leaked == []
-    staged = {c for t, c in query(
-        built["wh"], "select table_name, column_name from information_schema.columns where table_schema = 'staging'")}
+    staged = {
+        c
+        for t, c in query(
+            built["wh"], "select table_name, column_name from information_schema.columns where table_schema = 'staging'"
+        )
+    }
     assert not staged & PERSONAL_COLUMNS
 
 
@@ -568,14 +755,20 @@ def test_failing_error_test_blocks_marts(workdir, built):
     )
     res = run_dbt(
         ["build", "--exclude", "resource_type:unit_test", "--vars", f'{{"tanggal_run": "{TANGGAL_RUN_1}"}}'],
-        wh, workdir / "target",
+        wh,
+        workdir / "target",
     )
     assert not res.success
     st = statuses(res)
     failed = [k for k, v in st.items() if v == "fail"]
     assert any("unique_stg_rumah_tangga_nik_hash" in k for k in failed), failed
-    for mart in ("backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "capaian_pendataan",
-                 "capaian_pendataan_harian"):
+    for mart in (
+        "backlog_kabupaten",
+        "backlog_kecamatan",
+        "backlog_desa",
+        "capaian_pendataan",
+        "capaian_pendataan_harian",
+    ):
         assert st.get(f"model.p3jr.{mart}") == "skipped", (mart, st.get(f"model.p3jr.{mart}"))
     tables = {r[0] for r in query(wh, "select table_name from information_schema.tables where table_schema = 'marts'")}
     assert not tables & set(MARTS) - {"realisasi_program"}
@@ -590,7 +783,8 @@ def test_staging_invariants_are_generated_from_the_contract(tmp_path):
     for fresh in invariants.write_staging_yaml(tmp_path):
         committed = invariants.STAGING_DIR / fresh.name
         assert committed.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8"), (
-            f"{committed} is out of date: run `.venv/bin/python -m orchestration.lib.gate.invariants`")
+            f"{committed} is out of date: run `.venv/bin/python -m orchestration.lib.gate.invariants`"
+        )
     text = (invariants.STAGING_DIR / "stg_rumah_tangga.yml").read_text(encoding="utf-8")
     for value in contract.enum_values("material_atap"):
         assert f"- {value}\n" in text
@@ -598,8 +792,14 @@ def test_staging_invariants_are_generated_from_the_contract(tmp_path):
 
 def test_status_pengajuan_counts_every_district_once(built):
     """quality.status_pengajuan (a dbt model) is the one place that counts rows and files per district."""
-    rows = {r[0]: r[1:] for r in query(built["wh"], """select kode_kabupaten, status, baris_dibaca, baris_diterima,
-        baris_karantina, file_aktif, file_ditolak, file_pertama_diterima from quality.status_pengajuan""")}
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            built["wh"],
+            """select kode_kabupaten, status, baris_dibaca, baris_diterima,
+        baris_karantina, file_aktif, file_ditolak, file_pertama_diterima from quality.status_pengajuan""",
+        )
+    }
     assert sorted(rows) == sorted(k["kode_kemendagri"] for k in kabupaten_ref())
     for kode, (status, dibaca, diterima, karantina, aktif, ditolak, pertama) in rows.items():
         n_rt = sum(h.kode_kabupaten == kode for h in HOUSEHOLDS)

@@ -2,10 +2,11 @@
 
 The manifest comes from ``dbt parse`` (`make test` runs it first; the fixture parses when it is missing).
 """
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -22,8 +23,14 @@ SOURCE_KEYS = {
     ("quality", "rilis_rumah_tangga"),
     ("ingestion", "file_registry"),
 }
-MARTS = {"backlog_kabupaten", "backlog_kecamatan", "backlog_desa", "realisasi_program", "capaian_pendataan",
-         "capaian_pendataan_harian"}
+MARTS = {
+    "backlog_kabupaten",
+    "backlog_kecamatan",
+    "backlog_desa",
+    "realisasi_program",
+    "capaian_pendataan",
+    "capaian_pendataan_harian",
+}
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +93,19 @@ def test_sources_have_no_dagster_group_override(translator, manifest):
 
 
 def test_dbt_assets_definition(manifest):
-    from orchestration.defs.marts.assets import p3jr_dbt_assets
     from orchestration.definitions import defs
+    from orchestration.defs.marts.assets import p3jr_dbt_assets
 
     keys = {tuple(k.path) for k in p3jr_dbt_assets.keys}
     assert ("marts", "capaian_pendataan") in keys and ("referensi", "wilayah_ntt") in keys
     assert not keys & SOURCE_KEYS  # sources are upstream, not materialized here
     assert {p3jr_dbt_assets.group_names_by_key[k] for k in p3jr_dbt_assets.keys} == {
-        "staging", "intermediate", "quality", "marts", "referensi"}
+        "staging",
+        "intermediate",
+        "quality",
+        "marts",
+        "referensi",
+    }
     assert "dbt" in defs.resources
 
 
@@ -104,8 +116,7 @@ def test_error_tests_are_blocking_checks(manifest):
     assert specs, "dbt tests should load as asset checks"
     by_name = {(tuple(s.asset_key.path), s.name): s for s in specs}
     assert by_name[(("staging", "stg_rumah_tangga"), "unique_stg_rumah_tangga_nik_hash")].blocking
-    assert by_name[(("marts", "backlog_kabupaten"),
-                    "backlog_total_desa_kecamatan_kabupaten_konsisten")].blocking
+    assert by_name[(("marts", "backlog_kabupaten"), "backlog_total_desa_kecamatan_kabupaten_konsisten")].blocking
     assert by_name[(("marts", "capaian_pendataan"), "capaian_peringkat_lengkap_tanpa_celah")].blocking
     severities = {}
     for node in manifest["nodes"].values():
@@ -128,8 +139,8 @@ def test_build_args_and_run_date():
     assert args[args.index("--exclude") + 1] == "resource_type:unit_test"
     assert json.loads(args[args.index("--vars") + 1]) == {"tanggal_run": "2025-11-10"}
     # 20:30 UTC is already the next day in Asia/Makassar (UTC+8)
-    assert tanggal_run(datetime(2025, 10, 31, 20, 30, tzinfo=timezone.utc)) == "2025-11-01"
-    assert tanggal_run(datetime(2025, 10, 31, 15, 59, tzinfo=timezone.utc)) == "2025-10-31"
+    assert tanggal_run(datetime(2025, 10, 31, 20, 30, tzinfo=UTC)) == "2025-11-01"
+    assert tanggal_run(datetime(2025, 10, 31, 15, 59, tzinfo=UTC)) == "2025-10-31"
 
 
 def test_old_dbt_invocation_folders_are_pruned(tmp_path):
@@ -143,4 +154,6 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
         os.utime(d, (1_700_000_000 + i, 1_700_000_000 + i))
     (tmp_path / "manifest.json").write_text("{}")
     prune_invocation_dirs(tmp_path, keep=5)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [f"p3jr_dbt_assets-abc{i}-x" for i in range(3, 8)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [
+        f"p3jr_dbt_assets-abc{i}-x" for i in range(3, 8)
+    ]

@@ -4,6 +4,7 @@ Any change to asset keys, dependencies, checks, the job's selection, schedules o
 up here as a diff of `tests/snapshots/definitions.json`. After a deliberate change, regenerate it
 with `P3JR_UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/test_defs.py` and review the diff.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,10 +40,23 @@ def describe(defs: dg.Definitions) -> dict:
             continue
         selected = job.asset_layer.selected_asset_keys if job.asset_layer else set()
         jobs[job.name] = {"aset": len(selected), "executor": job.executor_def.name}
-    schedules = {s.name: {"cron": s.cron_schedule, "zona_waktu": s.execution_timezone, "job": s.job_name,
-                          "status_awal": s.default_status.value} for s in repo.schedule_defs}
-    sensors = {s.name: {"jenis": s.sensor_type.value, "status_awal": s.default_status.value,
-                        "interval_min_detik": s.minimum_interval_seconds} for s in repo.sensor_defs}
+    schedules = {
+        s.name: {
+            "cron": s.cron_schedule,
+            "zona_waktu": s.execution_timezone,
+            "job": s.job_name,
+            "status_awal": s.default_status.value,
+        }
+        for s in repo.schedule_defs
+    }
+    sensors = {
+        s.name: {
+            "jenis": s.sensor_type.value,
+            "status_awal": s.default_status.value,
+            "interval_min_detik": s.minimum_interval_seconds,
+        }
+        for s in repo.sensor_defs
+    }
     return {"aset": assets, "cek": checks, "job": jobs, "jadwal": schedules, "sensor": sensors}
 
 

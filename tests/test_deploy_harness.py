@@ -6,6 +6,7 @@ Setup as deploy/README.md: DAGSTER_HOME = <data>/dagster holding a copy of deplo
 the run-monitoring timings are shortened: deploy_harness.TEST_TIMINGS), deploy/workspace.yaml with a
 free port, the three commands of deploy/systemd. One deployment for the whole module.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,19 +22,19 @@ import psutil
 import pytest
 from deploy_harness import Deployment, Webhook, descendants, is_dbt, running, wait_for
 
-from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG
 from orchestration.defs.operations import jobs
-from orchestration.instance.launcher import worker_pid
-from orchestration.lib.watchdog import JENIS_ANTREAN
 from orchestration.instance import queue as run_queue
+from orchestration.instance.launcher import worker_pid
+from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG
+from orchestration.lib.watchdog import JENIS_ANTREAN
 
 LANDING_SENSOR = "landing_files_sensor"
 DBT_STEP = "p3jr_dbt_assets"
 # Bounds asserted (seconds): the test timings are 5 s for the monitoring poll and for freeing slots.
-KILL_TO_FAILED = 60          # killed worker → run FAILURE
-KILL_TO_SLOT_FREED = 60      # killed worker → its duckdb_writer slot released
-KILL_TO_NEXT_SUCCESS = 180   # killed worker → the run queued behind it succeeded
-DBT_ORPHAN_GRACE = 10        # a dbt child must be gone this long after its parent was killed
+KILL_TO_FAILED = 60  # killed worker → run FAILURE
+KILL_TO_SLOT_FREED = 60  # killed worker → its duckdb_writer slot released
+KILL_TO_NEXT_SUCCESS = 180  # killed worker → the run queued behind it succeeded
+DBT_ORPHAN_GRACE = 10  # a dbt child must be gone this long after its parent was killed
 
 TIMES: dict[str, float] = {}
 PENDING: dict[str, tuple[str, float]] = {}  # a run submitted by one test for the next one (saves a wait)
@@ -55,8 +56,14 @@ def crashes() -> dict:
 def deployment(postgres_server, small_landing, tmp_path_factory, webhook, request):
     failed_before = request.session.testsfailed
     started = time.monotonic()
-    dep = Deployment(tmp_path_factory.mktemp("deploy"), postgres_server, "p3jr_deploy_harness", small_landing,
-                     webhook.url, extra_env={"P3JR_MAX_QUEUE_MINUTES": "0.2"})  # watchdog: 12 s in the queue
+    dep = Deployment(
+        tmp_path_factory.mktemp("deploy"),
+        postgres_server,
+        "p3jr_deploy_harness",
+        small_landing,
+        webhook.url,
+        extra_env={"P3JR_MAX_QUEUE_MINUTES": "0.2"},
+    )  # watchdog: 12 s in the queue
     mp = pytest.MonkeyPatch()
     for key, value in postgres_server.dagster_env(dep.dbname).items():  # for dep.instance() in this process
         mp.setenv(key, value)
@@ -165,13 +172,19 @@ def test_full_range_run_through_the_queue(deployment):
     TIMES["full_range_run"] = time.monotonic() - started
 
     assert dep.sql("SELECT status FROM runs WHERE run_id = %s", (run_id,)) == [("SUCCESS",)]
-    kinds = dict(dep.sql("SELECT dagster_event_type, count(*) FROM event_logs WHERE run_id = %s "
-                         "GROUP BY dagster_event_type", (run_id,)))
+    kinds = dict(
+        dep.sql(
+            "SELECT dagster_event_type, count(*) FROM event_logs WHERE run_id = %s GROUP BY dagster_event_type",
+            (run_id,),
+        )
+    )
     for kind in ("RUN_ENQUEUED", "RUN_STARTING", "RUN_START", "RUN_SUCCESS", "STEP_SUCCESS", "ASSET_MATERIALIZATION"):
         stored = dg.DagsterEventType[kind].value  # the stored names of run events are the old PIPELINE_* ones
         assert kinds.get(stored, 0) > 0, (kind, kinds)  # ENQUEUED, then STARTING: dequeued and launched by the daemon
-    assert dep.sql("SELECT count(*) FROM event_logs WHERE run_id = %s AND step_key = %s AND "
-                   "dagster_event_type = 'STEP_SUCCESS'", (run_id, DBT_STEP)) == [(1,)]
+    assert dep.sql(
+        "SELECT count(*) FROM event_logs WHERE run_id = %s AND step_key = %s AND dagster_event_type = 'STEP_SUCCESS'",
+        (run_id, DBT_STEP),
+    ) == [(1,)]
 
     import duckdb
 
@@ -253,8 +266,9 @@ def test_killed_code_location_run_monitoring_fails_the_run(deployment, webhook, 
     t_kill = time.monotonic()
     code.kill_group(signal.SIGKILL)
     code.proc.wait(timeout=10)
-    wait_for("every process of the code location's group gone", lambda: not any(running(p) for p in group), 10,
-             interval=0.2)
+    wait_for(
+        "every process of the code location's group gone", lambda: not any(running(p) for p in group), 10, interval=0.2
+    )
     dep.code_location()  # systemd restarts it (RestartSec=10); the test does not wait that long
     dep.wait("restarted code location serving gRPC", dep.grpc_serving, 240, interval=1)
     dep.graphql().reload_repository_location("p3jr")
@@ -308,15 +322,23 @@ def test_no_dbt_process_survives_its_killed_parent(crashes):
     wrapper, orchestration/lib/dbt_child.py); an orphan would keep writing the warehouse."""
     assert "worker_kill_dbt_survivors" in crashes, "the worker-kill test did not get as far as the kill"
     assert crashes["worker_kill_dbt_survivors"] == [], (
-        f"dbt outlived its killed run worker by {DBT_ORPHAN_GRACE} s: {crashes['worker_kill_dbt_survivors']}")
+        f"dbt outlived its killed run worker by {DBT_ORPHAN_GRACE} s: {crashes['worker_kill_dbt_survivors']}"
+    )
 
 
 def test_run_queue_module_loads_no_code_location():
     """`p3jr antrekan` imports orchestration.instance.queue: no definitions, no dbt manifest, no dagster."""
-    code = ("import sys, orchestration.instance.queue; "
-            "bad = [m for m in sys.modules if m.startswith(('orchestration.defs', 'dagster'))]; print(bad)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import sys, orchestration.instance.queue; "
+        "bad = [m for m in sys.modules if m.startswith(('orchestration.defs', 'dagster'))]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -330,8 +352,10 @@ def test_run_queue_one_run_per_district(monkeypatch):
 
     monkeypatch.setattr(run_queue, "_client", lambda host, port: FakeClient())
     assert run_queue.submit_refresh(["53.01", "53.05", "53.01"], tags={"x": "1"}) == "run-1 run-2"
-    assert submitted == [("p3jr_refresh", "p3jr", {"p3jr/pemicu": "antrean", "x": "1", "dagster/partition": "53.01"}),
-                         ("p3jr_refresh", "p3jr", {"p3jr/pemicu": "antrean", "x": "1", "dagster/partition": "53.05"})]
+    assert submitted == [
+        ("p3jr_refresh", "p3jr", {"p3jr/pemicu": "antrean", "x": "1", "dagster/partition": "53.01"}),
+        ("p3jr_refresh", "p3jr", {"p3jr/pemicu": "antrean", "x": "1", "dagster/partition": "53.05"}),
+    ]
     submitted.clear()
     assert run_queue.submit_refresh([]) == "run-1"
     assert submitted[0][2] == {"p3jr/pemicu": "antrean", **ALL_DISTRICTS_TAGS}

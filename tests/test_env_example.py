@@ -1,4 +1,5 @@
 """deploy/p3jr.env.example lists exactly the variables the code and the deployed instance read."""
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,14 @@ def example_variables() -> set[str]:
 
 def variables_read() -> set[str]:
     names: set[str] = set()
-    files = [*ROOT.glob("orchestration/**/*.py"), *ROOT.glob("sources/**/*.py"), ROOT / "dbt_project" / "profiles.yml",
-             ROOT / "dbt_project" / "dbt_project.yml", *ROOT.glob("dbt_project/models/**/*.sql"),
-             *ROOT.glob("dbt_project/macros/**/*.sql")]
+    files = [
+        *ROOT.glob("orchestration/**/*.py"),
+        *ROOT.glob("sources/**/*.py"),
+        ROOT / "dbt_project" / "profiles.yml",
+        ROOT / "dbt_project" / "dbt_project.yml",
+        *ROOT.glob("dbt_project/models/**/*.sql"),
+        *ROOT.glob("dbt_project/macros/**/*.sql"),
+    ]
     for path in files:
         names |= set(NAME.findall(path.read_text(encoding="utf-8")))
 

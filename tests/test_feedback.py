@@ -1,4 +1,5 @@
 """District feedback workbook (orchestration/lib/reports/feedback*.py)."""
+
 from __future__ import annotations
 
 import json
@@ -45,16 +46,47 @@ def con():
             jenis VARCHAR, kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR,
             baris INTEGER, alasan VARCHAR[], kolom VARCHAR[], pesan VARCHAR, nilai_asli JSON)""")
     rows = [
-        ("rumah_tangga", "53.01", "h1", "pendataan_kupang.xlsx", "RT", 5, ["nik_bukan_16_digit"], ["nik"],
-         "NIK harus 16 digit angka", {"nik": "530101", "nama_kepala_keluarga": INJECTION[0], "kode_desa": "53.01.01.2001"}),
-        ("rumah_tangga", "53.01", "h1", "pendataan_kupang.xlsx", "RT", 6, ["desa_tidak_dikenal", "wajib_kosong"],
-         ["kode_desa", "luas_lantai_m2"],
-         "Desa tidak dikenal di kabupaten ini; Kolom wajib 'luas_lantai_m2' kosong",
-         {"nik": "5301010101800001", "nama_kepala_keluarga": INJECTION[1], "luas_lantai_m2": INJECTION[3],
-          "kolom_aneh": INJECTION[2]}),
-        ("realisasi_program", "53.01", "h1", "pendataan_kupang.xlsx", "Realisasi", 3, ["kabupaten_tidak_sesuai"],
-         ["kode_kabupaten"], "Kode kabupaten pada baris tidak sama dengan kabupaten pengirim",
-         {"kode_kabupaten": "53.02", "program": INJECTION[4], "sumber_dana": INJECTION[5]}),
+        (
+            "rumah_tangga",
+            "53.01",
+            "h1",
+            "pendataan_kupang.xlsx",
+            "RT",
+            5,
+            ["nik_bukan_16_digit"],
+            ["nik"],
+            "NIK harus 16 digit angka",
+            {"nik": "530101", "nama_kepala_keluarga": INJECTION[0], "kode_desa": "53.01.01.2001"},
+        ),
+        (
+            "rumah_tangga",
+            "53.01",
+            "h1",
+            "pendataan_kupang.xlsx",
+            "RT",
+            6,
+            ["desa_tidak_dikenal", "wajib_kosong"],
+            ["kode_desa", "luas_lantai_m2"],
+            "Desa tidak dikenal di kabupaten ini; Kolom wajib 'luas_lantai_m2' kosong",
+            {
+                "nik": "5301010101800001",
+                "nama_kepala_keluarga": INJECTION[1],
+                "luas_lantai_m2": INJECTION[3],
+                "kolom_aneh": INJECTION[2],
+            },
+        ),
+        (
+            "realisasi_program",
+            "53.01",
+            "h1",
+            "pendataan_kupang.xlsx",
+            "Realisasi",
+            3,
+            ["kabupaten_tidak_sesuai"],
+            ["kode_kabupaten"],
+            "Kode kabupaten pada baris tidak sama dengan kabupaten pengirim",
+            {"kode_kabupaten": "53.02", "program": INJECTION[4], "sumber_dana": INJECTION[5]},
+        ),
         ("rumah_tangga", "53.71", "h3", "kota.csv", "", 2, ["duplikat_nik"], ["nik"], "Duplikat NIK", {"nik": "x"}),
     ]
     c.execute("CREATE TABLE quality.karantina_kiriman_ditahan AS SELECT * FROM quality.karantina LIMIT 0")
@@ -102,9 +134,16 @@ def _values(ws) -> list[list]:
 
 
 def test_writes_workbook_with_its_sheets(con, tmp_path):
-    capaian = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "cakupan": 12.5,
-               "indeks_capaian": 40.25, "peringkat": 3, "penghargaan": "Terbaik III",
-               "file_pertama_diterima": datetime(2025, 10, 1, 8), "target_rumah_tangga": None}
+    capaian = {
+        "kode_kabupaten": "53.01",
+        "nama_kabupaten": "Kabupaten Kupang",
+        "cakupan": 12.5,
+        "indeks_capaian": 40.25,
+        "peringkat": 3,
+        "penghargaan": "Terbaik III",
+        "file_pertama_diterima": datetime(2025, 10, 1, 8),
+        "target_rumah_tangga": None,
+    }
     path = write_feedback(con, "53.01", tmp_path, capaian=capaian)
     assert path == tmp_path / "53.01" / "umpan_balik_53.01.xlsx"
     assert not [p for p in path.parent.iterdir() if p != path]  # no temp file left behind
@@ -132,8 +171,11 @@ def test_writes_workbook_with_its_sheets(con, tmp_path):
     assert labels["Apa yang salah"].startswith("3 baris dikarantina")
     assert any(k.startswith("  Alasan: NIK harus 16 digit") and v == "1 baris" for k, v in labels.items())
     assert "Karantina" in labels["Langkah berikutnya"] and labels["Paling lambat"]
-    files = [row for row in _values(wb["File diterima"]) if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx",
-                                                                        "lama_ditolak.csv")]
+    files = [
+        row
+        for row in _values(wb["File diterima"])
+        if row[0] in ("pendataan_kupang.xlsx", "=cmd|calc.xlsx", "lama_ditolak.csv")
+    ]
     assert len(files) == 3
     gone = [row for row in files if row[0] == "lama_ditolak.csv"][0]
     assert gone[3].startswith("ditolak, sudah dihapus")  # a deleted rejected file no longer counts
@@ -202,10 +244,16 @@ def test_district_without_status_row_counts_from_tables(con, tmp_path):
 
 def test_quarantine_sheet_keeps_one_file_and_one_reason_together(con, tmp_path):
     """Rows are sorted by file, sheet, reason, then row: a clerk fixes one kind of error in one file at a time."""
-    for baris, alasan in ((7, ["nik_bukan_16_digit"]), (8, ["desa_tidak_dikenal", "wajib_kosong"]),
-                          (9, ["nik_bukan_16_digit"])):
-        con.execute("INSERT INTO quality.karantina_kiriman_ditahan VALUES ('rumah_tangga', '53.01', 'h1', "
-                    "'pendataan_kupang.xlsx', 'RT', ?, ?, ['x'], 'p', '{}')", [baris, alasan])
+    for baris, alasan in (
+        (7, ["nik_bukan_16_digit"]),
+        (8, ["desa_tidak_dikenal", "wajib_kosong"]),
+        (9, ["nik_bukan_16_digit"]),
+    ):
+        con.execute(
+            "INSERT INTO quality.karantina_kiriman_ditahan VALUES ('rumah_tangga', '53.01', 'h1', "
+            "'pendataan_kupang.xlsx', 'RT', ?, ?, ['x'], 'p', '{}')",
+            [baris, alasan],
+        )
     path = write_feedback(con, "53.01", tmp_path)
     kar = _values(openpyxl.load_workbook(path)["Karantina"])
     keys = [(r[1], r[2], r[4]) for r in kar[1:]]
@@ -222,18 +270,31 @@ def test_summary_says_what_the_projection_means(con, tmp_path):
 
     from orchestration.lib.reports.feedback_summary import kalimat_proyeksi
 
-    proyeksi = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "rumah_tangga_valid": 40,
-                "target_rumah_tangga": 100, "cakupan_saat_ini": 40.0, "laju_rumah_tangga_per_hari": 2.0,
-                "tanggal_proyeksi_tercapai": date(2025, 11, 10), "batas_waktu_proyeksi": date(2025, 10, 31),
-                "proyeksi_cakupan_batas_waktu": 80.0, "status_proyeksi": "terlambat", "hari_riwayat": 10}
+    proyeksi = {
+        "kode_kabupaten": "53.01",
+        "nama_kabupaten": "Kabupaten Kupang",
+        "rumah_tangga_valid": 40,
+        "target_rumah_tangga": 100,
+        "cakupan_saat_ini": 40.0,
+        "laju_rumah_tangga_per_hari": 2.0,
+        "tanggal_proyeksi_tercapai": date(2025, 11, 10),
+        "batas_waktu_proyeksi": date(2025, 10, 31),
+        "proyeksi_cakupan_batas_waktu": 80.0,
+        "status_proyeksi": "terlambat",
+        "hari_riwayat": 10,
+    }
     text = kalimat_proyeksi(proyeksi)
-    assert text.startswith("Dengan laju saat ini (2,00 rumah tangga/hari) Anda mencapai 80,00 % dari target pada "
-                           "31 Oktober 2025 (terlambat)")
+    assert text.startswith(
+        "Dengan laju saat ini (2,00 rumah tangga/hari) Anda mencapai 80,00 % dari target pada "
+        "31 Oktober 2025 (terlambat)"
+    )
     assert "10 November 2025" in text
-    assert "belum dapat dihitung" in kalimat_proyeksi({**proyeksi, "status_proyeksi": "belum_ada_data",
-                                                       "proyeksi_cakupan_batas_waktu": None})
-    path = write_feedback(con, "53.01", tmp_path, capaian={"batas_waktu": date(2025, 10, 31), "tahun_anggaran": 2025},
-                          proyeksi=proyeksi)
+    assert "belum dapat dihitung" in kalimat_proyeksi(
+        {**proyeksi, "status_proyeksi": "belum_ada_data", "proyeksi_cakupan_batas_waktu": None}
+    )
+    path = write_feedback(
+        con, "53.01", tmp_path, capaian={"batas_waktu": date(2025, 10, 31), "tahun_anggaran": 2025}, proyeksi=proyeksi
+    )
     ring = {r[0]: r[1] for r in _values(openpyxl.load_workbook(path)["Ringkasan"]) if r and r[0]}
     assert ring["Proyeksi capaian"] == text
     assert ring["Paling lambat"].startswith("31 Oktober 2025")
@@ -252,9 +313,17 @@ def test_summary_says_dibaca_for_rows_read_and_diterima_for_rows_accepted(con, t
     """docs/GLOSARIUM.md: 'dibaca' = rows read (accepted + quarantined), 'diterima' = rows accepted. In the
     summary a label never shows two different numbers, every 'dibaca' label shows the rows read and every
     'diterima' label the rows accepted; the old alias capaian.baris_diterima is not printed again."""
-    capaian = {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "baris_dibaca": 5,
-               "baris_diterima": 5, "baris_dibaca_versi_dipakai": 5, "baris_rumah_tangga_diterima": 4,
-               "rumah_tangga_valid": 4, "baris_karantina": 1, "baris_karantina_kiriman_terkini": 3}
+    capaian = {
+        "kode_kabupaten": "53.01",
+        "nama_kabupaten": "Kabupaten Kupang",
+        "baris_dibaca": 5,
+        "baris_diterima": 5,
+        "baris_dibaca_versi_dipakai": 5,
+        "baris_rumah_tangga_diterima": 4,
+        "rumah_tangga_valid": 4,
+        "baris_karantina": 1,
+        "baris_karantina_kiriman_terkini": 3,
+    }
     path = write_feedback(con, "53.01", tmp_path, capaian=capaian)
     seen: dict[str, set] = {}
     for row in _values(openpyxl.load_workbook(path)["Ringkasan"]):

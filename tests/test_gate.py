@@ -1,4 +1,5 @@
 """Gating semantics through the real Dagster job: run-level stops (per-district holds: test_bad_nights.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-
-HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
-          "Sumber Air Minum;Sanitasi\n")
+HEADER = (
+    "kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
+    "Sumber Air Minum;Sanitasi\n"
+)
 
 
 def rows(desa: str, kec6: str, start: int, n: int, bad: int = 0) -> str:

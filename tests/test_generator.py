@@ -3,6 +3,7 @@
 The files are checked with independent readers (python-calamine, openpyxl, csv) and an independent
 resolver built from the reference seeds, so a manifest that disagrees with the files fails here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -288,8 +289,11 @@ def test_layout_and_files_manifest(small, manifest):
     assert {f["kode_folder"] for f in files} >= codes - {no_folder, empty}
     # 1-4 household files per district; roughly half the rows in xlsx
     for k in codes - {no_folder, empty}:
-        n = sum(1 for f in files if f["kode_folder"] == k and f["jenis"] in ("rumah_tangga", "campuran")
-                and f["status_expected"] == "active")
+        n = sum(
+            1
+            for f in files
+            if f["kode_folder"] == k and f["jenis"] in ("rumah_tangga", "campuran") and f["status_expected"] == "active"
+        )
         assert 1 <= n <= 5  # up to 4 own files + possibly a file misplaced into this folder
     share = summary["baris_xlsx"] / (summary["baris_xlsx"] + summary["baris_csv"])
     assert 0.3 < share < 0.7
@@ -370,8 +374,9 @@ def test_manifest_values_match_the_cells(sheets, manifest):
             if code:
                 assert code == r["kode_desa"]
             else:
-                got = resolve(r["kode_folder"], _cell_text(_cell(hdr, row, "kecamatan")),
-                              _cell_text(_cell(hdr, row, "desa")))
+                got = resolve(
+                    r["kode_folder"], _cell_text(_cell(hdr, row, "kecamatan")), _cell_text(_cell(hdr, row, "desa"))
+                )
                 assert got == r["kode_desa"]
                 checked["by_name"] += 1
             assert r["kode_desa"].startswith(r["kode_folder"] + ".")
@@ -516,8 +521,12 @@ def test_every_defect_and_warning_is_present(small, manifest, sheets):
     assert {r["nama_file"].rsplit(".", 1)[1] for r in dmg} == {"xlsx", "csv"}
     # every column-level variant of wajib_kosong/angka/nilai appears in several columns
     assert len({r["kolom_alasan"] for r in rt if r["alasan"] == "wajib_kosong"}) >= 3
-    opt_cols = {k for r in rt for c, k in zip(r["peringatan"].split(";"), r["kolom_peringatan"].split(";"))
-                if c == "opsional_tidak_valid"}
+    opt_cols = {
+        k
+        for r in rt
+        for c, k in zip(r["peringatan"].split(";"), r["kolom_peringatan"].split(";"))
+        if c == "opsional_tidak_valid"
+    }
     assert len(opt_cols) >= 3
     # whole-file faults
     rej = {f["alasan"] for f in files if f["status_expected"] == "rejected"}
@@ -535,12 +544,17 @@ def test_every_defect_and_warning_is_present(small, manifest, sheets):
     by_file = defaultdict(list)
     for r in rt:
         by_file[(r["kode_folder"], r["nama_file"])].append(r)
-    misplaced = [k for k, g in by_file.items()
-                 if all(r["alasan"] in ("desa_di_kabupaten_lain", "desa_tidak_dikenal") or r["hasil"] == "diterima"
-                        for r in g) and sum(r["alasan"] != "" for r in g) > len(g) / 2]
+    misplaced = [
+        k
+        for k, g in by_file.items()
+        if all(r["alasan"] in ("desa_di_kabupaten_lain", "desa_tidak_dikenal") or r["hasil"] == "diterima" for r in g)
+        and sum(r["alasan"] != "" for r in g) > len(g) / 2
+    ]
     assert len(misplaced) >= 2
-    assert {c for k in misplaced for r in by_file[k] for c in [r["alasan"]]} >= {"desa_di_kabupaten_lain",
-                                                                                  "desa_tidak_dikenal"}
+    assert {c for k in misplaced for r in by_file[k] for c in [r["alasan"]]} >= {
+        "desa_di_kabupaten_lain",
+        "desa_tidak_dikenal",
+    }
 
 
 def test_file_shapes_are_realistic(small, manifest):
@@ -595,13 +609,34 @@ def test_file_shapes_are_realistic(small, manifest):
             seen["csv_sci"] += bool(re.search(r"\d\.\d+E\+15", text))
             seen["csv_rp"] += "Rp " in text or "Rp1" in text
             seen["csv_juta"] += bool(re.search(r"\d( juta| jt|jt)\b", text))
-            seen["csv_indo_date"] += bool(re.search(r"\d (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober)", text))
+            seen["csv_indo_date"] += bool(
+                re.search(r"\d (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober)", text)
+            )
             seen["csv_serial"] += bool(re.search(r"[,;]4[5-6]\d{3}[,;\r\n]", text))
             seen["csv_decimal_comma"] += bool(re.search(r'"\d+,5"|;\d+,5;', text))
-    for key in ("hidden", "realisasi_sheet", "merged", "title_rows", "trailing_cols", "blank_rows", "totals",
-                "nik_numeric", "date_cells", "serial_numbers", "enc_utf-8", "enc_utf-8-sig", "enc_cp1252",
-                "delim_semicolon", "delim_comma", "csv_sci", "csv_rp", "csv_juta", "csv_indo_date", "csv_serial",
-                "csv_decimal_comma"):
+    for key in (
+        "hidden",
+        "realisasi_sheet",
+        "merged",
+        "title_rows",
+        "trailing_cols",
+        "blank_rows",
+        "totals",
+        "nik_numeric",
+        "date_cells",
+        "serial_numbers",
+        "enc_utf-8",
+        "enc_utf-8-sig",
+        "enc_cp1252",
+        "delim_semicolon",
+        "delim_comma",
+        "csv_sci",
+        "csv_rp",
+        "csv_juta",
+        "csv_indo_date",
+        "csv_serial",
+        "csv_decimal_comma",
+    ):
         assert seen[key] >= 1, key
     assert len(header_spellings["nik"]) >= 3 and len(header_spellings["luas_lantai_m2"]) >= 2
 
@@ -619,14 +654,16 @@ def test_households_look_real(manifest, small, sheets):
     assert jkk["1"] > 0.7 * sum(jkk.values()) and jkk["2"] > 0 and jkk["3"] > 0
 
     def rtlh(r):
-        ok = (r["material_atap"] in ("beton", "genteng", "seng", "asbes", "kayu_sirap")
-              and r["material_dinding"] in ("tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu")
-              and r["material_lantai"] not in ("tanah", "bambu")
-              and "rusak_berat" not in (r["kondisi_atap"], r["kondisi_dinding"], r["kondisi_lantai"])
-              and float(r["luas_lantai_m2"]) / int(r["jumlah_anggota_keluarga"]) >= 7.2
-              and r["sumber_air_minum"] in ("ledeng", "air_kemasan", "sumur_bor", "sumur_terlindung",
-                                            "mata_air_terlindung", "air_hujan")
-              and r["fasilitas_sanitasi"] in ("jamban_sendiri", "jamban_bersama"))
+        ok = (
+            r["material_atap"] in ("beton", "genteng", "seng", "asbes", "kayu_sirap")
+            and r["material_dinding"] in ("tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu")
+            and r["material_lantai"] not in ("tanah", "bambu")
+            and "rusak_berat" not in (r["kondisi_atap"], r["kondisi_dinding"], r["kondisi_lantai"])
+            and float(r["luas_lantai_m2"]) / int(r["jumlah_anggota_keluarga"]) >= 7.2
+            and r["sumber_air_minum"]
+            in ("ledeng", "air_kemasan", "sumur_bor", "sumur_terlindung", "mata_air_terlindung", "air_hujan")
+            and r["fasilitas_sanitasi"] in ("jamban_sendiri", "jamban_bersama")
+        )
         return not ok
 
     share = sum(map(rtlh, acc)) / n
@@ -657,8 +694,14 @@ def test_ntt_scale_streams_in_bounded_memory(tmp_path):
                           "kosong": s["kabupaten_tanpa_kiriman"], "target": s["target_baris_per_kabupaten"]}}))
     """)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "DO_NOT_TRACK": "1"}, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     info = json.loads(res.stdout.strip().splitlines()[-1])
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -721,7 +764,11 @@ def test_generator_uses_no_private_library_attributes():
     bad = []
     for p in sorted((ROOT / "tools" / "demo_data").glob("*.py")):
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__") \
-                    and not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+            ):
                 bad.append(f"{p.name}:{node.lineno} .{node.attr}")
     assert bad == []

@@ -1,4 +1,5 @@
 """The gate's Great Expectations suite (expectations/pengajuan_kabupaten.json) and the runner (orchestration/lib/gx/)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def stats_frame(**over) -> pd.DataFrame:
-    row = {"kode_kabupaten": "53.01", "baris_dibaca": 100, "baris_karantina": 10, "rasio_karantina": 0.1,
-           "rasio_baris_vs_terakhir": None, "kolom_wajib_hilang": 0}
+    row = {
+        "kode_kabupaten": "53.01",
+        "baris_dibaca": 100,
+        "baris_karantina": 10,
+        "rasio_karantina": 0.1,
+        "rasio_baris_vs_terakhir": None,
+        "kolom_wajib_hilang": 0,
+    }
     row.update(over)
     df = pd.DataFrame([row])
     df["rasio_baris_vs_terakhir"] = df["rasio_baris_vs_terakhir"].astype("float64")
@@ -33,8 +40,10 @@ def blocking(res: gx_adapter.SuiteResult) -> set[tuple[str, str | None]]:
 
 # ---------------------------------------------------------------------------------------------
 def test_import_does_not_load_great_expectations():
-    code = ("import sys; import orchestration.lib.gx, orchestration.lib.gate, orchestration.lib.reports.feedback; "
-            "print(any(m == 'great_expectations' or m.startswith('great_expectations.') for m in sys.modules))")
+    code = (
+        "import sys; import orchestration.lib.gx, orchestration.lib.gate, orchestration.lib.reports.feedback; "
+        "print(any(m == 'great_expectations' or m.startswith('great_expectations.') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -55,11 +64,14 @@ def test_suites_load_from_json_files():
 def test_build_suites_matches_committed_json(tmp_path):
     """The committed JSON is the generator's output (one source of truth: sources/kontrak)."""
     # The generator keeps the hold thresholds from the existing pengajuan file; give it the committed one.
-    (tmp_path / "pengajuan_kabupaten.json").write_bytes((ROOT / "expectations" / "pengajuan_kabupaten.json").read_bytes())
+    (tmp_path / "pengajuan_kabupaten.json").write_bytes(
+        (ROOT / "expectations" / "pengajuan_kabupaten.json").read_bytes()
+    )
     written = gx_adapter.build_suites(tmp_path)
     for name, path in written.items():
-        assert path.read_text(encoding="utf-8") == (ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"), (
-            f"expectations/{name}.json is out of date: run `python -m orchestration.lib.gx`")
+        assert path.read_text(encoding="utf-8") == (ROOT / "expectations" / f"{name}.json").read_text(
+            encoding="utf-8"
+        ), f"expectations/{name}.json is out of date: run `python -m orchestration.lib.gx`"
 
 
 def test_build_suites_keeps_officer_thresholds(tmp_path):
@@ -75,16 +87,19 @@ def test_build_suites_keeps_officer_thresholds(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("over", "ok", "column"), [
-    ({"rasio_karantina": 0.5}, True, None),
-    ({"rasio_karantina": 0.51}, False, "rasio_karantina"),
-    ({"rasio_baris_vs_terakhir": 0.5}, True, None),
-    ({"rasio_baris_vs_terakhir": 0.49}, False, "rasio_baris_vs_terakhir"),
-    ({"rasio_baris_vs_terakhir": None}, True, None),  # no earlier accepted submission
-    ({"kolom_wajib_hilang": 1}, False, "kolom_wajib_hilang"),
-    ({"baris_dibaca": 0, "baris_karantina": 0, "rasio_karantina": 0.0}, False, "baris_dibaca"),
-    ({"baris_dibaca": 1, "baris_karantina": 0, "rasio_karantina": 0.0}, True, None),
-])
+@pytest.mark.parametrize(
+    ("over", "ok", "column"),
+    [
+        ({"rasio_karantina": 0.5}, True, None),
+        ({"rasio_karantina": 0.51}, False, "rasio_karantina"),
+        ({"rasio_baris_vs_terakhir": 0.5}, True, None),
+        ({"rasio_baris_vs_terakhir": 0.49}, False, "rasio_baris_vs_terakhir"),
+        ({"rasio_baris_vs_terakhir": None}, True, None),  # no earlier accepted submission
+        ({"kolom_wajib_hilang": 1}, False, "kolom_wajib_hilang"),
+        ({"baris_dibaca": 0, "baris_karantina": 0, "rasio_karantina": 0.0}, False, "baris_dibaca"),
+        ({"baris_dibaca": 1, "baris_karantina": 0, "rasio_karantina": 0.0}, True, None),
+    ],
+)
 def test_submission_thresholds(over, ok, column):
     res = gx_adapter.run_suite("pengajuan_kabupaten", stats_frame(**over))
     assert res.success is ok, res.ringkasan()

@@ -1,4 +1,5 @@
 """Registry, archive and raw load for one district folder (no Dagster needed)."""
+
 from __future__ import annotations
 
 import json
@@ -13,12 +14,16 @@ import pytest
 from orchestration.defs.ingestion import sensors
 from orchestration.lib.ingest import changes, landing, load, parallel, registry
 
-HEADER = ("kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
-          "Sumber Air Minum;Sanitasi\n")
+HEADER = (
+    "kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
+    "Sumber Air Minum;Sanitasi\n"
+)
 
 
 def household(i: int, desa: str = "53.01.04.2003") -> str:
-    return f"{desa};530104520385{i:04d};Maria Lake {i};4;Milik Sendiri;36,5;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n"
+    return (
+        f"{desa};530104520385{i:04d};Maria Lake {i};4;Milik Sendiri;36,5;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n"
+    )
 
 
 def write_csv(path: Path, n: int, start: int = 1, mtime: float | None = None) -> Path:
@@ -38,13 +43,23 @@ def env(tmp_path):
 
 
 def ingest(env, folder="53.01", run="r1", max_bytes=10_000_000, is_district=True):
-    return registry.ingest_folder(env["con"], folder, env["landing"] / folder, run_id=run,
-                                  archive_dir=env["archive"], max_bytes=max_bytes, is_district=is_district)
+    return registry.ingest_folder(
+        env["con"],
+        folder,
+        env["landing"] / folder,
+        run_id=run,
+        archive_dir=env["archive"],
+        max_bytes=max_bytes,
+        is_district=is_district,
+    )
 
 
 def registry_rows(con, folder="53.01"):
-    return con.execute("SELECT nama_file, status, alasan_kode, waktu_file, baris_dibaca FROM ingestion.file_registry "
-                       "WHERE folder = ? ORDER BY nama_file, status", [folder]).fetchall()
+    return con.execute(
+        "SELECT nama_file, status, alasan_kode, waktu_file, baris_dibaca FROM ingestion.file_registry "
+        "WHERE folder = ? ORDER BY nama_file, status",
+        [folder],
+    ).fetchall()
 
 
 def raw_count(con, folder="53.01"):
@@ -98,8 +113,9 @@ def test_bad_files_are_rejected_with_reasons_and_others_load(env):
     (folder / "rusak.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(200))
     (folder / "bukan_excel.xlsx").write_text("ini bukan spreadsheet", encoding="utf-8")
     (folder / "tanpa_header.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
-    (folder / "terkunci.xlsx").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600
-                                          + "EncryptedPackage".encode("utf-16-le"))
+    (folder / "terkunci.xlsx").write_bytes(
+        bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600 + "EncryptedPackage".encode("utf-16-le")
+    )
     (folder / "laporan.pdf").write_bytes(b"%PDF-1.4 ...")
     big = write_csv(folder / "besar.csv", 400, start=1000)
     res = ingest(env, max_bytes=big.stat().st_size - 1)
@@ -126,7 +142,11 @@ def test_stray_folder_is_rejected_and_archived(env):
     strays = landing.stray_folders(env["landing"])
     assert [s[0] for s in strays] == ["Kupang_lama"]
     ingest(env, folder="Kupang_lama", is_district=False)
-    row = env["con"].execute("SELECT status, alasan_kode, kode_kabupaten FROM ingestion.file_registry WHERE folder = 'Kupang_lama'").fetchone()
+    row = (
+        env["con"]
+        .execute("SELECT status, alasan_kode, kode_kabupaten FROM ingestion.file_registry WHERE folder = 'Kupang_lama'")
+        .fetchone()
+    )
     assert row == ("rejected", "folder_bukan_kode_kabupaten", None)
     assert env["con"].execute("SELECT count(*) FROM raw.rumah_tangga").fetchone()[0] == 0
 
@@ -159,7 +179,9 @@ def test_two_districts_loaded_by_parallel_processes(tmp_path):
     landing = tmp_path / "landing"
     write_csv(landing / "53.01" / "a.csv", 50)
     (landing / "53.02").mkdir(parents=True)
-    (landing / "53.02" / "b.csv").write_text(HEADER + "".join(household(i, "53.01.04.2003") for i in range(1, 40)), encoding="utf-8")
+    (landing / "53.02" / "b.csv").write_text(
+        HEADER + "".join(household(i, "53.01.04.2003") for i in range(1, 40)), encoding="utf-8"
+    )
     wh = tmp_path / "wh.duckdb"
     code = (
         "import sys; from pathlib import Path; from orchestration.lib.warehouse import connect;"
@@ -169,13 +191,22 @@ def test_two_districts_loaded_by_parallel_processes(tmp_path):
         "archive_dir=Path(sys.argv[4]), max_bytes=10**8)\n"
         "    print(r.rows_current['rumah_tangga'])"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(wh), d, str(landing), str(tmp_path / "arch")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for d in ("53.01", "53.02")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(wh), d, str(landing), str(tmp_path / "arch")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for d in ("53.01", "53.02")
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert [o[0].strip() for o in outs] == ["50", "39"]
     with duckdb.connect(str(wh), read_only=True) as con:
-        assert con.execute("SELECT kode_kabupaten, count(*) FROM raw.rumah_tangga GROUP BY 1 ORDER BY 1").fetchall() == [("53.01", 50), ("53.02", 39)]
+        assert con.execute(
+            "SELECT kode_kabupaten, count(*) FROM raw.rumah_tangga GROUP BY 1 ORDER BY 1"
+        ).fetchall() == [("53.01", 50), ("53.02", 39)]
 
 
 def test_change_detector_sees_content_not_time_stamps(tmp_path):
@@ -204,8 +235,9 @@ def test_diff_against_the_registry_says_what_a_run_would_change(env):
     ingest(env)
 
     def what():
-        return changes.diff(changes.scan(env["landing"], districts=["53.01"]), changes.registry_state(env["con"]),
-                            ["53.01"])
+        return changes.diff(
+            changes.scan(env["landing"], districts=["53.01"]), changes.registry_state(env["con"]), ["53.01"]
+        )
 
     assert what() == {}  # exactly what the registry holds: a run would change nothing
     (folder / "salinan a.csv").write_bytes((folder / "a.csv").read_bytes())
@@ -244,14 +276,16 @@ def test_one_run_hashes_each_landing_file_once(tmp_path, monkeypatch):
     try:
         scan = changes.scan(land, districts=districts)
         assert landing_guard.check(con, land, districts, scan, max_share=0.2).ok
-        res = load.ingest_landing(con, land, scan, districts, run_id="r1", archive_dir=tmp_path / "arsip",
-                                  max_bytes=10**8)
+        res = load.ingest_landing(
+            con, land, scan, districts, run_id="r1", archive_dir=tmp_path / "arsip", max_bytes=10**8
+        )
         assert res["53.01"].rows_current["rumah_tangga"] == 2 + 3 + 4 and res["53.05"].files_active == 2
         assert con.execute("SELECT count(*) FROM ingestion.file_registry").fetchone()[0] == 7
     finally:
         con.close()
-    assert sorted(p.name for p in calls) == sorted(["f0.csv", "f1.csv", "f2.csv", "f0.csv", "f1.csv", "x.csv",
-                                                    "lepas.csv"])
+    assert sorted(p.name for p in calls) == sorted(
+        ["f0.csv", "f1.csv", "f2.csv", "f0.csv", "f1.csv", "x.csv", "lepas.csv"]
+    )
     assert len(set(calls)) == len(calls) == 7
 
 
@@ -317,8 +351,15 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
         else:
             assert [s.table for s in got[f.file_hash].sheets] == [s.table for s in seq.sheets]
     res = registry.ingest_folder(
-        env["con"], "53.01", folder, run_id="r1", archive_dir=env["archive"], max_bytes=10**8,
-        hashes=scan["53.01"], prefetched=got)
+        env["con"],
+        "53.01",
+        folder,
+        run_id="r1",
+        archive_dir=env["archive"],
+        max_bytes=10**8,
+        hashes=scan["53.01"],
+        prefetched=got,
+    )
     assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1
 
 

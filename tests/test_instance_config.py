@@ -1,4 +1,5 @@
 """Both dagster.yaml files validate against Dagster's own instance schema; one DuckDB writer; no telemetry."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """What the registry does with odd landing folders: nothing vanishes, nothing is followed, and an arrival
 time is one the sender cannot set. Plus the landing guard's verdicts (no Dagster needed)."""
+
 from __future__ import annotations
 
 import os
@@ -22,21 +23,35 @@ def env(tmp_path):
 
 
 def ingest(env, folder="53.01", run="r1", now=None):
-    return registry.ingest_folder(env["con"], folder, env["landing"] / folder, run_id=run, archive_dir=env["archive"],
-                                  max_bytes=10_000_000, now=now)
+    return registry.ingest_folder(
+        env["con"],
+        folder,
+        env["landing"] / folder,
+        run_id=run,
+        archive_dir=env["archive"],
+        max_bytes=10_000_000,
+        now=now,
+    )
 
 
 def files(con, folder="53.01"):
-    return con.execute("SELECT nama_file, status, waktu_file, waktu_modifikasi, ada_di_folder FROM ingestion.file_registry "
-                       "WHERE folder = ? ORDER BY pertama_dilihat_pada, nama_file", [folder]).fetchall()
+    return con.execute(
+        "SELECT nama_file, status, waktu_file, waktu_modifikasi, ada_di_folder FROM ingestion.file_registry "
+        "WHERE folder = ? ORDER BY pertama_dilihat_pada, nama_file",
+        [folder],
+    ).fetchall()
 
 
 def notes(con, folder="53.01"):
-    return con.execute("SELECT nama_file, kode FROM ingestion.catatan_file WHERE folder = ? ORDER BY 1, 2", [folder]).fetchall()
+    return con.execute(
+        "SELECT nama_file, kode FROM ingestion.catatan_file WHERE folder = ? ORDER BY 1, 2", [folder]
+    ).fetchall()
 
 
 def ignored(con, folder="53.01"):
-    return con.execute("SELECT nama, kode FROM ingestion.entri_diabaikan WHERE folder = ? ORDER BY 1", [folder]).fetchall()
+    return con.execute(
+        "SELECT nama, kode FROM ingestion.entri_diabaikan WHERE folder = ? ORDER BY 1", [folder]
+    ).fetchall()
 
 
 def ts(dt: datetime) -> float:
@@ -128,18 +143,34 @@ def test_stray_folders_get_a_hint_and_ignored_root_entries_are_listed(env):
     assert landing.suggest_district("53.1") == ["53.01"]
     assert set(landing.suggest_district("kupang")) == {"53.01", "53.71"}
     registry.ingest_folder(
-        env["con"], "53.1", env["landing"] / "53.1", run_id="r1", archive_dir=env["archive"], max_bytes=10_000_000,
-        is_district=False)
+        env["con"],
+        "53.1",
+        env["landing"] / "53.1",
+        run_id="r1",
+        archive_dir=env["archive"],
+        max_bytes=10_000_000,
+        is_district=False,
+    )
     alasan = env["con"].execute("SELECT alasan FROM ingestion.file_registry WHERE folder = '53.1'").fetchone()[0]
     assert "53.01" in alasan
-    assert [(s.name, s.code) for s in landing.ignored_root_entries(env["landing"])] == [("_manifest", "folder_diabaikan")]
+    assert [(s.name, s.code) for s in landing.ignored_root_entries(env["landing"])] == [
+        ("_manifest", "folder_diabaikan")
+    ]
 
     # A loose file in the landing root is registered (rejected); the district and stray folders beside
     # it are not "ignored sub-folders" of the root.
     write_csv(env["landing"] / "53.01" / "a.csv", 2)
     write_csv(env["landing"] / "lepas.csv", 2)
-    res = registry.ingest_folder(env["con"], landing.STRAY_FOLDER, env["landing"], run_id="r2",
-                                 archive_dir=env["archive"], max_bytes=10_000_000, is_district=False, landing_root=True)
+    res = registry.ingest_folder(
+        env["con"],
+        landing.STRAY_FOLDER,
+        env["landing"],
+        run_id="r2",
+        archive_dir=env["archive"],
+        max_bytes=10_000_000,
+        is_district=False,
+        landing_root=True,
+    )
     assert res.files_seen == 1 and ignored(env["con"], landing.STRAY_FOLDER) == []
 
 
@@ -153,8 +184,9 @@ def test_landing_guard_verdicts(env):
     ds = ["53.01", "53.05", "53.12"]
 
     def check(landing=land, confirmed=False, share=0.2):
-        return landing_guard.check(env["con"], landing, ds, changes.scan(landing, districts=ds),
-                                   max_share=share, confirmed=confirmed)
+        return landing_guard.check(
+            env["con"], landing, ds, changes.scan(landing, districts=ds), max_share=share, confirmed=confirmed
+        )
 
     assert check().ok
     missing = check(env["tmp"] / "salah_ketik", confirmed=True)
@@ -183,10 +215,32 @@ def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path)
 
     from orchestration.lib.reports import feedback
 
-    header = ["kode_desa", "NIK", "Nama Kepala Keluarga", "Jumlah Jiwa", "Status Rumah", "Luas Lantai (m2)", "Atap",
-              "Dinding", "Lantai", "Sumber Air Minum", "Sanitasi"]
-    row = ["53.01.04.2003", "5301045203850001", "Maria Lake", "4", "Milik Sendiri", "36,5", "Seng", "Tembok", "Semen",
-           "Sumur Bor", "Jamban Sendiri"]
+    header = [
+        "kode_desa",
+        "NIK",
+        "Nama Kepala Keluarga",
+        "Jumlah Jiwa",
+        "Status Rumah",
+        "Luas Lantai (m2)",
+        "Atap",
+        "Dinding",
+        "Lantai",
+        "Sumber Air Minum",
+        "Sanitasi",
+    ]
+    row = [
+        "53.01.04.2003",
+        "5301045203850001",
+        "Maria Lake",
+        "4",
+        "Milik Sendiri",
+        "36,5",
+        "Seng",
+        "Tembok",
+        "Semen",
+        "Sumur Bor",
+        "Jamban Sendiri",
+    ]
     path = env["landing"] / "53.01" / "data.xlsx"
     path.parent.mkdir(parents=True)
     wb = xlsxwriter.Workbook(str(path))
@@ -207,8 +261,10 @@ def test_hidden_sheet_rows_are_recorded_and_shown_in_the_feedback(env, tmp_path)
     out = feedback.write_feedback(env["con"], "53.01", tmp_path / "umpan_balik")
     sheet = openpyxl.load_workbook(out, read_only=True)["Catatan file"]
     lines = [r for r in sheet.iter_rows(values_only=True)][1:]
-    assert {(r[0], r[2]) for r in lines} == {("data.xlsx", "sheet_tersembunyi_diabaikan"),
-                                              ("tautan.xlsx", "tautan_simbolik_diabaikan")}
+    assert {(r[0], r[2]) for r in lines} == {
+        ("data.xlsx", "sheet_tersembunyi_diabaikan"),
+        ("tautan.xlsx", "tautan_simbolik_diabaikan"),
+    }
     from sources import contract
 
     assert all(r[3] == contract.reason(r[2]).text() for r in lines)  # the Indonesian message, not just a code

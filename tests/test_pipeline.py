@@ -1,4 +1,5 @@
 """End to end on the generator's `small` scale: `p3jr run` must reproduce the ground truth exactly."""
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,12 @@ def test_file_statuses_match_ground_truth(small_run):
     with open(small_run["landing"] / "_manifest" / "files.csv", newline="", encoding="utf-8") as fh:
         expected = {(r["kode_folder"], r["nama_file"]): (r["status_expected"], r["alasan"]) for r in csv.DictReader(fh)}
     with duckdb.connect(str(small_run["warehouse"]), read_only=True) as con:
-        got = {(f or "", n): (s, c or "") for f, n, s, c in con.execute(
-            "SELECT folder, nama_file, status, alasan_kode FROM ingestion.file_registry").fetchall()}
+        got = {
+            (f or "", n): (s, c or "")
+            for f, n, s, c in con.execute(
+                "SELECT folder, nama_file, status, alasan_kode FROM ingestion.file_registry"
+            ).fetchall()
+        }
         archived = con.execute("SELECT count(*) FROM ingestion.file_registry WHERE arsip_path IS NULL").fetchone()[0]
     norm = {}
     for (folder, name), v in got.items():
@@ -85,14 +90,29 @@ def test_rows_read_equal_accepted_plus_quarantined_per_file(small_run):
 def _criteria(r: dict) -> dict:
     """Contract section 4, written independently of the dbt models."""
     kondisi = {r["kondisi_atap"], r["kondisi_dinding"], r["kondisi_lantai"]}
-    ketahanan = (r["material_atap"] in {"beton", "genteng", "seng", "asbes", "kayu_sirap"}
-                 and r["material_dinding"] in {"tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu"}
-                 and r["material_lantai"] not in {"tanah", "bambu"} and "rusak_berat" not in kondisi)
+    ketahanan = (
+        r["material_atap"] in {"beton", "genteng", "seng", "asbes", "kayu_sirap"}
+        and r["material_dinding"] in {"tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu"}
+        and r["material_lantai"] not in {"tanah", "bambu"}
+        and "rusak_berat" not in kondisi
+    )
     luas = float(r["luas_lantai_m2"]) / int(r["jumlah_anggota_keluarga"]) >= 7.2
-    air = r["sumber_air_minum"] in {"ledeng", "air_kemasan", "sumur_bor", "sumur_terlindung", "mata_air_terlindung", "air_hujan"}
+    air = r["sumber_air_minum"] in {
+        "ledeng",
+        "air_kemasan",
+        "sumur_bor",
+        "sumur_terlindung",
+        "mata_air_terlindung",
+        "air_hujan",
+    }
     sanitasi = r["fasilitas_sanitasi"] in {"jamban_sendiri", "jamban_bersama"}
-    return {"ketahanan": not ketahanan, "luas": not luas, "air": not air, "sanitasi": not sanitasi,
-            "rtlh": not (ketahanan and luas and air and sanitasi)}
+    return {
+        "ketahanan": not ketahanan,
+        "luas": not luas,
+        "air": not air,
+        "sanitasi": not sanitasi,
+        "rtlh": not (ketahanan and luas and air and sanitasi),
+    }
 
 
 def test_marts_match_counts_implied_by_manifest(small_run):
@@ -104,7 +124,9 @@ def test_marts_match_counts_implied_by_manifest(small_run):
         e = expected[r["kode_folder"]]
         c = _criteria(r)
         e["jumlah_rumah_tangga"] += 1
-        e["backlog_kepemilikan"] += int(r["status_kepemilikan_rumah"] != "milik_sendiri" and r["memiliki_rumah_lain"] != "ya")
+        e["backlog_kepemilikan"] += int(
+            r["status_kepemilikan_rumah"] != "milik_sendiri" and r["memiliki_rumah_lain"] != "ya"
+        )
         # unknown is not zero: only households that reported jumlah_kk count; the others are counted apart
         e["backlog_kepenghunian"] += int(r["jumlah_kk"]) - 1 if r["jumlah_kk"] else 0
         e["backlog_kepenghunian_tidak_diketahui"] += int(not r["jumlah_kk"])
@@ -116,8 +138,10 @@ def test_marts_match_counts_implied_by_manifest(small_run):
         e["tidak_layak_sanitasi"] += c["sanitasi"]
     cols = list(next(iter(expected.values())).keys())
     with duckdb.connect(str(small_run["published"]), read_only=True) as con:
-        got = {r[0]: dict(zip(cols, r[1:])) for r in con.execute(
-            f"SELECT kode_kabupaten, {', '.join(cols)} FROM marts.backlog_kabupaten").fetchall()}
+        got = {
+            r[0]: dict(zip(cols, r[1:]))
+            for r in con.execute(f"SELECT kode_kabupaten, {', '.join(cols)} FROM marts.backlog_kabupaten").fetchall()
+        }
     for kode, e in expected.items():
         if not kk_known[kode]:
             assert got[kode]["backlog_kepenghunian"] is None, kode  # nothing known: NULL, never 0
@@ -131,12 +155,17 @@ def test_marts_match_counts_implied_by_manifest(small_run):
 def test_published_database_holds_no_personal_data(small_run):
     niks = {r["nik"] for r in read_manifest(small_run["landing"]) if r.get("nik")}
     with duckdb.connect(str(small_run["published"]), read_only=True) as con:
-        cols = con.execute("SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns").fetchall()
+        cols = con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns"
+        ).fetchall()
         names = {c[2] for c in cols}
         assert not names & {"nik", "no_kk", "nama_kepala_keluarga", "nama_petugas", "latitude", "longitude"}
         for schema, table, column, dtype in cols:
             if dtype == "VARCHAR":
-                values = {v[0] for v in con.execute(f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" LIMIT 5000').fetchall()}
+                values = {
+                    v[0]
+                    for v in con.execute(f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" LIMIT 5000').fetchall()
+                }
                 assert not values & niks, f"{schema}.{table}.{column} holds a NIK"
         assert con.execute("SELECT count(*) FROM marts.capaian_pendataan").fetchone()[0] == 22
 
@@ -154,11 +183,14 @@ def test_rerun_with_same_files_changes_nothing(small_run, tmp_path):
     def snapshot():
         with duckdb.connect(str(small_run["warehouse"]), read_only=True) as con:
             return (
-                con.execute("SELECT folder, file_hash, status, waktu_file, baris_dibaca FROM ingestion.file_registry ORDER BY ALL").fetchall(),
+                con.execute(
+                    "SELECT folder, file_hash, status, waktu_file, baris_dibaca FROM ingestion.file_registry ORDER BY ALL"
+                ).fetchall(),
                 con.execute("SELECT count(*), count(DISTINCT file_hash) FROM raw.rumah_tangga").fetchall(),
                 con.execute("SELECT count(*) FROM quality.rumah_tangga_diterima").fetchall(),
                 con.execute("SELECT * EXCLUDE (rumus) FROM marts.capaian_pendataan ORDER BY kode_kabupaten").fetchall(),
             )
+
     before = snapshot()
     proc = run_cli("run", "--landing", str(small_run["landing"]), "--data-dir", str(small_run["data"]))
     assert "Tidak ada perubahan" in proc.stdout and "Run Dagster" not in proc.stdout  # no run needed at all
@@ -175,10 +207,14 @@ def test_every_row_of_every_file_has_a_fate(small_run):
         per_district = con.execute(
             """SELECT f.folder, sum(f.baris_dibaca) FROM ingestion.file_registry f
                JOIN quality.status_pengajuan s ON s.kode_kabupaten = f.folder AND s.status = 'diterima'
-               WHERE f.status = 'active' GROUP BY 1""").fetchall()
-        fates = dict(con.execute(
-            """SELECT kode_kabupaten, count(*) FROM (
+               WHERE f.status = 'active' GROUP BY 1"""
+        ).fetchall()
+        fates = dict(
+            con.execute(
+                """SELECT kode_kabupaten, count(*) FROM (
                  SELECT kode_kabupaten FROM quality.rumah_tangga_diterima
                  UNION ALL SELECT kode_kabupaten FROM quality.realisasi_program_diterima
-                 UNION ALL SELECT kode_kabupaten FROM quality.karantina) GROUP BY 1""").fetchall())
+                 UNION ALL SELECT kode_kabupaten FROM quality.karantina) GROUP BY 1"""
+            ).fetchall()
+        )
     assert len(per_district) >= 15 and all(fates.get(k, 0) == n for k, n in per_district), (per_district, fates)

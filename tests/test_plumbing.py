@@ -1,4 +1,5 @@
 """The shared plumbing: atomic file replacement, transactions, SQL quoting."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ throttling (django-axes), path traversal, oversize uploads and content-type spoo
 
 Django is configured once for this process on a temporary data and landing directory; run requests
 are recorded instead of starting `p3jr run` (tests/test_portal_e2e.py runs the real thing)."""
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,7 @@ import pytest
 ROOT_TMP = Path(tempfile.mkdtemp(prefix="p3jr_portal_unit_"))
 DATA, LANDING = ROOT_TMP / "data", ROOT_TMP / "landing"
 PASSWORD = "Kata-Sandi-Uji-2026"
-CSV = ("kode_desa;nik;nama_kepala_keluarga\n53.01.01.2001;5301010101010001;CONTOH\n").encode()
+CSV = b"kode_desa;nik;nama_kepala_keluarga\n53.01.01.2001;5301010101010001;CONTOH\n"
 
 
 def _configure() -> None:
@@ -60,18 +61,38 @@ def world():
     call_command("migrate", interactive=False, verbosity=0)
     User = get_user_model()
     users = {}
-    for name, kode, admin in (("kab01", "53.01", False), ("kab02", "53.02", False), ("balai", "", True),
-                              ("kunci01", "53.01", False)):
+    for name, kode, admin in (
+        ("kab01", "53.01", False),
+        ("kab02", "53.02", False),
+        ("balai", "", True),
+        ("kunci01", "53.01", False),
+    ):
         u = User.objects.create_user(name, password=PASSWORD, is_staff=admin, is_superuser=admin)
         Profil.objects.create(user=u, kode_kabupaten=kode)
         users[name] = u
     files = {}
     for kode in ("53.01", "53.02"):
-        k = Kiriman.objects.create(kode_kabupaten=kode, nama_berkas=f"data_{kode}.csv", sha256="0" * 64,
-                                   diterima_pada=timezone.now(), status="diterima", baris_dibaca=3, baris_diterima=2,
-                                   baris_karantina=1, alasan="karantina: wajib_kosong (1)", sumber="folder")
-        BarisKarantina.objects.create(kiriman=k, kode_kabupaten=kode, sheet="", baris=7, alasan=f"RAHASIA_{kode}",
-                                      kolom="nik", pesan="Kolom wajib 'nik' kosong")
+        k = Kiriman.objects.create(
+            kode_kabupaten=kode,
+            nama_berkas=f"data_{kode}.csv",
+            sha256="0" * 64,
+            diterima_pada=timezone.now(),
+            status="diterima",
+            baris_dibaca=3,
+            baris_diterima=2,
+            baris_karantina=1,
+            alasan="karantina: wajib_kosong (1)",
+            sumber="folder",
+        )
+        BarisKarantina.objects.create(
+            kiriman=k,
+            kode_kabupaten=kode,
+            sheet="",
+            baris=7,
+            alasan=f"RAHASIA_{kode}",
+            kolom="nik",
+            pesan="Kolom wajib 'nik' kosong",
+        )
         files[kode] = k
         fb = DATA / "reports" / "umpan_balik" / kode
         fb.mkdir(parents=True)
@@ -79,11 +100,13 @@ def world():
     pub = DATA / "published"
     pub.mkdir(parents=True)
     con = duckdb.connect(str(pub / "p3jr.duckdb"))
-    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.capaian_pendataan AS SELECT * FROM (VALUES "
-                "(1, '53.02', 'Kabupaten Timor Tengah Selatan', 80.5, 'Terbaik I', 70.0, 90.0, 95.0, 60.0), "
-                "(2, '53.01', 'Kabupaten Kupang', 70.25, NULL, 60.0, 85.0, 90.0, 50.0)) "
-                "t(peringkat, kode_kabupaten, nama_kabupaten, indeks_capaian, penghargaan, cakupan, akurasi, "
-                "kelengkapan, ketepatan_waktu)")
+    con.execute(
+        "CREATE SCHEMA marts; CREATE TABLE marts.capaian_pendataan AS SELECT * FROM (VALUES "
+        "(1, '53.02', 'Kabupaten Timor Tengah Selatan', 80.5, 'Terbaik I', 70.0, 90.0, 95.0, 60.0), "
+        "(2, '53.01', 'Kabupaten Kupang', 70.25, NULL, 60.0, 85.0, 90.0, 50.0)) "
+        "t(peringkat, kode_kabupaten, nama_kabupaten, indeks_capaian, penghargaan, cakupan, akurasi, "
+        "kelengkapan, ketepatan_waktu)"
+    )
     con.close()
     return {"users": users, "files": files}
 
@@ -116,8 +139,12 @@ def bearer(name: str | None) -> dict:
 # ---------------------------------------------------------------------------------------------
 # pages: own / other / admin / anonymous
 # ---------------------------------------------------------------------------------------------
-PAGES = ["/kabupaten/53.01/status/", "/kabupaten/53.01/umpan-balik/", "/kabupaten/53.01/umpan-balik/unduh/",
-         "/kabupaten/53.01/unggah/"]
+PAGES = [
+    "/kabupaten/53.01/status/",
+    "/kabupaten/53.01/umpan-balik/",
+    "/kabupaten/53.01/umpan-balik/unduh/",
+    "/kabupaten/53.01/unggah/",
+]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -142,8 +169,11 @@ def test_status_and_feedback_pages_show_only_the_district(world):
 
 def test_own_pages_redirect_to_own_district(world):
     c = client_for(world, "kab02")
-    for page, target in (("/status/", "/kabupaten/53.02/status/"), ("/unggah/", "/kabupaten/53.02/unggah/"),
-                         ("/umpan-balik/", "/kabupaten/53.02/umpan-balik/")):
+    for page, target in (
+        ("/status/", "/kabupaten/53.02/status/"),
+        ("/unggah/", "/kabupaten/53.02/unggah/"),
+        ("/umpan-balik/", "/kabupaten/53.02/umpan-balik/"),
+    ):
         r = c.get(page)
         assert r.status_code == 302 and r["Location"] == target
     assert client_for(world, None).get("/status/")["Location"].startswith("/masuk/")
@@ -164,8 +194,11 @@ def test_admin_site_only_for_balai(world):
 
 
 def test_feedback_is_not_served_as_a_static_file(world):
-    for url in ("/static/umpan_balik/53.01/umpan_balik_53.01.xlsx", "/reports/umpan_balik/53.01/umpan_balik_53.01.xlsx",
-                "/kabupaten/53.01/../53.02/umpan-balik/unduh/"):
+    for url in (
+        "/static/umpan_balik/53.01/umpan_balik_53.01.xlsx",
+        "/reports/umpan_balik/53.01/umpan_balik_53.01.xlsx",
+        "/kabupaten/53.01/../53.02/umpan-balik/unduh/",
+    ):
         assert client_for(world, "kab01").get(url).status_code == 404
 
 
@@ -207,8 +240,16 @@ def test_anonymous_upload_goes_to_login(world, no_runs):
     assert not (LANDING / "53.01" / "anonim.csv").exists()
 
 
-@pytest.mark.parametrize("name", ["../../../etc/cron.d/jahat.csv", "..\\..\\jahat2.csv", "/tmp/jahat3.csv",
-                                  "53.02/../../jahat4.csv", ".tersembunyi.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../etc/cron.d/jahat.csv",
+        "..\\..\\jahat2.csv",
+        "/tmp/jahat3.csv",
+        "53.02/../../jahat4.csv",
+        ".tersembunyi.csv",
+    ],
+)
 def test_path_traversal_stays_in_the_district_folder(world, name):
     before = {p for p in ROOT_TMP.rglob("*")}
     r = upload_page(client_for(world, "kab01"), "53.01", name, CSV)
@@ -238,8 +279,12 @@ def test_oversize_upload_is_refused_before_landing(world, no_runs):
         r = Client().post("/api/v1/kiriman", {"berkas": f}, HTTP_AUTHORIZATION=f"Bearer {token}")
         assert r.status_code == 413
         # the whole request is refused from its Content-Length, before the body is read
-        r = Client().post("/api/v1/kiriman", {"berkas": io.BytesIO(b"x")}, HTTP_AUTHORIZATION=f"Bearer {token}",
-                          CONTENT_LENGTH=str(11 * 1000 + 2 * 1024 * 1024))
+        r = Client().post(
+            "/api/v1/kiriman",
+            {"berkas": io.BytesIO(b"x")},
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            CONTENT_LENGTH=str(11 * 1000 + 2 * 1024 * 1024),
+        )
         assert r.status_code == 413
     assert not (LANDING / "53.01" / "besar.csv").exists() and not (LANDING / "53.01" / "besar_api.csv").exists()
     assert no_runs == []
@@ -258,24 +303,34 @@ ODS = _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "cont
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
 
 
-@pytest.mark.parametrize("name,data", [
-    ("teks.xlsx", CSV),                               # text named xlsx
-    ("arsip.xlsx", _zip({"a.txt": b"x"})),            # a zip that is no workbook
-    ("program.csv", b"MZ\x90\x00" + b"\x00" * 100),   # an executable named csv
-    ("dokumen.csv", b"%PDF-1.7\n" + b"x" * 100),      # a PDF named csv
-    ("lembar.csv", XLSX),                             # a real xlsx named csv
-    ("lama.xls", CSV),                                # text named xls
-    ("gambar.ods", b"\x89PNG\r\n\x1a\n" + b"x" * 50), # PNG named ods
-    ("skrip.sh", CSV),                                # not a spreadsheet extension
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("teks.xlsx", CSV),  # text named xlsx
+        ("arsip.xlsx", _zip({"a.txt": b"x"})),  # a zip that is no workbook
+        ("program.csv", b"MZ\x90\x00" + b"\x00" * 100),  # an executable named csv
+        ("dokumen.csv", b"%PDF-1.7\n" + b"x" * 100),  # a PDF named csv
+        ("lembar.csv", XLSX),  # a real xlsx named csv
+        ("lama.xls", CSV),  # text named xls
+        ("gambar.ods", b"\x89PNG\r\n\x1a\n" + b"x" * 50),  # PNG named ods
+        ("skrip.sh", CSV),  # not a spreadsheet extension
+    ],
+)
 def test_content_type_spoofing_is_refused(world, no_runs, name, data):
     r = upload_page(client_for(world, "kab01"), "53.01", name, data)
     assert r.status_code in (400, 415), (name, r.status_code)
     assert not (LANDING / "53.01" / safe_name(name)).exists() and no_runs == []
 
 
-@pytest.mark.parametrize("name,data", [("buku.xlsx", XLSX), ("buku.ods", ODS), ("buku.xls", OLE),
-                                       ("latin.csv", "kode;nama\n1;Señora\n".encode("cp1252"))])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("buku.xlsx", XLSX),
+        ("buku.ods", ODS),
+        ("buku.xls", OLE),
+        ("latin.csv", "kode;nama\n1;Señora\n".encode("cp1252")),
+    ],
+)
 def test_real_types_are_accepted(world, name, data):
     assert upload_page(client_for(world, "kab01"), "53.01", name, data).status_code == 302
     assert (LANDING / "53.01" / name).read_bytes() == data
@@ -302,8 +357,9 @@ def test_csrf_required_on_every_form(world):
     assert r.status_code == 302 and (LANDING / "53.01" / "dengan_token.csv").exists()
     login = Client(enforce_csrf_checks=True)
     login.get("/masuk/")
-    r = login.post("/masuk/", {"username": "kab01", "password": PASSWORD,
-                               "csrfmiddlewaretoken": login.cookies["csrftoken"].value})
+    r = login.post(
+        "/masuk/", {"username": "kab01", "password": PASSWORD, "csrfmiddlewaretoken": login.cookies["csrftoken"].value}
+    )
     assert r.status_code == 302
 
 
@@ -325,10 +381,17 @@ def test_api_kiriman_detail(world, who, expected):
     assert r.status_code == expected
     if expected == 200:
         body = r.json()
-        assert {k: body[k] for k in ("status", "kode_kabupaten", "nama_berkas", "baris_dibaca", "baris_diterima",
-                                     "baris_karantina")} == {"status": "diterima", "kode_kabupaten": "53.01",
-                                                             "nama_berkas": "data_53.01.csv", "baris_dibaca": 3,
-                                                             "baris_diterima": 2, "baris_karantina": 1}
+        assert {
+            k: body[k]
+            for k in ("status", "kode_kabupaten", "nama_berkas", "baris_dibaca", "baris_diterima", "baris_karantina")
+        } == {
+            "status": "diterima",
+            "kode_kabupaten": "53.01",
+            "nama_berkas": "data_53.01.csv",
+            "baris_dibaca": 3,
+            "baris_diterima": 2,
+            "baris_karantina": 1,
+        }
         assert "alasan" in body
     elif expected == 404:
         assert "53.01" not in r.content.decode()
@@ -350,8 +413,10 @@ def test_api_ranking(world, who, expected):
         assert [b["kode_kabupaten"] for b in r.json()["baris"]] == ["53.02", "53.01"]
 
 
-@pytest.mark.parametrize("who,kode,expected", [("kab01", None, 201), ("kab01", "53.02", 404), ("balai", "53.02", 201),
-                                               ("balai", None, 400), (None, None, 401)])
+@pytest.mark.parametrize(
+    "who,kode,expected",
+    [("kab01", None, 201), ("kab01", "53.02", 404), ("balai", "53.02", 201), ("balai", None, 400), (None, None, 401)],
+)
 def test_api_upload(world, no_runs, who, kode, expected):
     name = f"api_{who}_{kode}.csv"
     f = io.BytesIO(CSV)
@@ -369,8 +434,12 @@ def test_api_upload(world, no_runs, who, kode, expected):
 
 
 def test_api_token_rules(world, monkeypatch):
-    assert Client().post("/api/v1/token", {"username": "kab01", "password": "salah"},
-                         content_type="application/json").status_code == 401
+    assert (
+        Client()
+        .post("/api/v1/token", {"username": "kab01", "password": "salah"}, content_type="application/json")
+        .status_code
+        == 401
+    )
     assert Client().get("/api/v1/peringkat", HTTP_AUTHORIZATION="Bearer palsu").status_code == 401
     good = token_for("kab02")
     tampered = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
@@ -411,16 +480,28 @@ def test_failed_logins_are_throttled(world):
 def test_outcomes_follow_the_contract_counts(world):
     h = {n: f"{n:064d}" for n in range(1, 4)}
     for n in h:
-        Kiriman.objects.create(kode_kabupaten="53.02", nama_berkas=f"hasil{n}.csv", sha256=h[n],
-                               diterima_pada=timezone.now(), status="diproses")
+        Kiriman.objects.create(
+            kode_kabupaten="53.02",
+            nama_berkas=f"hasil{n}.csv",
+            sha256=h[n],
+            diterima_pada=timezone.now(),
+            status="diproses",
+        )
     now = timezone.now()
-    snap = {"files": [("53.02", h[1], "hasil1.csv", "rumah_tangga", "active", None, 10, True, now),
-                      ("53.02", h[2], "hasil2.csv", "tidak_dikenal", "rejected", "File kosong", 0, True, now),
-                      ("53.02", h[3], "hasil3.csv", "rumah_tangga", "active", None, 4, True, now),
-                      ("53.02", "f" * 64, "lewat_sftp.csv", "rumah_tangga", "active", None, 5, True, now)],
-            "gate": {"53.02": ("ditahan", "karantina > 50 %")}, "held": {h[3]},
-            "rows": {("rilis", h[1]): [("", 3, "nik_bukan_16_digit", "nik", "NIK harus 16 digit")] * 2,
-                     ("tahan", h[3]): [("", 2, "wajib_kosong", "nik", "kosong")] * 3}}
+    snap = {
+        "files": [
+            ("53.02", h[1], "hasil1.csv", "rumah_tangga", "active", None, 10, True, now),
+            ("53.02", h[2], "hasil2.csv", "tidak_dikenal", "rejected", "File kosong", 0, True, now),
+            ("53.02", h[3], "hasil3.csv", "rumah_tangga", "active", None, 4, True, now),
+            ("53.02", "f" * 64, "lewat_sftp.csv", "rumah_tangga", "active", None, 5, True, now),
+        ],
+        "gate": {"53.02": ("ditahan", "karantina > 50 %")},
+        "held": {h[3]},
+        "rows": {
+            ("rilis", h[1]): [("", 3, "nik_bukan_16_digit", "nik", "NIK harus 16 digit")] * 2,
+            ("tahan", h[3]): [("", 2, "wajib_kosong", "nik", "kosong")] * 3,
+        },
+    }
     outcomes.store_snapshot(snap)
     k1, k2, k3 = (Kiriman.objects.get(sha256=h[n]) for n in (1, 2, 3))
     assert (k1.status, k1.baris_dibaca, k1.baris_diterima, k1.baris_karantina) == ("diterima", 10, 8, 2)

@@ -6,6 +6,7 @@ portal), then status, quarantined rows and the feedback workbook read back — w
 Screenshots land in test-artifacts/portal_*.png, the portal's log in test-artifacts/portal_server.log.
 Fails (never skips) without chromium or LibreOffice (`make test` installs both).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,15 @@ P3JR = Path(sys.executable).parent / "p3jr"
 PASSWORD = "Sandi-Kabupaten-2026"
 PROMISE_S = 120  # issue 15: the district sees its result within 2 minutes
 WAIT_S = 600  # keep checking past the promise (a loaded machine), then fail on the measured time
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +60,8 @@ def _pick_file(warehouse: Path) -> tuple[str, str, int, int]:
             """SELECT r.folder, r.nama_file, r.baris_dibaca, count(k.baris) AS kar
                FROM ingestion.file_registry r LEFT JOIN quality.karantina k USING (file_hash)
                WHERE r.status = 'active' AND lower(r.nama_file) LIKE '%.xlsx' AND r.jenis = 'rumah_tangga'
-               GROUP BY ALL HAVING kar > 0 AND kar < 0.2 * r.baris_dibaca ORDER BY kar DESC, 1, 2 LIMIT 1""").fetchone()
+               GROUP BY ALL HAVING kar > 0 AND kar < 0.2 * r.baris_dibaca ORDER BY kar DESC, 1, 2 LIMIT 1"""
+        ).fetchone()
     finally:
         con.close()
     assert row, "no xlsx with quarantined rows in the small demo data"
@@ -63,16 +72,30 @@ def _libreoffice_resave(src: Path, outdir: Path, profile: Path) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     assert soffice, "LibreOffice missing: run `make libreoffice` (make test does)"
     outdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
-                           "--outdir", str(outdir), str(src)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(outdir),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = outdir / src.name
     assert proc.returncode == 0 and out.exists(), proc.stdout + proc.stderr
     assert out.read_bytes() != src.read_bytes()
     return out
 
 
-def _http(method: str, url: str, *, token: str | None = None, body: bytes | None = None,
-          ctype: str | None = None) -> tuple[int, bytes]:
+def _http(
+    method: str, url: str, *, token: str | None = None, body: bytes | None = None, ctype: str | None = None
+) -> tuple[int, bytes]:
     req = urllib.request.Request(url, data=body, method=method)
     if token:
         req.add_header("Authorization", f"Bearer {token}")
@@ -88,14 +111,22 @@ def _http(method: str, url: str, *, token: str | None = None, body: bytes | None
 def _multipart(fields: dict[str, str], name: str, data: bytes) -> tuple[bytes, str]:
     b = uuid.uuid4().hex
     parts = [f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
-    parts.append(f'--{b}\r\nContent-Disposition: form-data; name="berkas"; filename="{name}"\r\n'
-                 f'Content-Type: application/octet-stream\r\n\r\n'.encode() + data + b"\r\n")
+    parts.append(
+        f'--{b}\r\nContent-Disposition: form-data; name="berkas"; filename="{name}"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{b}--\r\n".encode(), f"multipart/form-data; boundary={b}"
 
 
 def _token(base: str, user: str) -> str:
-    status, body = _http("POST", f"{base}/api/v1/token", body=json.dumps({"username": user, "password": PASSWORD}).encode(),
-                         ctype="application/json")
+    status, body = _http(
+        "POST",
+        f"{base}/api/v1/token",
+        body=json.dumps({"username": user, "password": PASSWORD}).encode(),
+        ctype="application/json",
+    )
     assert status == 200, body
     return json.loads(body)["token"]
 
@@ -121,16 +152,28 @@ def portal(small_run, tmp_path_factory, chromium):
     env = {**os.environ, "P3JR_DATA_DIR": str(data), "P3JR_LANDING_DIR": str(landing), "P3JR_PORTAL_JEDA_DETIK": "3"}
     env.pop("P3JR_WAREHOUSE_PATH", None)
     for user, args in (("kab", ["--district", kode]), ("lain", ["--district", other]), ("balai", ["--admin"])):
-        proc = subprocess.run([str(P3JR), "portal", "add-user", "--username", user, *args], input=PASSWORD + "\n",
-                              env=env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [str(P3JR), "portal", "add-user", "--username", user, *args],
+            input=PASSWORD + "\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "portal_server.log"
     log = open(log_path, "w", encoding="utf-8")
-    proc = subprocess.Popen([str(P3JR), "portal", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(P3JR), "portal", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -142,8 +185,18 @@ def portal(small_run, tmp_path_factory, chromium):
                 pass
             assert time.monotonic() < deadline, f"portal did not start:\n{log_path.read_text()}"
             time.sleep(0.5)
-        yield {"url": url, "kode": kode, "other": other, "name": name, "read": read, "quarantined": quarantined,
-               "lo": lo, "landing": landing, "log": log_path, "results": {}}
+        yield {
+            "url": url,
+            "kode": kode,
+            "other": other,
+            "name": name,
+            "read": read,
+            "quarantined": quarantined,
+            "lo": lo,
+            "landing": landing,
+            "log": log_path,
+            "results": {},
+        }
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -199,7 +252,11 @@ def test_upload_is_judged_within_two_minutes_in_browser_and_api(portal, chromium
             page.screenshot(path=str(ARTIFACTS / "portal_status.png"), full_page=True)
             cells = [c.inner_text() for c in row.locator("td").all()]
             assert cells[3] == "diterima", cells
-            assert int(cells[4]) == portal["read"] and int(cells[6]) >= 1 and int(cells[4]) == int(cells[5]) + int(cells[6])
+            assert (
+                int(cells[4]) == portal["read"]
+                and int(cells[6]) >= 1
+                and int(cells[4]) == int(cells[5]) + int(cells[6])
+            )
 
             page.click("text=Umpan balik")
             page.wait_for_url(re.compile(rf"/kabupaten/{re.escape(kode)}/umpan-balik/$"))
@@ -227,11 +284,15 @@ def test_upload_is_judged_within_two_minutes_in_browser_and_api(portal, chromium
     k = json.loads(resp)
     portal["results"]["api"] = k
     assert k["status"] == "diterima" and k["kode_kabupaten"] == kode and k["nama_berkas"] == portal["lo"].name
-    assert k["baris_dibaca"] == portal["read"] == k["baris_diterima"] + k["baris_karantina"] and k["baris_karantina"] >= 1
+    assert (
+        k["baris_dibaca"] == portal["read"] == k["baris_diterima"] + k["baris_karantina"] and k["baris_karantina"] >= 1
+    )
     assert k["alasan"].startswith("karantina:")
     elapsed = portal["results"]["elapsed"]
-    print(f"\nportal: upload -> result visible in {elapsed:.0f} s "
-          f"({k['baris_dibaca']} baris dibaca, {k['baris_karantina']} karantina)")
+    print(
+        f"\nportal: upload -> result visible in {elapsed:.0f} s "
+        f"({k['baris_dibaca']} baris dibaca, {k['baris_karantina']} karantina)"
+    )
     assert elapsed < PROMISE_S, f"result visible after {elapsed:.0f} s (promise: {PROMISE_S} s)"
 
 

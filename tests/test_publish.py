@@ -3,6 +3,7 @@
 Also home of ``build_small_warehouse`` / ``build_small_published``, a hand-made warehouse with the
 contract §7 marts (reused by tests/test_reports.py and tests/test_analyst_queries.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,8 @@ def _backlog_values(seed: int, rt: int) -> tuple:
     values = (
         rt,
         kk,
-        rt // 5 + seed % 3,            # backlog_kepemilikan
-        kk - rt,                       # backlog_kepenghunian
+        rt // 5 + seed % 3,  # backlog_kepemilikan
+        kk - rt,  # backlog_kepenghunian
         rtlh,
         round(100 * rtlh / rt, 2) if rt else 0,
         rtlh * (40 + seed % 30) // 100,  # ketahanan bangunan
@@ -130,8 +131,15 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
                     rt_d = rt_k // 2 + m
                     con.execute(
                         "INSERT INTO marts.backlog_desa VALUES (" + ", ".join("?" * 18) + ")",
-                        [kode, names[kode], kec, kec_nama, desa, desa_nama,
-                         *_backlog_values(i * 6 + j * 2 + m + variant, rt_d)],
+                        [
+                            kode,
+                            names[kode],
+                            kec,
+                            kec_nama,
+                            desa,
+                            desa_nama,
+                            *_backlog_values(i * 6 + j * 2 + m + variant, rt_d),
+                        ],
                     )
 
         con.execute(
@@ -142,7 +150,16 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
         rows = []
         for i, kode in enumerate(SENT[:4]):
             rows += [
-                (kode, 2025, "BSPS", "APBN", "peningkatan_kualitas", 50 + i, 40 + i + variant, (40 + i + variant) * 20_000_000),
+                (
+                    kode,
+                    2025,
+                    "BSPS",
+                    "APBN",
+                    "peningkatan_kualitas",
+                    50 + i,
+                    40 + i + variant,
+                    (40 + i + variant) * 20_000_000,
+                ),
                 (kode, 2025, "FLPP", "PERBANKAN", "kpr_subsidi", 20 + i, 15 + i, (15 + i) * 150_000_000),
                 (kode, 2025, "PSU", "APBD_KABUPATEN", "pembangunan_baru", 5, 5, 5 * 30_000_000),
             ]
@@ -169,8 +186,23 @@ def build_small_warehouse(path: Path, *, variant: int = 0) -> Path:
                 tep = 100.0 if i % 2 == 0 else 90.0
                 first = datetime(2025, 10, 1 + i * 3, 9, 30)
                 last = first + timedelta(days=5 + variant)
-                cap.append([kode, nama, target, valid + karantina, valid, karantina, cak, aku, kel, tep,
-                            round(0.4 * cak + 0.3 * aku + 0.2 * kel + 0.1 * tep, 2), first, last])
+                cap.append(
+                    [
+                        kode,
+                        nama,
+                        target,
+                        valid + karantina,
+                        valid,
+                        karantina,
+                        cak,
+                        aku,
+                        kel,
+                        tep,
+                        round(0.4 * cak + 0.3 * aku + 0.2 * kel + 0.1 * tep, 2),
+                        first,
+                        last,
+                    ]
+                )
             else:
                 cap.append([kode, nama, target, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, None, None])
         cap.sort(key=lambda r: (-r[10], -r[6], r[11] or datetime.max, r[0]))
@@ -297,7 +329,9 @@ class CliReader:
             try:
                 line = self._lines.get(timeout=timeout)
             except queue.Empty:
-                raise AssertionError(f"CLI tidak menjawab; stderr: {self.proc.stderr.read() if self.proc.poll() is not None else '?'}")
+                raise AssertionError(
+                    f"CLI tidak menjawab; stderr: {self.proc.stderr.read() if self.proc.poll() is not None else '?'}"
+                ) from None
             if line == marker:
                 return out
             out.append(line)
@@ -326,8 +360,7 @@ def test_publish_creates_file_with_tables_and_counts(tmp_path):
     con = duckdb.connect(str(published), read_only=True)
     try:
         tables = dict(
-            ((s, t), None)
-            for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+            ((s, t), None) for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
         )
         for t in MART_TABLES:
             assert ("marts", t) in tables
@@ -340,9 +373,12 @@ def test_publish_creates_file_with_tables_and_counts(tmp_path):
             n = con.execute(f"SELECT count(*) FROM marts.{t}").fetchone()[0]
             assert meta["tabel"][f"marts.{t}"] == n > 0
         # comments carried over from the warehouse
-        assert con.execute(
-            "SELECT comment FROM duckdb_tables() WHERE schema_name='marts' AND table_name='backlog_kabupaten'"
-        ).fetchone()[0] == "Backlog dan RTLH per kabupaten/kota"
+        assert (
+            con.execute(
+                "SELECT comment FROM duckdb_tables() WHERE schema_name='marts' AND table_name='backlog_kabupaten'"
+            ).fetchone()[0]
+            == "Backlog dan RTLH per kabupaten/kota"
+        )
         assert con.execute("SELECT count(DISTINCT diterbitkan_pada) FROM meta.publikasi").fetchone()[0] == 1
     finally:
         con.close()
@@ -362,9 +398,12 @@ def test_views_in_marts_are_published_as_tables(tmp_path):
     assert meta["tabel"]["marts.ringkasan_view"] == len(SENT)
     con = duckdb.connect(str(published), read_only=True)
     try:
-        assert con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name='marts' AND table_name='ringkasan_view'"
-        ).fetchone()[0] == 1
+        assert (
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name='marts' AND table_name='ringkasan_view'"
+            ).fetchone()[0]
+            == 1
+        )
     finally:
         con.close()
 
@@ -473,15 +512,19 @@ def test_atomic_swap_with_open_readers(tmp_path):
         # new readers: a new CLI process and a new Python process see the new data
         out = subprocess.run(
             [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(published), "-c", f"{q_rt}; {q_days}"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout.split()
         assert out == [str(new_rt), str(old_days + 2 * 22)]
         code = (
             "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
             f"print(c.execute('{q_rt}').fetchone()[0])"
         )
-        out = subprocess.run([sys.executable, "-c", code, str(published)], capture_output=True, text=True,
-                             timeout=60, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(published)], capture_output=True, text=True, timeout=60, check=True
+        ).stdout.strip()
         assert out == str(new_rt)
     finally:
         cli.close()
@@ -498,7 +541,7 @@ def test_atomic_swap_with_open_readers(tmp_path):
 
 def test_failed_publish_missing_warehouse_leaves_nothing(tmp_path):
     published = tmp_path / "published" / "p3jr.duckdb"
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017  (any error: what matters is that nothing is left behind)
         publish_database(tmp_path / "tidak_ada.duckdb", published)
     assert not published.exists()
 
@@ -508,17 +551,30 @@ def test_write_data_dictionary_from_manifest(tmp_path):
     manifest = {
         "nodes": {
             "model.p3jr.backlog_kabupaten": {
-                "resource_type": "model", "name": "backlog_kabupaten", "alias": "backlog_kabupaten",
-                "schema": "marts", "fqn": ["p3jr", "marts", "backlog_kabupaten"], "config": {"schema": "marts"},
+                "resource_type": "model",
+                "name": "backlog_kabupaten",
+                "alias": "backlog_kabupaten",
+                "schema": "marts",
+                "fqn": ["p3jr", "marts", "backlog_kabupaten"],
+                "config": {"schema": "marts"},
                 "description": "Backlog perumahan per kabupaten/kota.",
                 "columns": {
-                    "kode_kabupaten": {"name": "kode_kabupaten", "description": "Kode Kemendagri 53.KK", "data_type": None},
+                    "kode_kabupaten": {
+                        "name": "kode_kabupaten",
+                        "description": "Kode Kemendagri 53.KK",
+                        "data_type": None,
+                    },
                     "persen_rtlh": {"name": "persen_rtlh", "description": "Persentase | RTLH", "data_type": None},
                 },
             },
             "model.p3jr.stg_rumah_tangga": {
-                "resource_type": "model", "name": "stg_rumah_tangga", "schema": "staging",
-                "fqn": ["p3jr", "staging", "stg_rumah_tangga"], "config": {}, "description": "rahasia", "columns": {},
+                "resource_type": "model",
+                "name": "stg_rumah_tangga",
+                "schema": "staging",
+                "fqn": ["p3jr", "staging", "stg_rumah_tangga"],
+                "config": {},
+                "description": "rahasia",
+                "columns": {},
             },
         }
     }
@@ -538,10 +594,13 @@ def test_write_data_dictionary_from_manifest(tmp_path):
     assert meta["tabel"]
     con = duckdb.connect(str(published), read_only=True)
     try:
-        assert con.execute(
-            "SELECT comment FROM duckdb_columns() WHERE schema_name='marts' AND table_name='backlog_kabupaten' "
-            "AND column_name='kode_kabupaten'"
-        ).fetchone()[0] == "Kode Kemendagri 53.KK"
+        assert (
+            con.execute(
+                "SELECT comment FROM duckdb_columns() WHERE schema_name='marts' AND table_name='backlog_kabupaten' "
+                "AND column_name='kode_kabupaten'"
+            ).fetchone()[0]
+            == "Kode Kemendagri 53.KK"
+        )
     finally:
         con.close()
 
@@ -559,7 +618,10 @@ def test_publish_with_warehouse_connection_held_in_process(tmp_path):
         meta = publish_database(wh, published, warehouse_con=held)
         # the held connection still works and no longer sees the temp file attached
         assert held.execute("SELECT count(*) FROM marts.capaian_pendataan").fetchone()[0] == 22
-        assert held.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE 'terbit_%'").fetchone()[0] == 0
+        assert (
+            held.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE 'terbit_%'").fetchone()[0]
+            == 0
+        )
     finally:
         held.close()
     assert meta["tabel"]["marts.capaian_pendataan"] == 22
@@ -567,9 +629,12 @@ def test_publish_with_warehouse_connection_held_in_process(tmp_path):
     con = duckdb.connect(str(published), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM referensi.wilayah_ntt").fetchone()[0] > 3000
-        assert con.execute(
-            "SELECT comment FROM duckdb_tables() WHERE schema_name='marts' AND table_name='backlog_kabupaten'"
-        ).fetchone()[0] == "Backlog dan RTLH per kabupaten/kota"
+        assert (
+            con.execute(
+                "SELECT comment FROM duckdb_tables() WHERE schema_name='marts' AND table_name='backlog_kabupaten'"
+            ).fetchone()[0]
+            == "Backlog dan RTLH per kabupaten/kota"
+        )
     finally:
         con.close()
     assert _leftovers(published.parent, published.parent / "parquet") == []
@@ -630,11 +695,19 @@ def test_parquet_and_published_types_suit_analysts_tools(small_run):
     published = small_run["published"]
     con = duckdb.connect(str(published), read_only=True)
     try:
-        col_types = {(t, c): d for t, c, d in con.execute(
-            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts'").fetchall()}
-        meta_type = con.execute("SELECT data_type FROM duckdb_columns() WHERE schema_name = 'meta' "
-                                "AND table_name = 'publikasi' AND column_name = 'diterbitkan_pada'").fetchone()[0]
-        marts = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+        col_types = {
+            (t, c): d
+            for t, c, d in con.execute(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts'"
+            ).fetchall()
+        }
+        meta_type = con.execute(
+            "SELECT data_type FROM duckdb_columns() WHERE schema_name = 'meta' "
+            "AND table_name = 'publikasi' AND column_name = 'diterbitkan_pada'"
+        ).fetchone()[0]
+        marts = {
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        }
     finally:
         con.close()
     assert "proyeksi_capaian" in marts
@@ -653,8 +726,11 @@ def test_parquet_and_published_types_suit_analysts_tools(small_run):
         for column in df.columns:
             declared = col_types[(path.stem, column)]
             if declared in numeric:
-                assert pt.is_numeric_dtype(df[column]) and not pt.is_bool_dtype(df[column]), (path.name, column,
-                                                                                             df[column].dtype)
+                assert pt.is_numeric_dtype(df[column]) and not pt.is_bool_dtype(df[column]), (
+                    path.name,
+                    column,
+                    df[column].dtype,
+                )
             elif declared == "DATE" or declared.startswith("TIMESTAMP"):
                 assert pt.is_datetime64_any_dtype(df[column]), (path.name, column, df[column].dtype)
                 if declared == "TIMESTAMP WITH TIME ZONE":

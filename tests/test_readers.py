@@ -1,4 +1,5 @@
 """Readers: every sheet shape districts send, and every file-level rejection."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -102,8 +103,23 @@ def test_xlsx_numeric_cells_and_dates(tmp_path):
     ws = wb.add_worksheet("Data")
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     dtm_fmt = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-    ws.write_row(0, 0, ["NIK", "No. KK", "Nama Kepala Keluarga", "Kecamatan", "Desa", "Luas Lantai", "Lintang",
-                        "Tanggal Pendataan", "Penghasilan", "Pernah Menerima Bantuan", "Petugas"])
+    ws.write_row(
+        0,
+        0,
+        [
+            "NIK",
+            "No. KK",
+            "Nama Kepala Keluarga",
+            "Kecamatan",
+            "Desa",
+            "Luas Lantai",
+            "Lintang",
+            "Tanggal Pendataan",
+            "Penghasilan",
+            "Pernah Menerima Bantuan",
+            "Petugas",
+        ],
+    )
     ws.write_number(1, 0, 5301045203850000)  # numeric NIK (Excel damage candidate)
     ws.write_number(1, 1, 5301041203090001)
     ws.write_string(1, 2, "Yohanes")
@@ -206,8 +222,13 @@ def test_xlsx_two_row_merged_header(tmp_path):
 def test_xlsx_column_number_row_under_header(tmp_path):
     p = _xlsx(
         tmp_path / "nomor.xlsx",
-        {"Data": [RT_HEADER, ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)"],
-                  [1, "5301045203850001", "A", "53.01.01.2001", 2, 30, "Seng"]]},
+        {
+            "Data": [
+                RT_HEADER,
+                ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)"],
+                [1, "5301045203850001", "A", "53.01.01.2001", 2, 30, "Seng"],
+            ]
+        },
     )
     sh = read_file(p).sheets[0]
     assert _col(sh, "baris") == [3]
@@ -275,8 +296,16 @@ def test_xlsx_both_kinds_campuran(tmp_path):
             "Rumah Tangga": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2, 30, "Seng"]],
             "Realisasi": [
                 ["REALISASI PROGRAM TA 2025"],
-                ["Kode Kab/Kota", "Program", "Sumber Dana", "Kegiatan", "Target Unit", "Realisasi Unit", "Nilai (Rp)",
-                 "Tahun Anggaran"],
+                [
+                    "Kode Kab/Kota",
+                    "Program",
+                    "Sumber Dana",
+                    "Kegiatan",
+                    "Target Unit",
+                    "Realisasi Unit",
+                    "Nilai (Rp)",
+                    "Tahun Anggaran",
+                ],
                 ["53.01", "BSPS", "APBN", "Peningkatan Kualitas", 100, 80, 2000000000, 2025],
                 ["53.01", "FLPP", "Perbankan", "KPR Subsidi", 50, 50, None, 2025],
                 ["Total", None, None, None, 150, 130, 2000000000],
@@ -288,8 +317,9 @@ def test_xlsx_both_kinds_campuran(tmp_path):
     rt, rp = res.sheets
     assert (rt.kind, rp.kind) == ("rumah_tangga", "realisasi_program")
     assert rp.sheet == "Realisasi"
-    assert rp.table.column_names == (["baris"] + contract.column_names("realisasi_program")
-                                     + ["kolom_tambahan", readers.READ_PROBLEM_COLUMN])
+    assert rp.table.column_names == (
+        ["baris"] + contract.column_names("realisasi_program") + ["kolom_tambahan", readers.READ_PROBLEM_COLUMN]
+    )
     assert _col(rp, readers.READ_PROBLEM_COLUMN) == [None, None]
     assert _col(rp, "baris") == [3, 4]
     assert _col(rp, "unit_rencana") == ["100", "50"]
@@ -302,8 +332,13 @@ def test_xlsx_both_kinds_campuran(tmp_path):
 def test_totals_row_with_nik_is_data(tmp_path):
     p = _xlsx(
         tmp_path / "jumlah.xlsx",
-        {"Data": [["Nama KK", "NIK", "Kode Desa", "Jml Jiwa"], ["Jumlahan Ama", "5301045203850001", "53.01.01.2001", 3],
-                  ["Total", None, None, 3]]},
+        {
+            "Data": [
+                ["Nama KK", "NIK", "Kode Desa", "Jml Jiwa"],
+                ["Jumlahan Ama", "5301045203850001", "53.01.01.2001", 3],
+                ["Total", None, None, 3],
+            ]
+        },
     )
     sh = read_file(p).sheets[0]
     assert _col(sh, "nama_kepala_keluarga") == ["Jumlahan Ama"]
@@ -388,7 +423,9 @@ def test_csv_utf8_sig(tmp_path):
 
 def test_csv_cp1252(tmp_path):
     p = tmp_path / "excel_windows.csv"
-    p.write_bytes("NIK;Nama KK;Kode Desa;Petugas\n5301045203850001;José Muñoz;53.01.01.2001;Ana “Bel”\n".encode("cp1252"))
+    p.write_bytes(
+        "NIK;Nama KK;Kode Desa;Petugas\n5301045203850001;José Muñoz;53.01.01.2001;Ana “Bel”\n".encode("cp1252")
+    )
     res = read_file(p)
     assert res.encoding == "cp1252"
     sh = res.sheets[0]
@@ -524,15 +561,18 @@ def test_reject_ole2_as_terkunci(tmp_path):
 
 
 def test_reject_no_header(tmp_path):
-    p = _xlsx(tmp_path / "tanpa_header.xlsx", {"Petunjuk": [["Isi data"], ["NIK 16 digit"]], "Kosong": [[]],
-                                                "Data": [["a", "b", "c"], [1, 2, 3]]})
+    p = _xlsx(
+        tmp_path / "tanpa_header.xlsx",
+        {"Petunjuk": [["Isi data"], ["NIK 16 digit"]], "Kosong": [[]], "Data": [["a", "b", "c"], [1, 2, 3]]},
+    )
     assert _rejected(p).code == "header_tidak_dikenal"
     p2 = tmp_path / "tanpa_header.csv"
     p2.write_text("kolom1,kolom2,kolom3\n1,2,3\n", encoding="utf-8")
     assert _rejected(p2).code == "header_tidak_dikenal"
     # a readable header only on a hidden sheet is no header
-    p3 = _xlsx(tmp_path / "hidden_only.xlsx", {"Info": [["x"]], "Data": [RT_HEADER, [1, "5301045203850001"]]},
-               hidden=("Data",))
+    p3 = _xlsx(
+        tmp_path / "hidden_only.xlsx", {"Info": [["x"]], "Data": [RT_HEADER, [1, "5301045203850001"]]}, hidden=("Data",)
+    )
     assert _rejected(p3).code == "header_tidak_dikenal"
 
 
@@ -591,7 +631,9 @@ def test_never_other_exception_for_garbage(tmp_path):
     import random
 
     rnd = random.Random(7)
-    good = _xlsx(tmp_path / "g.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]]}).read_bytes()
+    good = _xlsx(
+        tmp_path / "g.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]]}
+    ).read_bytes()
     for i in range(20):
         blob = bytearray(good)
         for _ in range(20):
@@ -682,7 +724,7 @@ def test_zip_bomb_rejected_before_calamine(tmp_path):
     blob = bytearray(lie.read_bytes())
     for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         pos = blob.rfind(sig)  # the extra member is the last entry of both
-        blob[pos + off: pos + off + 4] = (1000).to_bytes(4, "little")
+        blob[pos + off : pos + off + 4] = (1000).to_bytes(4, "little")
     lie.write_bytes(bytes(blob))
     exc = _rejected(lie)
     assert exc.code == "file_rusak" and "1000000" in exc.detail
@@ -745,8 +787,16 @@ def test_xlsx_error_cells_and_formulas_without_cached_value(tmp_path):
     assert _col(sh, "material_atap") == [None, None, "2"]
 
     # openpyxl writes formulas with no cached value (<v/>): the cell would look empty
-    q = _xlsx(tmp_path / "rumus.xlsx", {"Data": [RT_HEADER, [1, "5301045203850001", "=B1&\"x\"", "53.01.01.2001", "=2+2"],
-                                                 [2, "5301045203850002", "D", "53.01.01.2001", 4]]})
+    q = _xlsx(
+        tmp_path / "rumus.xlsx",
+        {
+            "Data": [
+                RT_HEADER,
+                [1, "5301045203850001", '=B1&"x"', "53.01.01.2001", "=2+2"],
+                [2, "5301045203850002", "D", "53.01.01.2001", 4],
+            ]
+        },
+    )
     sh = read_file(q).sheets[0]
     assert _masalah(sh) == ["rumus_tanpa_nilai:nama_kepala_keluarga;rumus_tanpa_nilai:jumlah_anggota_keluarga", None]
     assert _col(sh, "nama_kepala_keluarga") == [None, "D"]
@@ -757,23 +807,32 @@ def test_sheet_xml_scan_shapes():
 
     from sources.readers_cellflags import _scan_sheet_xml
 
-    xml = (b'<worksheet><sheetData><row r="1">'
-           b'<c r="A1" t="str"><f>""</f><v></v></c>'  # Excel: formula whose result is the empty string
-           b'<c r="B1"><f>1+1</f><v/></c>'  # openpyxl: no cached value
-           b'<c r="C1" s="2"><f t="shared" si="0"/></c>'  # no <v> at all
-           b'<c r="D1"><f t="shared" si="0"/><v>3</v></c>'  # cached value: fine
-           b'<c r="E1" t="e"/>'  # error without its text
-           b'</row><x:row r="12"><x:c r="AB12" t="e"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>'
-           b'<x:c r="AC12"><x:f>A1</x:f></x:c></x:row></sheetData></worksheet>')
+    xml = (
+        b'<worksheet><sheetData><row r="1">'
+        b'<c r="A1" t="str"><f>""</f><v></v></c>'  # Excel: formula whose result is the empty string
+        b'<c r="B1"><f>1+1</f><v/></c>'  # openpyxl: no cached value
+        b'<c r="C1" s="2"><f t="shared" si="0"/></c>'  # no <v> at all
+        b'<c r="D1"><f t="shared" si="0"/><v>3</v></c>'  # cached value: fine
+        b'<c r="E1" t="e"/>'  # error without its text
+        b'</row><x:row r="12"><x:c r="AB12" t="e"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>'
+        b'<x:c r="AC12"><x:f>A1</x:f></x:c></x:row></sheetData></worksheet>'
+    )
     assert _scan_sheet_xml(io.BytesIO(xml)) == {
-        (0, 1): ("rumus_tanpa_nilai", None), (0, 2): ("rumus_tanpa_nilai", None), (0, 4): ("sel_error_excel", "#N/A"),
-        (11, 27): ("sel_error_excel", "#N/A"), (11, 28): ("rumus_tanpa_nilai", None)}
+        (0, 1): ("rumus_tanpa_nilai", None),
+        (0, 2): ("rumus_tanpa_nilai", None),
+        (0, 4): ("sel_error_excel", "#N/A"),
+        (11, 27): ("sel_error_excel", "#N/A"),
+        (11, 28): ("rumus_tanpa_nilai", None),
+    }
 
 
 def test_csv_excel_error_text_is_marked(tmp_path):
     p = tmp_path / "galat.csv"
-    p.write_text("NIK;Nama KK;Kode Desa;Luas Lantai\n5301045203850001;A;53.01.01.2001;#VALUE!\n"
-                 "5301045203850002;B;53.01.01.2001;Err:502\n5301045203850003;#N/A ok;53.01.01.2001;40\n", encoding="utf-8")
+    p.write_text(
+        "NIK;Nama KK;Kode Desa;Luas Lantai\n5301045203850001;A;53.01.01.2001;#VALUE!\n"
+        "5301045203850002;B;53.01.01.2001;Err:502\n5301045203850003;#N/A ok;53.01.01.2001;40\n",
+        encoding="utf-8",
+    )
     sh = read_file(p).sheets[0]
     assert _masalah(sh) == ["sel_error_excel:luas_lantai_m2", "sel_error_excel:luas_lantai_m2", None]
 
@@ -785,7 +844,9 @@ def test_ods_fixture_error_cell_hidden_sheet_and_numeric_three_decimals():
     assert (sh.sheet, sh.header_row, _col(sh, "baris")) == ("Data", 3, [4, 5, 6])
     assert _col(sh, "luas_lantai_m2") == ["36.5", "#DIV/0!", "1,125"]
     assert _masalah(sh) == [None, "sel_error_excel:luas_lantai_m2", None]
-    assert [(n.code, n.sheet, n.params["baris_data"]) for n in res.notes] == [("sheet_tersembunyi_diabaikan", "Lama", 2)]
+    assert [(n.code, n.sheet, n.params["baris_data"]) for n in res.notes] == [
+        ("sheet_tersembunyi_diabaikan", "Lama", 2)
+    ]
     assert "'Lama'" in res.notes[0].detail and "2 baris data" in res.notes[0].detail
 
 
@@ -793,7 +854,11 @@ def test_xls_fixture_and_xls_renamed_xlsx(tmp_path):
     # case 5: a legacy .xls is read; under an .xlsx name it is read with a note, not called locked
     res = read_file(FIXTURES / "rt_lama.xls")
     sh = res.sheets[0]
-    assert (sh.header_row, _col(sh, "baris"), _col(sh, "nama_kepala_keluarga")) == (3, [4, 5, 6], ["Yohanes", "Maria", "Ana"])
+    assert (sh.header_row, _col(sh, "baris"), _col(sh, "nama_kepala_keluarga")) == (
+        3,
+        [4, 5, 6],
+        ["Yohanes", "Maria", "Ana"],
+    )
     # calamine gives '' for an .xls error cell and there is no BIFF scan: it stays empty (see readers_workbook)
     assert _col(sh, "luas_lantai_m2") == ["36.5", None, "1,125"]
     assert [n.code for n in res.notes] == ["sheet_tersembunyi_diabaikan"]
@@ -837,50 +902,80 @@ def test_header_below_row_30_is_read_with_note(tmp_path):
     sh = res.sheets[0]
     assert (sh.header_row, _col(sh, "baris")) == (38, [39])
     assert [(n.code, n.sheet, n.params) for n in res.notes] == [
-        ("header_di_bawah_baris_30", "Data", {"baris": 38, "baris_di_atas": 35})]
+        ("header_di_bawah_baris_30", "Data", {"baris": 38, "baris_di_atas": 35})
+    ]
     assert "baris 38" in res.notes[0].detail
     p = tmp_path / "rendah.csv"
-    p.write_text("".join(f"Catatan {i}\n" for i in range(1, 41)) + "NIK;Nama KK;Kode Desa\n5301045203850001;A;53.01.01.2001\n",
-                 encoding="utf-8")
+    p.write_text(
+        "".join(f"Catatan {i}\n" for i in range(1, 41)) + "NIK;Nama KK;Kode Desa\n5301045203850001;A;53.01.01.2001\n",
+        encoding="utf-8",
+    )
     res = read_file(p)
     assert res.delimiter == ";" and res.sheets[0].header_row == 41 and _col(res.sheets[0], "baris") == [42]
     assert res.notes[0].code == "header_di_bawah_baris_30"
     # beyond HEADER_SCAN_MAX non-blank rows there is no header
-    far = [[f"x{i}"] for i in range(readers.HEADER_SCAN_MAX)] + [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001"]]
+    far = [[f"x{i}"] for i in range(readers.HEADER_SCAN_MAX)] + [
+        RT_HEADER,
+        [1, "5301045203850001", "A", "53.01.01.2001"],
+    ]
     assert _rejected(_xlsx(tmp_path / "jauh.xlsx", {"Data": far})).code == "header_tidak_dikenal"
 
 
 def test_hidden_sheets_with_data_are_noted_not_read(tmp_path):
     # case 7
-    p = _xlsx(tmp_path / "sembunyi.xlsx", {
-        "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]],
-        "Lama": [RT_HEADER] + [[i, f"53010452038500{i:02d}", "L", "53.01.01.2001", 3] for i in range(1, 13)],
-        "Rahasia": [["Judul"], RT_HEADER, [1, "5301045203850099", "R", "53.01.01.2001", 3]],
-        "Pilihan": [["Seng"], ["Genteng"]],  # hidden, no header: nothing to say
-        "Kosong": [RT_HEADER],  # hidden, header only: nothing to say
-    }, hidden=("Lama", "Pilihan", "Kosong"), very_hidden=("Rahasia",))
+    p = _xlsx(
+        tmp_path / "sembunyi.xlsx",
+        {
+            "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001", 2]],
+            "Lama": [RT_HEADER] + [[i, f"53010452038500{i:02d}", "L", "53.01.01.2001", 3] for i in range(1, 13)],
+            "Rahasia": [["Judul"], RT_HEADER, [1, "5301045203850099", "R", "53.01.01.2001", 3]],
+            "Pilihan": [["Seng"], ["Genteng"]],  # hidden, no header: nothing to say
+            "Kosong": [RT_HEADER],  # hidden, header only: nothing to say
+        },
+        hidden=("Lama", "Pilihan", "Kosong"),
+        very_hidden=("Rahasia",),
+    )
     res = read_file(p)
     assert [s.sheet for s in res.sheets] == ["Data"] and res.rows == 1
     assert [(n.code, n.sheet, n.params["baris_data"], n.params["baris_header"]) for n in res.notes] == [
-        ("sheet_tersembunyi_diabaikan", "Lama", 12, 1), ("sheet_tersembunyi_diabaikan", "Rahasia", 1, 2)]
+        ("sheet_tersembunyi_diabaikan", "Lama", 12, 1),
+        ("sheet_tersembunyi_diabaikan", "Rahasia", 1, 2),
+    ]
     assert "sangat tersembunyi" in res.notes[1].detail and "12 baris data" in res.notes[0].detail
     # only hidden sheets hold data: rejected, and the detail says where the data is
-    q = _xlsx(tmp_path / "semua.xlsx", {"Info": [["x"]], "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001"]]},
-              hidden=("Data",))
+    q = _xlsx(
+        tmp_path / "semua.xlsx",
+        {"Info": [["x"]], "Data": [RT_HEADER, [1, "5301045203850001", "A", "53.01.01.2001"]]},
+        hidden=("Data",),
+    )
     exc = _rejected(q)
     assert exc.code == "header_tidak_dikenal" and "'Data' (1 baris)" in exc.detail
 
 
 def test_sheet_starting_below_row_1_keeps_its_row_numbers(tmp_path):
     # calamine's iter_rows starts at row 1 but at the first used column; rows are read from A1
-    p = _xlsx(tmp_path / "geser.xlsx", {"Data": [[], [], [None, *RT_HEADER], [None, 1, "5301045203850001", "A", "53.01.01.2001"]]})
+    p = _xlsx(
+        tmp_path / "geser.xlsx",
+        {"Data": [[], [], [None, *RT_HEADER], [None, 1, "5301045203850001", "A", "53.01.01.2001"]]},
+    )
     sh = read_file(p).sheets[0]
     assert (sh.header_row, _col(sh, "baris"), _col(sh, "nik")) == (3, [4], ["5301045203850001"])
     assert ("nik", "NIK", 2) in sh.headers
 
 
-@pytest.mark.parametrize("value,text", [(1.125, "1,125"), (-12.375, "-12,375"), (1.25, "1.25"), (1250.0, "1250"),
-                                        (0.125, "0.125"), (1234.5, "1234.5"), ("1.125", "1.125"), (None, None)])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (1.125, "1,125"),
+        (-12.375, "-12,375"),
+        (1.25, "1.25"),
+        (1250.0, "1250"),
+        (0.125, "0.125"),
+        (1234.5, "1234.5"),
+        ("1.125", "1.125"),
+        (None, None),
+    ],
+)
 def test_number_cell_text_three_decimals_not_ambiguous(value, text):
     # case 8: in a decimal/integer column a numeric 1.125 must not look like the ambiguous text '1.125'
     assert readers.number_cell_text(value) == text

@@ -6,6 +6,7 @@ rendered PDFs and page images are kept under test-artifacts/rendering/ for peopl
 Every printed page carries its sheet name in the page header ('Lembar: <sheet>'), which is how a page
 is attributed to a sheet here.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,21 @@ def render(xlsx: Path, outdir: Path, profile: Path) -> tuple[Path, list[str]]:
     assert soffice, "LibreOffice missing: run `make libreoffice` (make test does)"
     assert shutil.which("pdftotext"), "poppler-utils missing: run `make libreoffice` (make test does)"
     outdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                           "--outdir", str(outdir), str(xlsx)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(xlsx),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     pdf = outdir / (xlsx.stem + ".pdf")
     assert proc.returncode == 0 and pdf.exists(), proc.stdout + proc.stderr
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -105,18 +119,31 @@ def test_district_summary_prints_each_label_beside_its_value(rendered):
     assert "?" not in counts
     lines = [line for page in sheets["Ringkasan"] for line in page.splitlines()]
     ws = openpyxl.load_workbook(rendered["umpan_xlsx"])["Ringkasan"]
-    pairs = [(a.value, angka(b.value, 2 if ".00" in b.number_format else 0)) for a, b, *_ in ws.iter_rows()
-             if isinstance(a.value, str) and isinstance(b.value, (int, float)) and not isinstance(b.value, bool)
-             and len(a.value) < 40 and b.number_format != "0"]
+    pairs = [
+        (a.value, angka(b.value, 2 if ".00" in b.number_format else 0))
+        for a, b, *_ in ws.iter_rows()
+        if isinstance(a.value, str)
+        and isinstance(b.value, (int, float))
+        and not isinstance(b.value, bool)
+        and len(a.value) < 40
+        and b.number_format != "0"
+    ]
     assert len(pairs) >= 8, pairs
     for label, value in pairs:
         hits = [line for line in lines if line.strip().startswith(label.strip())]
         assert hits, f"label {label!r} not printed"
         assert any(re.search(rf"\s{re.escape(value)}(\s|$)", line) for line in hits), (
-            f"{label!r} printed without its value {value!r} on the same line: {hits}")
+            f"{label!r} printed without its value {value!r} on the same line: {hits}"
+        )
     # the first sheet tells the clerk what to do
     first = sheets["Ringkasan"][0]
-    for text in ("Yang perlu Anda lakukan", "Apa yang salah", "Langkah berikutnya", "Paling lambat", "Proyeksi capaian"):
+    for text in (
+        "Yang perlu Anda lakukan",
+        "Apa yang salah",
+        "Langkah berikutnya",
+        "Paling lambat",
+        "Proyeksi capaian",
+    ):
         assert text in first, text
     # the quarantine sheet: header row (and file / sheet / row columns) repeated on every printed page
     for page in sheets["Karantina"]:
@@ -138,8 +165,15 @@ def test_headers_of_the_officials_workbook_come_from_the_dictionary(rendered):
     known = {lab for cols in labels.by_table.values() for lab in cols.values()}
     for name in ("Peringkat", "Proyeksi", "Backlog & RTLH", "Realisasi program"):
         rows = list(wb[name].iter_rows(values_only=True))
-        header = next(r for r in rows if r and r[0] == labels("capaian_pendataan", "kode_kabupaten")
-                      or r and r[0] == labels("capaian_pendataan", "peringkat")
-                      or r and r[0] == labels("realisasi_program", "tahun_anggaran"))
+        header = next(
+            r
+            for r in rows
+            if r
+            and r[0] == labels("capaian_pendataan", "kode_kabupaten")
+            or r
+            and r[0] == labels("capaian_pendataan", "peringkat")
+            or r
+            and r[0] == labels("realisasi_program", "tahun_anggaran")
+        )
         cells = [h for h in header if h]
         assert cells and set(cells) <= known, (name, set(cells) - known)

@@ -1,4 +1,5 @@
 """Officials' reports built from the published database only."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,8 +35,12 @@ def test_reports_created(published, tmp_path):
     reports = tmp_path / "reports"
     out = build_official_reports(published, reports, top_n=5)
 
-    for key, name in [("xlsx", "ringkasan_capaian.xlsx"), ("grafik_capaian", "grafik_capaian.png"),
-                      ("grafik_rtlh", "grafik_rtlh.png"), ("peringkat_md", "peringkat.md")]:
+    for key, name in [
+        ("xlsx", "ringkasan_capaian.xlsx"),
+        ("grafik_capaian", "grafik_capaian.png"),
+        ("grafik_rtlh", "grafik_rtlh.png"),
+        ("peringkat_md", "peringkat.md"),
+    ]:
         assert Path(out[key]) == reports / name
         assert (reports / name).stat().st_size > 0
     assert not [p for p in reports.iterdir() if ".tmp" in p.name]
@@ -53,7 +58,7 @@ def test_reports_created(published, tmp_path):
     assert not [h for h in header if h and "_" in h]  # no snake_case column name as a header
     bobot_row = next(r for r in cells if r and r[0] == "Bobot")
     assert sorted(v for v in bobot_row[1:] if isinstance(v, (int, float))) == [0.1, 0.2, 0.3, 0.4]
-    data_rows = cells[cells.index(header) + 1:]
+    data_rows = cells[cells.index(header) + 1 :]
     assert len(data_rows) == 22
     assert data_rows[0][header.index(labels("capaian_pendataan", "penghargaan"))] == "Terbaik I"
 
@@ -71,7 +76,9 @@ def test_reports_created(published, tmp_path):
 
     backlog = [r for r in wb["Backlog & RTLH"].iter_rows(values_only=True)]
     bk_header = next(r for r in backlog if r and r[0] == labels("backlog_kabupaten", "kode_kabupaten"))
-    assert {labels("backlog_kabupaten", "persen_rtlh"), labels("backlog_kabupaten", "backlog_kepemilikan")} <= set(bk_header)
+    assert {labels("backlog_kabupaten", "persen_rtlh"), labels("backlog_kabupaten", "backlog_kepemilikan")} <= set(
+        bk_header
+    )
     assert backlog[-1][1] == "Jumlah provinsi"
     assert len(backlog) - backlog.index(bk_header) - 2 == n_kab
 
@@ -91,8 +98,10 @@ def test_reports_created(published, tmp_path):
     for j, cell in enumerate(ws[4]):
         formats[cell.value] = ws.cell(row=5, column=j + 1).number_format
     assert formats[labels("realisasi_program", "tahun_anggaran")] == "0"
-    assert formats[labels("realisasi_program", "nilai_rupiah")].startswith("[$-421]") and "Rp" in formats[
-        labels("realisasi_program", "nilai_rupiah")]
+    assert (
+        formats[labels("realisasi_program", "nilai_rupiah")].startswith("[$-421]")
+        and "Rp" in formats[labels("realisasi_program", "nilai_rupiah")]
+    )
     peringkat_formats = {ws_cell.number_format for row in wbf["Peringkat"].iter_rows(min_row=5) for ws_cell in row}
     assert '[$-421]dd/mm/yyyy hh:mm" WITA"' in peringkat_formats and "[$-421]#,##0.00" in peringkat_formats
     wbf.close()
@@ -107,13 +116,15 @@ def test_reports_created(published, tmp_path):
     md = Path(out["peringkat_md"]).read_text(encoding="utf-8")
     assert top in md and "Terbaik I" in md
     assert md == out["markdown_preview"]
-    table_rows = [l for l in md.splitlines() if l.startswith("| ") and not l.startswith("| Peringkat")]
+    table_rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| Peringkat")]
     assert len(table_rows) == 5
     assert set(out) == {"xlsx", "grafik_capaian", "grafik_rtlh", "grafik_proyeksi", "peringkat_md", "markdown_preview"}
     assert chart_title(Path(out["grafik_proyeksi"])).startswith("Proyeksi cakupan pada 30 November 2025")
     proj = [r for r in openpyxl.load_workbook(out["xlsx"], read_only=True)["Proyeksi"].iter_rows(values_only=True)]
     p_header = next(r for r in proj if r and r[0] == labels("proyeksi_capaian", "kode_kabupaten"))
-    status = [r[p_header.index(labels("proyeksi_capaian", "status_proyeksi"))] for r in proj[proj.index(p_header) + 1:]]
+    status = [
+        r[p_header.index(labels("proyeksi_capaian", "status_proyeksi"))] for r in proj[proj.index(p_header) + 1 :]
+    ]
     assert len(status) == 22 and set(status) <= {"tercapai", "sesuai jalur", "terlambat", "belum ada data"}
     assert "belum ada data" in status
 
@@ -126,8 +137,9 @@ def test_reports_read_only_and_replace_previous(published, tmp_path):
     try:
         first = build_official_reports(published, reports)
         before = os.stat(first["xlsx"]).st_ino
-        second = build_official_reports(published, reports, bobot={"cakupan": 0.25, "akurasi": 0.25,
-                                                                   "kelengkapan": 0.25, "ketepatan_waktu": 0.25})
+        second = build_official_reports(
+            published, reports, bobot={"cakupan": 0.25, "akurasi": 0.25, "kelengkapan": 0.25, "ketepatan_waktu": 0.25}
+        )
     finally:
         holder.close()
     assert os.stat(second["xlsx"]).st_ino != before  # new file swapped in, not rewritten in place
@@ -152,18 +164,30 @@ def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
         # the columns the dbt marts add next to the contract ones
         for c in ("bsps_tidak_diketahui", "estimasi_kebutuhan_bsps_maksimum_rupiah"):
             con.execute(f"ALTER TABLE marts.backlog_kabupaten ADD COLUMN {c} BIGINT")
-        con.execute("UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 0, "
-                    "estimasi_kebutuhan_bsps_maksimum_rupiah = estimasi_kebutuhan_bsps_rupiah")
-        kode_unknown, kode_kosong = [r[0] for r in con.execute(
-            "SELECT kode_kabupaten FROM marts.backlog_kabupaten WHERE jumlah_rumah_tangga > 0 "
-            "ORDER BY kode_kabupaten LIMIT 2").fetchall()]
+        con.execute(
+            "UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 0, "
+            "estimasi_kebutuhan_bsps_maksimum_rupiah = estimasi_kebutuhan_bsps_rupiah"
+        )
+        kode_unknown, kode_kosong = [
+            r[0]
+            for r in con.execute(
+                "SELECT kode_kabupaten FROM marts.backlog_kabupaten WHERE jumlah_rumah_tangga > 0 "
+                "ORDER BY kode_kabupaten LIMIT 2"
+            ).fetchall()
+        ]
         # a district without land status: BSPS unknown for some households, estimate NULL
-        con.execute("UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 7, estimasi_kebutuhan_bsps_rupiah = NULL, "
-                    "estimasi_kebutuhan_bsps_maksimum_rupiah = (indikatif_layak_bsps + 7) * 20000000, "
-                    "backlog_kepenghunian = NULL WHERE kode_kabupaten = ?", [kode_unknown])
+        con.execute(
+            "UPDATE marts.backlog_kabupaten SET bsps_tidak_diketahui = 7, estimasi_kebutuhan_bsps_rupiah = NULL, "
+            "estimasi_kebutuhan_bsps_maksimum_rupiah = (indikatif_layak_bsps + 7) * 20000000, "
+            "backlog_kepenghunian = NULL WHERE kode_kabupaten = ?",
+            [kode_unknown],
+        )
         # a district without any household: derived figures NULL
-        con.execute("UPDATE marts.backlog_kabupaten SET jumlah_rumah_tangga = 0, jumlah_rtlh = 0, persen_rtlh = NULL "
-                    "WHERE kode_kabupaten = ?", [kode_kosong])
+        con.execute(
+            "UPDATE marts.backlog_kabupaten SET jumlah_rumah_tangga = 0, jumlah_rtlh = 0, persen_rtlh = NULL "
+            "WHERE kode_kabupaten = ?",
+            [kode_kosong],
+        )
         cur = con.execute("SELECT * FROM marts.backlog_kabupaten ORDER BY kode_kabupaten")
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
@@ -177,7 +201,7 @@ def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     labels = Labels.load()
     label_row = next(r for r in sheet if r and r[0] == labels("backlog_kabupaten", "kode_kabupaten"))
     header = [next(c for c in cols if labels("backlog_kabupaten", c) == h) for h in label_row]
-    body = {r[0]: dict(zip(header, r)) for r in sheet[sheet.index(label_row) + 1:] if r[0]}
+    body = {r[0]: dict(zip(header, r)) for r in sheet[sheet.index(label_row) + 1 :] if r[0]}
     total = dict(zip(header, sheet[-1]))
 
     assert body[kode_unknown]["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
@@ -193,17 +217,21 @@ def test_unknown_is_shown_as_tidak_diketahui_never_zero(published, tmp_path):
     # province totals: an unknown estimate makes the total unknown; sums over the known stay sums
     assert total["estimasi_kebutuhan_bsps_rupiah"] == TIDAK_DIKETAHUI
     j = cols.index
-    assert total["backlog_kepenghunian"] == sum(r[j("backlog_kepenghunian")] for r in rows
-                                                if r[j("backlog_kepenghunian")] is not None)
+    assert total["backlog_kepenghunian"] == sum(
+        r[j("backlog_kepenghunian")] for r in rows if r[j("backlog_kepenghunian")] is not None
+    )
     assert total["bsps_tidak_diketahui"] == 7
     assert total["jumlah_rumah_tangga"] == sum(r[j("jumlah_rumah_tangga")] for r in rows)
     assert total == {**total, **backlog_province_totals(cols, rows)}
 
     # when every district's estimate is known, the province total is their sum
-    known = [tuple(20_000_000 if c == "estimasi_kebutuhan_bsps_rupiah" and v is None else v for c, v in zip(cols, r))
-             for r in rows]
+    known = [
+        tuple(20_000_000 if c == "estimasi_kebutuhan_bsps_rupiah" and v is None else v for c, v in zip(cols, r))
+        for r in rows
+    ]
     assert backlog_province_totals(cols, known)["estimasi_kebutuhan_bsps_rupiah"] == sum(
-        r[j("estimasi_kebutuhan_bsps_rupiah")] for r in known if r[j("jumlah_rumah_tangga")])
+        r[j("estimasi_kebutuhan_bsps_rupiah")] for r in known if r[j("jumlah_rumah_tangga")]
+    )
 
     # chart labels: Indonesian style throughout; a district without data is 'belum ada data', never 0 %
     assert _rtlh_label(None, 0, 0) == BELUM_ADA_DATA

@@ -3,6 +3,7 @@
 Every test builds a small raw table by hand (a valid base row plus overrides) in an in-memory
 DuckDB and checks the evaluated reasons, warnings and typed values.
 """
+
 from __future__ import annotations
 
 import json
@@ -102,7 +103,16 @@ def load_raw(con, name: str, kind: str, overrides: list[dict], *, unique_nik: bo
         rows.append(r)
     cols = list(base) + ["baris"]
     ddl = ", ".join(
-        f'"{c}" ' + ("BOOLEAN" if c in BOOL_COLS else "INTEGER" if c == "baris" else "JSON" if c == "kolom_tambahan" else "VARCHAR")
+        f'"{c}" '
+        + (
+            "BOOLEAN"
+            if c in BOOL_COLS
+            else "INTEGER"
+            if c == "baris"
+            else "JSON"
+            if c == "kolom_tambahan"
+            else "VARCHAR"
+        )
         for c in cols
     )
     con.execute(f"CREATE OR REPLACE TABLE {name} ({ddl})")
@@ -154,7 +164,11 @@ def batch(key: str, overrides: list[dict], kind: str = "rumah_tangga", unique_ni
 
 def cases(spec: list) -> dict:
     """parametrize kwargs: one index per case, readable ids."""
-    return {"argnames": "i", "argvalues": range(len(spec)), "ids": [str(x[0] if isinstance(x, tuple) else x)[:40] for x in spec]}
+    return {
+        "argnames": "i",
+        "argvalues": range(len(spec)),
+        "ids": [str(x[0] if isinstance(x, tuple) else x)[:40] for x in spec],
+    }
 
 
 def reasons(row: dict) -> list[tuple[str, str]]:
@@ -173,6 +187,7 @@ def codes(row: dict) -> set[str]:
 # base row, reference tables, macros
 # ------------------------------------------------------------------------------------------
 
+
 def test_base_row_passes_with_typed_values(con):
     r = one(con)
     assert r["alasan"] == [] and r["peringatan"] == []
@@ -189,13 +204,17 @@ def test_base_row_passes_with_typed_values(con):
 
 
 def test_nilai_asli_on_every_row(con):
-    rows = evaluate(con, [
-        {"nik": _nik(0)},
-        {"nik": _nik(1), "jenis_kelamin": "?"},  # warning
-        {"nik": _nik(2), "luas_lantai_m2": "luas"},  # quarantined
-        {"nik": "'5301041203850999"},  # same NIK as the next row: may lose the duplicate contest
-        {"nik": "5301 0412 0385 0999"},
-    ], unique_nik=False)
+    rows = evaluate(
+        con,
+        [
+            {"nik": _nik(0)},
+            {"nik": _nik(1), "jenis_kelamin": "?"},  # warning
+            {"nik": _nik(2), "luas_lantai_m2": "luas"},  # quarantined
+            {"nik": "'5301041203850999"},  # same NIK as the next row: may lose the duplicate contest
+            {"nik": "5301 0412 0385 0999"},
+        ],
+        unique_nik=False,
+    )
     assert all(r["nilai_asli"] is not None for r in rows)
     asli = json.loads(rows[2]["nilai_asli"])
     assert asli["luas_lantai_m2"] == "luas" and asli["penghasilan_per_bulan"] == "Rp 1.500.000"
@@ -206,19 +225,57 @@ def test_nilai_asli_on_every_row(con):
 def test_output_columns_match_architecture(con):
     r = one(con)
     expected_rt = [
-        "kode_kabupaten", "file_hash", "nama_file", "sheet", "baris", "kode_desa", "kode_kecamatan", "nik",
-        "nik_hash", "no_kk", "nama_kepala_keluarga", "jenis_kelamin", "jumlah_anggota_keluarga", "jumlah_kk",
-        "status_kepemilikan_rumah", "memiliki_rumah_lain", "status_kepemilikan_lahan", "luas_lantai_m2",
-        "material_atap", "material_dinding", "material_lantai", "kondisi_atap", "kondisi_dinding", "kondisi_lantai",
-        "sumber_air_minum", "fasilitas_sanitasi", "penghasilan_per_bulan", "latitude", "longitude",
-        "tanggal_pendataan", "nama_petugas", "usulan_program", "pernah_menerima_bantuan",
+        "kode_kabupaten",
+        "file_hash",
+        "nama_file",
+        "sheet",
+        "baris",
+        "kode_desa",
+        "kode_kecamatan",
+        "nik",
+        "nik_hash",
+        "no_kk",
+        "nama_kepala_keluarga",
+        "jenis_kelamin",
+        "jumlah_anggota_keluarga",
+        "jumlah_kk",
+        "status_kepemilikan_rumah",
+        "memiliki_rumah_lain",
+        "status_kepemilikan_lahan",
+        "luas_lantai_m2",
+        "material_atap",
+        "material_dinding",
+        "material_lantai",
+        "kondisi_atap",
+        "kondisi_dinding",
+        "kondisi_lantai",
+        "sumber_air_minum",
+        "fasilitas_sanitasi",
+        "penghasilan_per_bulan",
+        "latitude",
+        "longitude",
+        "tanggal_pendataan",
+        "nama_petugas",
+        "usulan_program",
+        "pernah_menerima_bantuan",
     ]
     assert gate.output_columns("rumah_tangga") == expected_rt
     assert list(r)[: len(expected_rt)] == expected_rt
-    assert list(r)[len(expected_rt):] == ["alasan", "peringatan", "nilai_asli", "kolom_tambahan"]
+    assert list(r)[len(expected_rt) :] == ["alasan", "peringatan", "nilai_asli", "kolom_tambahan"]
     assert gate.output_columns("realisasi_program") == [
-        "kode_kabupaten", "file_hash", "nama_file", "sheet", "baris", "kode_desa", "program", "sumber_dana",
-        "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah", "tahun_anggaran",
+        "kode_kabupaten",
+        "file_hash",
+        "nama_file",
+        "sheet",
+        "baris",
+        "kode_desa",
+        "program",
+        "sumber_dana",
+        "jenis_kegiatan",
+        "unit_rencana",
+        "unit_selesai",
+        "nilai_rupiah",
+        "tahun_anggaran",
     ]
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE eval_uji)").fetchall())
     assert types["jumlah_anggota_keluarga"] == "INTEGER" and types["penghasilan_per_bulan"] == "BIGINT"
@@ -234,16 +291,23 @@ def test_reference_tables(con):
     n = con.execute("SELECT count(*) FROM ref.wilayah WHERE tingkat = 'desa_kelurahan'").fetchone()[0]
     assert n == sum(1 for w in reference.wilayah() if w.tingkat == "desa_kelurahan")
     assert con.execute("SELECT kode_induk, nama_norm FROM ref.wilayah WHERE kode = '53.01.12.2005'").fetchone() == (
-        "53.01.12", "ohaem")
-    assert con.execute("SELECT nilai FROM ref.enum_alias WHERE domain = 'status_kepemilikan_rumah' "
-                       "AND alias_norm = 'numpang'").fetchone() == ("menumpang",)
+        "53.01.12",
+        "ohaem",
+    )
+    assert con.execute(
+        "SELECT nilai FROM ref.enum_alias WHERE domain = 'status_kepemilikan_rumah' AND alias_norm = 'numpang'"
+    ).fetchone() == ("menumpang",)
     assert con.execute("SELECT count(*) FROM ref.alasan").fetchone()[0] == sum(
-        1 for r in contract.reasons().values() if r.applies_to == "baris")
+        1 for r in contract.reasons().values() if r.applies_to == "baris"
+    )
 
 
 def test_sql_normalize_equals_python_normalize(con):
-    samples = [w.nama for w in reference.wilayah()] + [a for _, a, _ in contract.enum_aliases()] + [
-        "Luas Lantai (m²)", "  Sewa / Kontrak ", "ÉLÈVE", "Oh'aem II", "Rumah-Dinas"]
+    samples = (
+        [w.nama for w in reference.wilayah()]
+        + [a for _, a, _ in contract.enum_aliases()]
+        + ["Luas Lantai (m²)", "  Sewa / Kontrak ", "ÉLÈVE", "Oh'aem II", "Rumah-Dinas"]
+    )
     got = con.execute("SELECT list_transform(?, lambda x: p3jr_norm(x))", [samples]).fetchone()[0]
     assert got == [contract.normalize(s) for s in samples]
 
@@ -284,18 +348,18 @@ def test_several_reasons_collect_sorted(con):
 # ------------------------------------------------------------------------------------------
 
 LOKASI_OK = [
-        ({"kode_desa": " 53.01.04.2003 "}, "53.01.04.2003"),
-        ({"kode_desa": "5301042003"}, "53.01.04.2003"),
-        ({"kode_desa": "", "kecamatan": "Semau", "desa": "Bokonusan"}, "53.01.04.2003"),
-        ({"kode_desa": "", "kecamatan": "  SEMAU ", "desa": "bokonusan  "}, "53.01.04.2003"),
-        ({"kode_desa": "", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem"}, "53.01.12.2005"),
-        ({"kode_desa": "", "kecamatan": "amfoang  selatan", "desa": "OH AEM"}, "53.01.12.2005"),
-        ({"kode_desa": "", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem II"}, "53.01.12.2011"),
-        # the code decides when code and names are both given
-        ({"kode_desa": "53.01.04.2003", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem"}, "53.01.04.2003"),
-        # same desa name in two kecamatan of one district: the kecamatan decides
-        ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Timur", "desa": "OE'EKAM"}, "53.02.04.2012"),
-        ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Tengah", "desa": "oe ekam"}, "53.02.05.2003"),
+    ({"kode_desa": " 53.01.04.2003 "}, "53.01.04.2003"),
+    ({"kode_desa": "5301042003"}, "53.01.04.2003"),
+    ({"kode_desa": "", "kecamatan": "Semau", "desa": "Bokonusan"}, "53.01.04.2003"),
+    ({"kode_desa": "", "kecamatan": "  SEMAU ", "desa": "bokonusan  "}, "53.01.04.2003"),
+    ({"kode_desa": "", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem"}, "53.01.12.2005"),
+    ({"kode_desa": "", "kecamatan": "amfoang  selatan", "desa": "OH AEM"}, "53.01.12.2005"),
+    ({"kode_desa": "", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem II"}, "53.01.12.2011"),
+    # the code decides when code and names are both given
+    ({"kode_desa": "53.01.04.2003", "kecamatan": "Amfoang Selatan", "desa": "Oh'aem"}, "53.01.04.2003"),
+    # same desa name in two kecamatan of one district: the kecamatan decides
+    ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Timur", "desa": "OE'EKAM"}, "53.02.04.2012"),
+    ({"kode_kabupaten": "53.02", "kode_desa": "", "kecamatan": "Amanuban Tengah", "desa": "oe ekam"}, "53.02.05.2003"),
 ]
 
 
@@ -308,21 +372,21 @@ def test_location_resolves(i):
 
 
 LOKASI_TOLAK = [
-        ({"kode_desa": "", "kecamatan": "", "desa": ""}, ("wajib_kosong", "kode_desa")),
-        ({"kode_desa": "", "kecamatan": "Semau", "desa": ""}, ("wajib_kosong", "kode_desa")),
-        ({"kode_desa": "", "kecamatan": "", "desa": "Bokonusan"}, ("wajib_kosong", "kode_desa")),
-        ({"kode_desa": "53.01.04.9999"}, ("desa_tidak_dikenal", "kode_desa")),
-        ({"kode_desa": "53.01.04"}, ("desa_tidak_dikenal", "kode_desa")),  # a kecamatan code, not a desa
-        ({"kode_desa": "Bokonusan"}, ("desa_tidak_dikenal", "kode_desa")),
-        ({"kode_desa": "53.02.03.2001"}, ("desa_di_kabupaten_lain", "kode_desa")),
-        ({"kode_desa": "", "kecamatan": "Semau", "desa": "Tidak Ada Desa"}, ("desa_tidak_dikenal", "desa")),
-        ({"kode_desa": "", "kecamatan": "Kecamatan Fiktif", "desa": "Bokonusan"}, ("desa_tidak_dikenal", "kecamatan")),
-        # a kecamatan of another district (Mollo Utara is 53.02) is unknown in 53.01
-        ({"kode_desa": "", "kecamatan": "Mollo Utara", "desa": "O'besi"}, ("desa_tidak_dikenal", "kecamatan")),
-        # a desa of another kecamatan of the same district
-        ({"kode_desa": "", "kecamatan": "Semau", "desa": "Oh'aem"}, ("desa_tidak_dikenal", "desa")),
-        # ambiguous: Kupang Timur has a kelurahan and a desa both called Oesao
-        ({"kode_desa": "", "kecamatan": "Kupang Timur", "desa": "Oesao"}, ("desa_tidak_dikenal", "desa")),
+    ({"kode_desa": "", "kecamatan": "", "desa": ""}, ("wajib_kosong", "kode_desa")),
+    ({"kode_desa": "", "kecamatan": "Semau", "desa": ""}, ("wajib_kosong", "kode_desa")),
+    ({"kode_desa": "", "kecamatan": "", "desa": "Bokonusan"}, ("wajib_kosong", "kode_desa")),
+    ({"kode_desa": "53.01.04.9999"}, ("desa_tidak_dikenal", "kode_desa")),
+    ({"kode_desa": "53.01.04"}, ("desa_tidak_dikenal", "kode_desa")),  # a kecamatan code, not a desa
+    ({"kode_desa": "Bokonusan"}, ("desa_tidak_dikenal", "kode_desa")),
+    ({"kode_desa": "53.02.03.2001"}, ("desa_di_kabupaten_lain", "kode_desa")),
+    ({"kode_desa": "", "kecamatan": "Semau", "desa": "Tidak Ada Desa"}, ("desa_tidak_dikenal", "desa")),
+    ({"kode_desa": "", "kecamatan": "Kecamatan Fiktif", "desa": "Bokonusan"}, ("desa_tidak_dikenal", "kecamatan")),
+    # a kecamatan of another district (Mollo Utara is 53.02) is unknown in 53.01
+    ({"kode_desa": "", "kecamatan": "Mollo Utara", "desa": "O'besi"}, ("desa_tidak_dikenal", "kecamatan")),
+    # a desa of another kecamatan of the same district
+    ({"kode_desa": "", "kecamatan": "Semau", "desa": "Oh'aem"}, ("desa_tidak_dikenal", "desa")),
+    # ambiguous: Kupang Timur has a kelurahan and a desa both called Oesao
+    ({"kode_desa": "", "kecamatan": "Kupang Timur", "desa": "Oesao"}, ("desa_tidak_dikenal", "desa")),
 ]
 
 
@@ -335,7 +399,9 @@ def test_location_rejected(i):
 
 
 def test_ambiguity_is_real_in_reference(con):
-    n = con.execute("SELECT count(*) FROM ref.wilayah WHERE kode_induk = '53.01.06' AND nama_norm = 'oesao'").fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM ref.wilayah WHERE kode_induk = '53.01.06' AND nama_norm = 'oesao'"
+    ).fetchone()[0]
     assert n == 2
 
 
@@ -344,34 +410,34 @@ def test_ambiguity_is_real_in_reference(con):
 # ------------------------------------------------------------------------------------------
 
 NIK_CASES = [
-        ("5301041203850001", False, [], [], "5301041203850001"),
-        ("'5301041203850001", False, [], [], "5301041203850001"),
-        (" 5301 0412 0385 0001 ", False, [], [], "5301041203850001"),
-        ("5301.0412.0385.0001", False, [], [], "5301041203850001"),
-        ("5301041203850001.0", True, [], [("nik_format_angka", "nik")], "5301041203850001"),
-        ("5301045203850001", False, [], [], "5301045203850001"),  # day 52 = 12, woman
-        ("5301047103850001", False, [], [], "5301047103850001"),  # day 71 = 31, woman
-        ("5301040103850001", False, [], [], "5301040103850001"),
-        ("5201041203850001", False, [], [("nik_provinsi_lain", "nik")], "5201041203850001"),
-        ("9601041203850001", False, [], [("nik_provinsi_lain", "nik")], "9601041203850001"),
-        ("5301041203850001", True, [], [("nik_format_angka", "nik")], "5301041203850001"),
-        ("530104120385001", False, [("nik_bukan_16_digit", "nik")], [], None),
-        ("53010412038500011", False, [("nik_bukan_16_digit", "nik")], [], None),
-        ("53010412O3850001", False, [("nik_bukan_16_digit", "nik")], [], None),
-        ("NIK belum ada", False, [("nik_bukan_16_digit", "nik")], [], None),
-        ("5.30104E+15", True, [("nik_rusak_excel", "nik")], [], None),
-        ("5.30104E+15", False, [("nik_rusak_excel", "nik")], [], None),
-        ("5301041203850000", True, [("nik_rusak_excel", "nik")], [], None),
-        ("5301041203850010", True, [("nik_rusak_excel", "nik")], [], None),
-        ("5301041213850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 13
-        ("5301041200850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 00
-        ("5301040003850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 00
-        ("5301043203850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 32
-        ("5301044003850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 40
-        ("5301047203850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 72
-        ("5301041203850000", False, [("nik_tidak_valid", "nik")], [], None),  # serial 0000 (text cell)
-        ("9901041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 99
-        ("2001041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 20
+    ("5301041203850001", False, [], [], "5301041203850001"),
+    ("'5301041203850001", False, [], [], "5301041203850001"),
+    (" 5301 0412 0385 0001 ", False, [], [], "5301041203850001"),
+    ("5301.0412.0385.0001", False, [], [], "5301041203850001"),
+    ("5301041203850001.0", True, [], [("nik_format_angka", "nik")], "5301041203850001"),
+    ("5301045203850001", False, [], [], "5301045203850001"),  # day 52 = 12, woman
+    ("5301047103850001", False, [], [], "5301047103850001"),  # day 71 = 31, woman
+    ("5301040103850001", False, [], [], "5301040103850001"),
+    ("5201041203850001", False, [], [("nik_provinsi_lain", "nik")], "5201041203850001"),
+    ("9601041203850001", False, [], [("nik_provinsi_lain", "nik")], "9601041203850001"),
+    ("5301041203850001", True, [], [("nik_format_angka", "nik")], "5301041203850001"),
+    ("530104120385001", False, [("nik_bukan_16_digit", "nik")], [], None),
+    ("53010412038500011", False, [("nik_bukan_16_digit", "nik")], [], None),
+    ("53010412O3850001", False, [("nik_bukan_16_digit", "nik")], [], None),
+    ("NIK belum ada", False, [("nik_bukan_16_digit", "nik")], [], None),
+    ("5.30104E+15", True, [("nik_rusak_excel", "nik")], [], None),
+    ("5.30104E+15", False, [("nik_rusak_excel", "nik")], [], None),
+    ("5301041203850000", True, [("nik_rusak_excel", "nik")], [], None),
+    ("5301041203850010", True, [("nik_rusak_excel", "nik")], [], None),
+    ("5301041213850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 13
+    ("5301041200850001", False, [("nik_tidak_valid", "nik")], [], None),  # month 00
+    ("5301040003850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 00
+    ("5301043203850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 32
+    ("5301044003850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 40
+    ("5301047203850001", False, [("nik_tidak_valid", "nik")], [], None),  # day 72
+    ("5301041203850000", False, [("nik_tidak_valid", "nik")], [], None),  # serial 0000 (text cell)
+    ("9901041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 99
+    ("2001041203850001", False, [("nik_tidak_valid", "nik")], [], None),  # province 20
 ]
 
 
@@ -411,7 +477,9 @@ def test_pseudonym_key_not_stored_in_catalog(tmp_path):
     gate.install(c, run_date=RUN_DATE, pseudonym_key="rahasia-sekali")
     c.close()
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
-    text = str(c.execute("SELECT list(macro_definition) FROM duckdb_functions() WHERE macro_definition IS NOT NULL").fetchone())
+    text = str(
+        c.execute("SELECT list(macro_definition) FROM duckdb_functions() WHERE macro_definition IS NOT NULL").fetchone()
+    )
     assert "rahasia-sekali" not in text
     c.close()
     assert b"rahasia-sekali" not in (tmp_path / "w.duckdb").read_bytes()
@@ -422,26 +490,26 @@ def test_pseudonym_key_not_stored_in_catalog(tmp_path):
 # ------------------------------------------------------------------------------------------
 
 ENUM_CASES = [
-        ("status_kepemilikan_rumah", "Numpang", "menumpang"),
-        ("status_kepemilikan_rumah", "Rumah Dinas", "dinas"),
-        ("status_kepemilikan_rumah", "Sewa/Kontrak", "kontrak"),
-        ("status_kepemilikan_rumah", " sewa / KONTRAK ", "kontrak"),
-        ("status_kepemilikan_rumah", "Sewa", "sewa"),
-        ("status_kepemilikan_rumah", "KPR", "milik_sendiri"),
-        ("status_kepemilikan_rumah", "bebas_sewa", "bebas_sewa"),
-        ("material_atap", "Kayu/Sirap", "kayu_sirap"),
-        ("material_dinding", "Bebak", "anyaman_bambu"),
-        ("material_lantai", "TANAH", "tanah"),
-        ("sumber_air_minum", "PDAM", "ledeng"),
-        ("fasilitas_sanitasi", "BABS", "tidak_ada"),
-        ("jenis_kelamin", "Perempuan", "P"),
-        ("jenis_kelamin", "laki-laki", "L"),
-        ("memiliki_rumah_lain", "Ya", True),
-        ("memiliki_rumah_lain", "T", False),
-        ("pernah_menerima_bantuan", "Pernah", True),
-        ("status_kepemilikan_lahan", "Tanah Adat", "lainnya"),
-        ("kondisi_atap", "rusak berat", "rusak_berat"),
-        ("usulan_program", "BSPS Baru", "bsps_baru"),
+    ("status_kepemilikan_rumah", "Numpang", "menumpang"),
+    ("status_kepemilikan_rumah", "Rumah Dinas", "dinas"),
+    ("status_kepemilikan_rumah", "Sewa/Kontrak", "kontrak"),
+    ("status_kepemilikan_rumah", " sewa / KONTRAK ", "kontrak"),
+    ("status_kepemilikan_rumah", "Sewa", "sewa"),
+    ("status_kepemilikan_rumah", "KPR", "milik_sendiri"),
+    ("status_kepemilikan_rumah", "bebas_sewa", "bebas_sewa"),
+    ("material_atap", "Kayu/Sirap", "kayu_sirap"),
+    ("material_dinding", "Bebak", "anyaman_bambu"),
+    ("material_lantai", "TANAH", "tanah"),
+    ("sumber_air_minum", "PDAM", "ledeng"),
+    ("fasilitas_sanitasi", "BABS", "tidak_ada"),
+    ("jenis_kelamin", "Perempuan", "P"),
+    ("jenis_kelamin", "laki-laki", "L"),
+    ("memiliki_rumah_lain", "Ya", True),
+    ("memiliki_rumah_lain", "T", False),
+    ("pernah_menerima_bantuan", "Pernah", True),
+    ("status_kepemilikan_lahan", "Tanah Adat", "lainnya"),
+    ("kondisi_atap", "rusak berat", "rusak_berat"),
+    ("usulan_program", "BSPS Baru", "bsps_baru"),
 ]
 
 
@@ -486,8 +554,20 @@ def test_optional_empty_is_null_without_warning(con):
 # numbers, money, dates, coordinates
 # ------------------------------------------------------------------------------------------
 
-LUAS = [("36,5", 36.5), ("36.5", 36.5), ("1.234,5", None), ("1000", 1000.0), ("999,99", 999.99), (" 45 ", 45.0),
-        ("1", 1.0), ("0,5", None), ("1001", None), ("-36", None), ("36 m2", None), ("tiga puluh", None)]
+LUAS = [
+    ("36,5", 36.5),
+    ("36.5", 36.5),
+    ("1.234,5", None),
+    ("1000", 1000.0),
+    ("999,99", 999.99),
+    (" 45 ", 45.0),
+    ("1", 1.0),
+    ("0,5", None),
+    ("1001", None),
+    ("-36", None),
+    ("36 m2", None),
+    ("tiga puluh", None),
+]
 
 
 @pytest.mark.parametrize(**cases(LUAS))
@@ -502,13 +582,25 @@ def test_luas_lantai(i):
 
 
 def test_decimal_parser_thousands(con):
-    got = con.execute("SELECT p3jr_desimal('1.234,5'), p3jr_desimal('1.234.567'), p3jr_desimal('1,234.5'), "
-                      "p3jr_desimal('36,5'), p3jr_bulat('1.234'), p3jr_bulat('3,0'), p3jr_bulat('3.5')").fetchone()
+    got = con.execute(
+        "SELECT p3jr_desimal('1.234,5'), p3jr_desimal('1.234.567'), p3jr_desimal('1,234.5'), "
+        "p3jr_desimal('36,5'), p3jr_bulat('1.234'), p3jr_bulat('3,0'), p3jr_bulat('3.5')"
+    ).fetchone()
     assert got == (1234.5, 1234567.0, 1234.5, 36.5, 1234, 3, None)
 
 
-ANGGOTA = [("4", 4), ("4.0", 4), ("4,0", 4), ("30", 30), ("1", 1), ("0", None), ("31", None), ("4,5", None),
-           ("empat", None), ("-2", None)]
+ANGGOTA = [
+    ("4", 4),
+    ("4.0", 4),
+    ("4,0", 4),
+    ("30", 30),
+    ("1", 1),
+    ("0", None),
+    ("31", None),
+    ("4,5", None),
+    ("empat", None),
+    ("-2", None),
+]
 
 
 @pytest.mark.parametrize(**cases(ANGGOTA))
@@ -521,8 +613,15 @@ def test_jumlah_anggota(i):
         assert r["alasan"] == [] and r["jumlah_anggota_keluarga"] == nilai
 
 
-JUMLAH_KK = [("", None, False), ("2", 2, False), ("2.0", 2, False), ("11", None, True), ("0", None, True),
-             ("dua", None, True), (None, None, False)]
+JUMLAH_KK = [
+    ("", None, False),
+    ("2", 2, False),
+    ("2.0", 2, False),
+    ("11", None, True),
+    ("0", None, True),
+    ("dua", None, True),
+    (None, None, False),
+]
 
 
 @pytest.mark.parametrize(**cases(JUMLAH_KK))
@@ -533,9 +632,20 @@ def test_jumlah_kk_optional(i):
     assert warnings(r) == ([("opsional_tidak_valid", "jumlah_kk")] if warn else [])
 
 
-UANG = [("Rp 1.500.000", 1_500_000), ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("1,5 juta", 1_500_000),
-     ("2 jt", 2_000_000), ("Rp1,5jt", 1_500_000), ("Rp. 1.500.000,-", 1_500_000), ("1.500.000,00", 1_500_000),
-     ("1500000.0", 1_500_000), ("750 ribu", 750_000), ("RP 2,5 JUTA", 2_500_000), ("0", 0)]
+UANG = [
+    ("Rp 1.500.000", 1_500_000),
+    ("1500000", 1_500_000),
+    ("1.500.000", 1_500_000),
+    ("1,5 juta", 1_500_000),
+    ("2 jt", 2_000_000),
+    ("Rp1,5jt", 1_500_000),
+    ("Rp. 1.500.000,-", 1_500_000),
+    ("1.500.000,00", 1_500_000),
+    ("1500000.0", 1_500_000),
+    ("750 ribu", 750_000),
+    ("RP 2,5 JUTA", 2_500_000),
+    ("0", 0),
+]
 
 
 @pytest.mark.parametrize(**cases(UANG))
@@ -556,11 +666,23 @@ def test_money_invalid_optional(i):
     assert warnings(r) == [("opsional_tidak_valid", "penghasilan_per_bulan")]
 
 
-TANGGAL = [("2025-01-12", date(2025, 1, 12)), ("12/01/2025", date(2025, 1, 12)), ("12-01-2025", date(2025, 1, 12)),
-     ("12 Januari 2025", date(2025, 1, 12)), ("12 Jan 2025", date(2025, 1, 12)), ("3 Mei 2025", date(2025, 5, 3)),
-     ("1 Agustus 2024", date(2024, 8, 1)), ("1 Agt 2024", date(2024, 8, 1)), ("1 agu 2024", date(2024, 8, 1)),
-     ("5 Des 2024", date(2024, 12, 5)), ("7 Okt 2024", date(2024, 10, 7)), ("45669", date(2025, 1, 12)),
-     ("45669.0", date(2025, 1, 12)), ("2025-01-12 00:00:00", date(2025, 1, 12)), ("30/06/2025", RUN_DATE)]
+TANGGAL = [
+    ("2025-01-12", date(2025, 1, 12)),
+    ("12/01/2025", date(2025, 1, 12)),
+    ("12-01-2025", date(2025, 1, 12)),
+    ("12 Januari 2025", date(2025, 1, 12)),
+    ("12 Jan 2025", date(2025, 1, 12)),
+    ("3 Mei 2025", date(2025, 5, 3)),
+    ("1 Agustus 2024", date(2024, 8, 1)),
+    ("1 Agt 2024", date(2024, 8, 1)),
+    ("1 agu 2024", date(2024, 8, 1)),
+    ("5 Des 2024", date(2024, 12, 5)),
+    ("7 Okt 2024", date(2024, 10, 7)),
+    ("45669", date(2025, 1, 12)),
+    ("45669.0", date(2025, 1, 12)),
+    ("2025-01-12 00:00:00", date(2025, 1, 12)),
+    ("30/06/2025", RUN_DATE),
+]
 
 
 @pytest.mark.parametrize(**cases(TANGGAL))
@@ -595,10 +717,17 @@ def test_run_date_is_a_macro(con):
     assert con.execute("SELECT p3jr_tanggal_run()").fetchone()[0] == RUN_DATE
 
 
-KOORDINAT = [("-10,18", "123,61", True), ("-8.5", "121.0", True), ("", "", None),
-     ("123.61", "-10.18", False),  # swapped
-     ("-10.18", "", False), ("", "123.61", False), ("-12.0", "123.6", False), ("-10.1", "130.0", False),
-     ("10°10'S", "123.6", False)]
+KOORDINAT = [
+    ("-10,18", "123,61", True),
+    ("-8.5", "121.0", True),
+    ("", "", None),
+    ("123.61", "-10.18", False),  # swapped
+    ("-10.18", "", False),
+    ("", "123.61", False),
+    ("-12.0", "123.6", False),
+    ("-10.1", "130.0", False),
+    ("10°10'S", "123.6", False),
+]
 
 
 @pytest.mark.parametrize(**cases(KOORDINAT))
@@ -613,9 +742,14 @@ def test_coordinates(i):
         assert warnings(r) == ([] if ok is None else [("koordinat_tidak_valid", "latitude,longitude")])
 
 
-OPSIONAL_SALAH = [({"no_kk": "530104120385099"}, "no_kk"), ({"no_kk": "5.30104E+15", "no_kk_numerik": True}, "no_kk"),
-     ({"no_kk": "5301041203850990", "no_kk_numerik": True}, "no_kk"), ({"jenis_kelamin": "X"}, "jenis_kelamin"),
-     ({"kondisi_lantai": "hancur"}, "kondisi_lantai"), ({"usulan_program": "rumah gratis"}, "usulan_program")]
+OPSIONAL_SALAH = [
+    ({"no_kk": "530104120385099"}, "no_kk"),
+    ({"no_kk": "5.30104E+15", "no_kk_numerik": True}, "no_kk"),
+    ({"no_kk": "5301041203850990", "no_kk_numerik": True}, "no_kk"),
+    ({"jenis_kelamin": "X"}, "jenis_kelamin"),
+    ({"kondisi_lantai": "hancur"}, "kondisi_lantai"),
+    ({"usulan_program": "rumah gratis"}, "usulan_program"),
+]
 
 
 @pytest.mark.parametrize(**cases(OPSIONAL_SALAH))
@@ -636,11 +770,17 @@ def test_no_kk_cleaned(con):
 # realisasi_program
 # ------------------------------------------------------------------------------------------
 
+
 def test_realisasi_base_passes(con):
     r = one(con, kind="realisasi_program")
     assert r["alasan"] == [] and r["peringatan"] == []
     assert (r["program"], r["sumber_dana"], r["jenis_kegiatan"]) == ("BSPS", "APBN", "peningkatan_kualitas")
-    assert (r["unit_rencana"], r["unit_selesai"], r["nilai_rupiah"], r["tahun_anggaran"]) == (100, 80, 2_000_000_000, 2025)
+    assert (r["unit_rencana"], r["unit_selesai"], r["nilai_rupiah"], r["tahun_anggaran"]) == (
+        100,
+        80,
+        2_000_000_000,
+        2025,
+    )
     assert r["kode_desa"] is None
     r = one(con, {gate.KOLOM_KABUPATEN_BARIS: "53.02"}, kind="realisasi_program")
     asli = json.loads(r["nilai_asli"])
@@ -648,25 +788,25 @@ def test_realisasi_base_passes(con):
 
 
 REALISASI = [
-        ({gate.KOLOM_KABUPATEN_BARIS: "53.02"}, [("kabupaten_tidak_sesuai", "kode_kabupaten")], []),
-        ({gate.KOLOM_KABUPATEN_BARIS: ""}, [("wajib_kosong", "kode_kabupaten")], []),
-        ({"kode_kabupaten": "53.10", gate.KOLOM_KABUPATEN_BARIS: "53.1"}, [], []),  # numeric cell of 53.10
-        ({"program": "Rusunawa"}, [], []),
-        ({"program": "Bedah Rumah"}, [("nilai_tidak_dikenal", "program")], []),
-        ({"sumber_dana": "APBD II"}, [], []),
-        ({"sumber_dana": ""}, [("wajib_kosong", "sumber_dana")], []),
-        ({"jenis_kegiatan": "xx"}, [("nilai_tidak_dikenal", "jenis_kegiatan")], []),
-        ({"unit_rencana": "-1"}, [("angka_tidak_valid", "unit_rencana")], []),
-        ({"unit_selesai": "1,5"}, [("angka_tidak_valid", "unit_selesai")], []),
-        ({"unit_selesai": "120"}, [], [("unit_selesai_melebihi_rencana", "unit_selesai")]),
-        ({"nilai_rupiah": "20 juta"}, [], []),
-        ({"nilai_rupiah": "banyak"}, [("angka_tidak_valid", "nilai_rupiah")], []),
-        ({"tahun_anggaran": "2023"}, [("angka_tidak_valid", "tahun_anggaran")], []),
-        ({"tahun_anggaran": "2030"}, [], []),
-        ({"tahun_anggaran": "2031"}, [("angka_tidak_valid", "tahun_anggaran")], []),
-        ({"kode_desa": "53.01.04.2003"}, [], []),
-        ({"kode_desa": "53.02.03.2001"}, [], [("opsional_tidak_valid", "kode_desa")]),
-        ({"kode_desa": "53.01.99.9999"}, [], [("opsional_tidak_valid", "kode_desa")]),
+    ({gate.KOLOM_KABUPATEN_BARIS: "53.02"}, [("kabupaten_tidak_sesuai", "kode_kabupaten")], []),
+    ({gate.KOLOM_KABUPATEN_BARIS: ""}, [("wajib_kosong", "kode_kabupaten")], []),
+    ({"kode_kabupaten": "53.10", gate.KOLOM_KABUPATEN_BARIS: "53.1"}, [], []),  # numeric cell of 53.10
+    ({"program": "Rusunawa"}, [], []),
+    ({"program": "Bedah Rumah"}, [("nilai_tidak_dikenal", "program")], []),
+    ({"sumber_dana": "APBD II"}, [], []),
+    ({"sumber_dana": ""}, [("wajib_kosong", "sumber_dana")], []),
+    ({"jenis_kegiatan": "xx"}, [("nilai_tidak_dikenal", "jenis_kegiatan")], []),
+    ({"unit_rencana": "-1"}, [("angka_tidak_valid", "unit_rencana")], []),
+    ({"unit_selesai": "1,5"}, [("angka_tidak_valid", "unit_selesai")], []),
+    ({"unit_selesai": "120"}, [], [("unit_selesai_melebihi_rencana", "unit_selesai")]),
+    ({"nilai_rupiah": "20 juta"}, [], []),
+    ({"nilai_rupiah": "banyak"}, [("angka_tidak_valid", "nilai_rupiah")], []),
+    ({"tahun_anggaran": "2023"}, [("angka_tidak_valid", "tahun_anggaran")], []),
+    ({"tahun_anggaran": "2030"}, [], []),
+    ({"tahun_anggaran": "2031"}, [("angka_tidak_valid", "tahun_anggaran")], []),
+    ({"kode_desa": "53.01.04.2003"}, [], []),
+    ({"kode_desa": "53.02.03.2001"}, [], [("opsional_tidak_valid", "kode_desa")]),
+    ({"kode_desa": "53.01.99.9999"}, [], [("opsional_tidak_valid", "kode_desa")]),
 ]
 
 
@@ -714,45 +854,71 @@ def _losers(rows: list[dict]) -> set[tuple]:
 
 
 def test_duplicates_latest_date_wins_across_districts(con):
-    rows = _dup_setup(con, [
-        {"nik": NIK_A, "tanggal_pendataan": "2025-03-01", "file_hash": "h1", "baris": 2},
-        {"nik": NIK_A, "tanggal_pendataan": "2025-04-01", "file_hash": "h2", "baris": 2,
-         "kode_kabupaten": "53.02", "kode_desa": "53.02.03.2001"},
-        {"nik": NIK_A, "tanggal_pendataan": "", "file_hash": "h3", "baris": 2},  # NULL date is oldest
-        {"nik": NIK_B, "file_hash": "h1", "baris": 3},
-    ], {"h1": datetime(2025, 5, 1), "h2": datetime(2025, 1, 1), "h3": datetime(2025, 6, 1)})
+    rows = _dup_setup(
+        con,
+        [
+            {"nik": NIK_A, "tanggal_pendataan": "2025-03-01", "file_hash": "h1", "baris": 2},
+            {
+                "nik": NIK_A,
+                "tanggal_pendataan": "2025-04-01",
+                "file_hash": "h2",
+                "baris": 2,
+                "kode_kabupaten": "53.02",
+                "kode_desa": "53.02.03.2001",
+            },
+            {"nik": NIK_A, "tanggal_pendataan": "", "file_hash": "h3", "baris": 2},  # NULL date is oldest
+            {"nik": NIK_B, "file_hash": "h1", "baris": 3},
+        ],
+        {"h1": datetime(2025, 5, 1), "h2": datetime(2025, 1, 1), "h3": datetime(2025, 6, 1)},
+    )
     assert _losers(rows) == {("53.01", "h1", 2), ("53.01", "h3", 2)}
     assert sum(1 for r in rows if r["alasan"] == []) == 2
 
 
 def test_duplicates_tie_breaks(con):
     # same date: later waktu_file wins; then greater file_hash; then greater baris
-    rows = _dup_setup(con, [
-        {"nik": NIK_A, "file_hash": "aa", "baris": 5},
-        {"nik": NIK_A, "file_hash": "bb", "baris": 4},  # later file time → wins
-        {"nik": NIK_B, "file_hash": "cc", "baris": 9},
-        {"nik": NIK_B, "file_hash": "dd", "baris": 3},  # same time, greater hash → wins
-        {"nik": "5301041203850033", "file_hash": "ee", "baris": 7},
-        {"nik": "5301041203850033", "file_hash": "ee", "baris": 8},  # same file → later row wins
-        {"nik": "5301041203850044", "file_hash": "zz", "baris": 2},  # file not in file_times: oldest
-        {"nik": "5301041203850044", "file_hash": "aa", "baris": 2},
-    ], {"aa": datetime(2025, 1, 1), "bb": datetime(2025, 2, 1), "cc": datetime(2025, 3, 1), "dd": datetime(2025, 3, 1),
-        "ee": datetime(2025, 1, 1)})
+    rows = _dup_setup(
+        con,
+        [
+            {"nik": NIK_A, "file_hash": "aa", "baris": 5},
+            {"nik": NIK_A, "file_hash": "bb", "baris": 4},  # later file time → wins
+            {"nik": NIK_B, "file_hash": "cc", "baris": 9},
+            {"nik": NIK_B, "file_hash": "dd", "baris": 3},  # same time, greater hash → wins
+            {"nik": "5301041203850033", "file_hash": "ee", "baris": 7},
+            {"nik": "5301041203850033", "file_hash": "ee", "baris": 8},  # same file → later row wins
+            {"nik": "5301041203850044", "file_hash": "zz", "baris": 2},  # file not in file_times: oldest
+            {"nik": "5301041203850044", "file_hash": "aa", "baris": 2},
+        ],
+        {
+            "aa": datetime(2025, 1, 1),
+            "bb": datetime(2025, 2, 1),
+            "cc": datetime(2025, 3, 1),
+            "dd": datetime(2025, 3, 1),
+            "ee": datetime(2025, 1, 1),
+        },
+    )
     assert _losers(rows) == {("53.01", "aa", 5), ("53.01", "cc", 9), ("53.01", "ee", 7), ("53.01", "zz", 2)}
 
 
 def test_duplicates_ignore_rows_already_quarantined(con):
-    rows = _dup_setup(con, [
-        {"nik": NIK_A, "tanggal_pendataan": "2025-05-01", "file_hash": "h1", "luas_lantai_m2": "0"},  # bad row
-        {"nik": NIK_A, "tanggal_pendataan": "2025-03-01", "file_hash": "h2"},
-    ], {"h1": datetime(2025, 1, 1), "h2": datetime(2025, 1, 1)})
+    rows = _dup_setup(
+        con,
+        [
+            {"nik": NIK_A, "tanggal_pendataan": "2025-05-01", "file_hash": "h1", "luas_lantai_m2": "0"},  # bad row
+            {"nik": NIK_A, "tanggal_pendataan": "2025-03-01", "file_hash": "h2"},
+        ],
+        {"h1": datetime(2025, 1, 1), "h2": datetime(2025, 1, 1)},
+    )
     assert _losers(rows) == set()
     assert reasons(rows[0]) == [("angka_tidak_valid", "luas_lantai_m2")] and rows[1]["alasan"] == []
 
 
 def test_duplicates_reasons_stay_sorted(con):
-    rows = _dup_setup(con, [{"nik": NIK_A, "file_hash": "h1", "baris": 2},
-                            {"nik": NIK_A, "file_hash": "h1", "baris": 3}], {"h1": datetime(2025, 1, 1)})
+    rows = _dup_setup(
+        con,
+        [{"nik": NIK_A, "file_hash": "h1", "baris": 2}, {"nik": NIK_A, "file_hash": "h1", "baris": 3}],
+        {"h1": datetime(2025, 1, 1)},
+    )
     assert reasons(rows[0]) == [("duplikat_nik", "nik")] and rows[1]["alasan"] == []
 
 
@@ -762,14 +928,21 @@ def test_duplicates_deterministic_under_shuffle(con, seed):
     base_rows = []
     rnd = random.Random(1234)
     for j in range(40):
-        base_rows.append({
-            "nik": niks[j % 6],
-            "file_hash": f"h{rnd.randint(1, 4)}",
-            "baris": j + 2,
-            "tanggal_pendataan": rnd.choice(["", "2025-03-01", "2025-03-02", "02/03/2025"]),
-            "kode_kabupaten": "53.01",
-        })
-    times = {"h1": datetime(2025, 1, 1), "h2": datetime(2025, 1, 1), "h3": datetime(2025, 2, 1), "h4": datetime(2024, 12, 1)}
+        base_rows.append(
+            {
+                "nik": niks[j % 6],
+                "file_hash": f"h{rnd.randint(1, 4)}",
+                "baris": j + 2,
+                "tanggal_pendataan": rnd.choice(["", "2025-03-01", "2025-03-02", "02/03/2025"]),
+                "kode_kabupaten": "53.01",
+            }
+        )
+    times = {
+        "h1": datetime(2025, 1, 1),
+        "h2": datetime(2025, 1, 1),
+        "h3": datetime(2025, 2, 1),
+        "h4": datetime(2024, 12, 1),
+    }
     expected = _losers(_dup_setup(con, base_rows, times))
     winners_expected = {(r["nik"], r["file_hash"], r["baris"]) for r in fetch(con, "ev_dup") if r["alasan"] == []}
     assert len(winners_expected) == 6 and len(expected) == 34
@@ -785,6 +958,7 @@ def test_duplicates_deterministic_under_shuffle(con, seed):
 # ------------------------------------------------------------------------------------------
 # outcomes
 # ------------------------------------------------------------------------------------------
+
 
 def test_write_outcomes(con):
     rows = [
@@ -807,18 +981,23 @@ def test_write_outcomes(con):
 
     acc_cols = [d[0] for d in con.execute("SELECT * FROM quality.rumah_tangga_diterima LIMIT 0").description]
     assert acc_cols == gate.output_columns("rumah_tangga")
-    k = con.execute("SELECT baris, alasan, kolom, pesan, nilai_asli FROM quality.karantina "
-                    "WHERE jenis = 'rumah_tangga' ORDER BY baris").fetchall()
+    k = con.execute(
+        "SELECT baris, alasan, kolom, pesan, nilai_asli FROM quality.karantina "
+        "WHERE jenis = 'rumah_tangga' ORDER BY baris"
+    ).fetchall()
     assert [x[0] for x in k] == [3, 5, 7]
     assert k[0][1:3] == (["duplikat_nik"], ["nik"])
     assert k[1][1] == ["angka_tidak_valid", "nilai_tidak_dikenal"]
     assert k[1][2] == ["jumlah_anggota_keluarga", "material_atap"]
-    assert k[1][3] == ("Isian 'jumlah_anggota_keluarga' harus angka antara 1 dan 30; "
-                       "Isian 'material_atap' tidak dikenal; gunakan salah satu pilihan baku")
+    assert k[1][3] == (
+        "Isian 'jumlah_anggota_keluarga' harus angka antara 1 dan 30; "
+        "Isian 'material_atap' tidak dikenal; gunakan salah satu pilihan baku"
+    )
     assert json.loads(k[1][4])["jumlah_anggota_keluarga"] == "99"
     assert k[2][3] == "Kolom wajib 'luas_lantai_m2' kosong"
-    w = con.execute("SELECT baris, kode, kolom, pesan FROM quality.peringatan WHERE jenis = 'rumah_tangga' "
-                    "ORDER BY kode").fetchall()
+    w = con.execute(
+        "SELECT baris, kode, kolom, pesan FROM quality.peringatan WHERE jenis = 'rumah_tangga' ORDER BY kode"
+    ).fetchall()
     assert [(x[0], x[1], x[2]) for x in w] == [
         (6, "koordinat_tidak_valid", "latitude,longitude"),
         (6, "nik_provinsi_lain", "nik"),
@@ -826,8 +1005,12 @@ def test_write_outcomes(con):
     ]
     assert w[2][3] == "Isian opsional 'jenis_kelamin' tidak valid dan dikosongkan"
     # pseudonymised: no raw NIK in the hash column
-    assert con.execute("SELECT count(*) FROM quality.rumah_tangga_diterima WHERE nik_hash = nik "
-                       "OR nik_hash IS NULL").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM quality.rumah_tangga_diterima WHERE nik_hash = nik OR nik_hash IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_write_outcomes_replaces_only_its_kind(con):
@@ -842,7 +1025,9 @@ def test_write_outcomes_replaces_only_its_kind(con):
     c1b = gate.write_outcomes(con, "rumah_tangga", "ev_rt")  # rerun: idempotent
     assert c1b == c1
     assert con.execute("SELECT jenis, count(*) FROM quality.karantina GROUP BY 1 ORDER BY 1").fetchall() == [
-        ("realisasi_program", 1), ("rumah_tangga", 1)]
+        ("realisasi_program", 1),
+        ("rumah_tangga", 1),
+    ]
     assert con.execute("SELECT count(*) FROM quality.realisasi_program_diterima").fetchone()[0] == 2
     assert gate.reason_counts(con, "ev_rp") == {"nilai_tidak_dikenal": 1}
 
@@ -862,6 +1047,7 @@ def test_message_templates_filled_from_contract(con):
 # reader problems (masalah_baca) and ambiguous decimals
 # ------------------------------------------------------------------------------------------
 
+
 def test_masalah_baca_quarantines_with_the_readers_reason(con):
     from sources.readers import READ_PROBLEM_COLUMN
 
@@ -877,8 +1063,11 @@ def test_masalah_baca_quarantines_with_the_readers_reason(con):
     assert [reasons(r) for r in ev] == [
         [],
         [("karakter_tidak_sah", "nama_kepala_keluarga")],
-        [("angka_tidak_valid", "luas_lantai_m2"), ("sel_error_excel", "luas_lantai_m2"),
-         ("sel_terlalu_panjang", "Catatan: lain")],
+        [
+            ("angka_tidak_valid", "luas_lantai_m2"),
+            ("sel_error_excel", "luas_lantai_m2"),
+            ("sel_terlalu_panjang", "Catatan: lain"),
+        ],
         [],
         [],
     ]
@@ -898,9 +1087,21 @@ def test_source_without_masalah_baca_still_evaluates(con):
     assert one(con, {})["alasan"] == []
 
 
-AMBIGU = [("1.250", "amb"), ("999.500", "amb"), ("+1.250", "amb"), ("12.375", "amb"), ("1.25", 1.25),
-          ("1,250", 1.25), ("1,125", 1.125), ("36,5", 36.5), ("1.234,5", None), ("0.250", None), ("1.250.000", None),
-          ("1250", None), (" 1.250 ", "amb")]
+AMBIGU = [
+    ("1.250", "amb"),
+    ("999.500", "amb"),
+    ("+1.250", "amb"),
+    ("12.375", "amb"),
+    ("1.25", 1.25),
+    ("1,250", 1.25),
+    ("1,125", 1.125),
+    ("36,5", 36.5),
+    ("1.234,5", None),
+    ("0.250", None),
+    ("1.250.000", None),
+    ("1250", None),
+    (" 1.250 ", "amb"),
+]
 
 
 @pytest.mark.parametrize(**cases(AMBIGU))
@@ -917,8 +1118,10 @@ def test_decimal_with_three_digits_after_one_dot_is_ambiguous(i):
 
 def test_ambiguity_only_for_decimals(con):
     # integers keep '1.234' = 1234 (a fraction would be invalid anyway); the macro itself
-    got = con.execute("SELECT p3jr_bulat('1.250'), p3jr_desimal_ambigu('1.250'), p3jr_desimal_ambigu('1.25'), "
-                      "p3jr_desimal_ambigu('1.234,5'), p3jr_desimal_ambigu(NULL)").fetchone()
+    got = con.execute(
+        "SELECT p3jr_bulat('1.250'), p3jr_desimal_ambigu('1.250'), p3jr_desimal_ambigu('1.25'), "
+        "p3jr_desimal_ambigu('1.234,5'), p3jr_desimal_ambigu(NULL)"
+    ).fetchone()
     assert got == (1250, True, False, False, None)
     r = one(con, {"jumlah_anggota_keluarga": "4.000"})
     assert reasons(r) == [("angka_tidak_valid", "jumlah_anggota_keluarga")]
@@ -928,14 +1131,18 @@ def test_optional_decimal_ambiguous_is_null_with_warning(con, monkeypatch):
     import dataclasses
 
     real = contract.columns
-    fake = tuple(dataclasses.replace(c, required="tidak") if c.name == "luas_lantai_m2" else c
-                 for c in real("rumah_tangga"))
+    fake = tuple(
+        dataclasses.replace(c, required="tidak") if c.name == "luas_lantai_m2" else c for c in real("rumah_tangga")
+    )
     monkeypatch.setattr(contract, "columns", lambda kind: fake if kind == "rumah_tangga" else real(kind))
     rows = evaluate(con, [{"luas_lantai_m2": "1.250"}, {"luas_lantai_m2": "36,5"}, {"luas_lantai_m2": "x"}])
     assert [r["alasan"] for r in rows] == [[], [], []]
     assert [r["luas_lantai_m2"] for r in rows] == [None, 36.5, None]
-    assert [warnings(r) for r in rows] == [[("angka_ambigu_opsional", "luas_lantai_m2")], [],
-                                           [("opsional_tidak_valid", "luas_lantai_m2")]]
+    assert [warnings(r) for r in rows] == [
+        [("angka_ambigu_opsional", "luas_lantai_m2")],
+        [],
+        [("opsional_tidak_valid", "luas_lantai_m2")],
+    ]
 
 
 def test_rules_fingerprint_follows_generated_sql_not_source_text(monkeypatch):

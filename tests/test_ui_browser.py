@@ -13,6 +13,7 @@ Screenshots (full page) land in `test-artifacts/ui_*.png` (git-ignored), togethe
 webserver log `test-artifacts/ui_webserver.log`. No browser is downloaded: the test uses Debian's
 `chromium` (`apt-get install chromium`, done by `.ci/run`) and FAILS, not skips, without it.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,10 +47,21 @@ LINEAGE_NODES = {
     "publish": ["database_analis"],
 }
 AUTOMATIONS = ["p3jr_nightly", "landing_files_sensor", "p3jr_run_failure_alert"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-TELEMETRY_OFF = dict(DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false", GX_ANALYTICS_ENABLED="false",
-                     DAGSTER_DISABLE_TELEMETRY="true")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TELEMETRY_OFF = dict(
+    DO_NOT_TRACK="1",
+    DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    GX_ANALYTICS_ENABLED="false",
+    DAGSTER_DISABLE_TELEMETRY="true",
+)
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +83,9 @@ def _log_tail(path: Path, n: int = 3000) -> str:
 
 
 def _graphql(base: str, query: str, timeout: float = 30) -> dict:
-    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/graphql", data=json.dumps({"query": query}).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         payload = json.load(resp)
     if payload.get("errors"):
@@ -103,15 +116,15 @@ def _expect_texts(page, texts: list[str], shot: str, *, exact: bool = True, time
         remaining = max(1_000, int((deadline - time.monotonic()) * 1000))
         try:
             # filter(visible=True): skip hidden copies (e.g. the full name behind a truncated label)
-            page.get_by_text(text, exact=exact).filter(visible=True).first.wait_for(state="visible",
-                                                                                   timeout=remaining)
+            page.get_by_text(text, exact=exact).filter(visible=True).first.wait_for(state="visible", timeout=remaining)
         except Exception:  # noqa: BLE001 - playwright TimeoutError; reported below
             missing.append(text)
     path = _shot(page, shot)
     if missing:
         raise AssertionError(
             f"{page.url}: not visible within {timeout_ms // 1000} s: {missing}\n"
-            f"screenshot: {path}\npage text: {_page_excerpt(page)}")
+            f"screenshot: {path}\npage text: {_page_excerpt(page)}"
+        )
 
 
 def _dismiss_community_dialog(page) -> None:
@@ -137,7 +150,8 @@ def chromium_executable() -> str:
     if not os.access(exe, os.X_OK):
         return _Unavailable(
             "Debian chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium). Install it "
-            "with `apt-get install -y chromium` (.ci/run does this); the UI test never downloads a browser.")
+            "with `apt-get install -y chromium` (.ci/run does this); the UI test never downloads a browser."
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as exc:
@@ -166,22 +180,34 @@ def ui_server(request, chromium_executable):
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **TELEMETRY_OFF, "DAGSTER_HOME": str(dagster_home), "P3JR_DATA_DIR": str(data),
-           "P3JR_LANDING_DIR": str(landing)}
+    env = {
+        **os.environ,
+        **TELEMETRY_OFF,
+        "DAGSTER_HOME": str(dagster_home),
+        "P3JR_DATA_DIR": str(data),
+        "P3JR_LANDING_DIR": str(landing),
+    }
     env.pop("P3JR_WAREHOUSE_PATH", None)
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "ui_webserver.log"
     log = open(log_path, "w", encoding="utf-8")
     proc = subprocess.Popen(
         [str(WEBSERVER), "-h", "127.0.0.1", "-p", str(port), "-w", str(ROOT / "workspace.yaml")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         # 1. the HTTP server answers
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"dagster-webserver exited with {proc.returncode} during startup:\n{_log_tail(log_path)}",
-                            pytrace=False)
+                pytest.fail(
+                    f"dagster-webserver exited with {proc.returncode} during startup:\n{_log_tail(log_path)}",
+                    pytrace=False,
+                )
             try:
                 with urllib.request.urlopen(f"{base}/server_info", timeout=5) as resp:
                     if resp.status == 200:
@@ -189,24 +215,33 @@ def ui_server(request, chromium_executable):
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"dagster-webserver did not answer {base}/server_info within {STARTUP_TIMEOUT_S} s:\n"
-                            f"{_log_tail(log_path)}", pytrace=False)
+                pytest.fail(
+                    f"dagster-webserver did not answer {base}/server_info within {STARTUP_TIMEOUT_S} s:\n"
+                    f"{_log_tail(log_path)}",
+                    pytrace=False,
+                )
             time.sleep(1)
         # 2. the code location `p3jr` is loaded (not an error), so pages do not show a spinner
-        query = ("{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus "
-                 "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
+        query = (
+            "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus "
+            "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+        )
         while True:
             entries = _graphql(base, query)["workspaceOrError"].get("locationEntries") or []
             entry = next((e for e in entries if e["name"] == "p3jr"), None)
             if entry and entry["loadStatus"] == "LOADED":
                 loc = entry["locationOrLoadError"] or {}
                 if loc.get("__typename") == "PythonError":
-                    pytest.fail(f"code location p3jr failed to load in the webserver:\n{loc.get('message')}",
-                                pytrace=False)
+                    pytest.fail(
+                        f"code location p3jr failed to load in the webserver:\n{loc.get('message')}", pytrace=False
+                    )
                 break
             if time.monotonic() > deadline:
-                pytest.fail(f"code location p3jr not loaded within {STARTUP_TIMEOUT_S} s (entries: {entries}):\n"
-                            f"{_log_tail(log_path)}", pytrace=False)
+                pytest.fail(
+                    f"code location p3jr not loaded within {STARTUP_TIMEOUT_S} s (entries: {entries}):\n"
+                    f"{_log_tail(log_path)}",
+                    pytrace=False,
+                )
             time.sleep(1)
         yield base
     finally:
@@ -310,17 +345,23 @@ def test_global_lineage_shows_marts_fed_by_ingestion_and_quality(page):
     _expect_texts(page, [MART[1], "backlog_kabupaten", "realisasi_program", "Materialized"], "lineage_marts")
     body = _page_excerpt(page, 20_000)
     assert re.search(r"(\d+) / \1 Passed", body), (
-        f"marts group lineage shows no 'N / N Passed' check summary\npage text: {body[:1500]}")
-    assert "Failed" not in body, f"a check or materialisation shows as Failed in the marts group\npage text: {body[:1500]}"
+        f"marts group lineage shows no 'N / N Passed' check summary\npage text: {body[:1500]}"
+    )
+    assert "Failed" not in body, (
+        f"a check or materialisation shows as Failed in the marts group\npage text: {body[:1500]}"
+    )
 
 
 def test_capaian_pendataan_page_shows_materialization_and_checks(page):
     page = _require(page)
     path = json.dumps(list(MART))
-    data = _graphql(page.base, "{ assetOrError(assetKey: {path: %s}) { __typename ... on Asset { "
-                               "assetMaterializations(limit: 1) { runId timestamp } "
-                               "definition { description assetChecksOrError { ... on AssetChecks { "
-                               "checks { name } } } } } } }" % path)["assetOrError"]
+    query = (
+        "{ assetOrError(assetKey: {path: PATH}) { __typename ... on Asset { "
+        "assetMaterializations(limit: 1) { runId timestamp } "
+        "definition { description assetChecksOrError { ... on AssetChecks { "
+        "checks { name } } } } } } }"
+    ).replace("PATH", path)
+    data = _graphql(page.base, query)["assetOrError"]
     assert data["__typename"] == "Asset", f"{'/'.join(MART)} unknown to the webserver: {data}"
     mats = data["assetMaterializations"]
     assert mats, f"{'/'.join(MART)} has no materialisation in the instance of the small run"
@@ -332,8 +373,11 @@ def test_capaian_pendataan_page_shows_materialization_and_checks(page):
     # Overview: name, description, latest materialisation and latest check results.
     page.set_viewport_size({"width": 1600, "height": 1600})
     _goto(page, f"/assets/{'/'.join(MART)}")
-    _expect_texts(page, [MART[1], "Latest materialization", "Latest check results", "Description", "Columns"],
-                  "asset_capaian_overview")
+    _expect_texts(
+        page,
+        [MART[1], "Latest materialization", "Latest check results", "Description", "Columns"],
+        "asset_capaian_overview",
+    )
     _expect_texts(page, ["Capaian pendataan per kabupaten/kota"], "asset_capaian_overview", exact=False)
 
     # Events: the materialisation of the pipeline run, with its run id.
@@ -348,8 +392,8 @@ def test_capaian_pendataan_page_shows_materialization_and_checks(page):
     body = _page_excerpt(page, 50_000)
     shown = min(len(checks), 15)  # the list may be virtualised for long check lists
     assert body.count("Succeeded") >= shown and "Failed" not in body, (
-        f"expected the {len(checks)} checks of {MART[1]} to show 'Succeeded' (none 'Failed')\n"
-        f"page text: {body[:1500]}")
+        f"expected the {len(checks)} checks of {MART[1]} to show 'Succeeded' (none 'Failed')\npage text: {body[:1500]}"
+    )
     page.get_by_placeholder("Filter checks").fill(check)
     # The list shows a middle-truncated name; the full name sits in a hidden measuring child.
     page.get_by_text(check, exact=True).first.locator("xpath=..").click()
@@ -362,4 +406,5 @@ def test_schedule_and_sensors_listed_under_automation(page):
     _expect_texts(page, AUTOMATIONS + ["Standard sensor", "Run status sensor"], "automation")
     body = _page_excerpt(page, 5_000)
     assert re.search(r"Scheduled\s+At 01:00", body), (
-        f"p3jr_nightly is not shown as scheduled at 01:00 (WITA)\npage text: {body[:1500]}")
+        f"p3jr_nightly is not shown as scheduled at 01:00 (WITA)\npage text: {body[:1500]}"
+    )

@@ -1,5 +1,6 @@
 """Watchdog: pure decisions (queue limit, stale publish, cursor, worker liveness), the alerts it
 builds, the sensor on an ephemeral instance, and the run launcher's worker health check."""
+
 from __future__ import annotations
 
 import json
@@ -93,8 +94,9 @@ def test_parse_cursor_is_robust():
 
 def test_alert_records():
     slot = {"pool": "duckdb_writer", "run_id": "0123456789ab", "langkah": "p3jr_dbt_assets", "status": "FAILURE"}
-    q = queue_alert("abcdef123456", "p3jr_refresh", {"dagster/partition": "53.05"}, NOW - 40 * 60, NOW, 30,
-                    ["fedcba987654"], [slot])
+    q = queue_alert(
+        "abcdef123456", "p3jr_refresh", {"dagster/partition": "53.05"}, NOW - 40 * 60, NOW, 30, ["fedcba987654"], [slot]
+    )
     assert q["jenis"] == JENIS_ANTREAN and q["run_id"] == "abcdef123456"
     assert q["menunggu_menit"] == 40.0 and q["batas_menit"] == 30 and q["slot_dipegang"] == [slot]
     assert "40 menit menunggu di antrean" in q["pesan"] and "fedcba98" in q["pesan"] and "53.05" in q["pesan"]
@@ -150,8 +152,13 @@ def _queued_run(instance: dg.DagsterInstance) -> dg.DagsterRun:
 
     location = GrpcServerCodeLocationOrigin(host="127.0.0.1", port=4266, location_name="p3jr")
     origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), "uji_antrean")
-    return create_run_for_test(instance, job_name="uji_antrean", status=dg.DagsterRunStatus.QUEUED,
-                               remote_job_origin=origin, tags={"dagster/partition": "53.05"})
+    return create_run_for_test(
+        instance,
+        job_name="uji_antrean",
+        status=dg.DagsterRunStatus.QUEUED,
+        remote_job_origin=origin,
+        tags={"dagster/partition": "53.05"},
+    )
 
 
 def test_sensor_alerts_a_queued_run_once(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
 """The resources every domain's assets share: the build warehouse and dbt."""
+
 from __future__ import annotations
 
 import contextlib
@@ -31,7 +32,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={
-        "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
-    })
+    return dg.Definitions(
+        resources={
+            "warehouse": WarehouseResource(),
+            "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+        }
+    )

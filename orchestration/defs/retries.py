@@ -9,6 +9,7 @@
   honours even if a retry policy was attached by a job-wide ``op_retry_policy``).
 * Run-level retries (``run_retries`` in dagster.yaml) stay off, so a failed run is alerted once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -27,5 +28,3 @@ TRANSIENT_RETRY_POLICY = dg.RetryPolicy(
 def quality_failure(description: str, metadata: Mapping[str, Any] | None = None) -> dg.Failure:
     """A ``dg.Failure`` that bypasses every retry policy (``allow_retries=False``)."""
     return dg.Failure(description=description, metadata=dict(metadata or {}), allow_retries=False)
-
-

@@ -4,6 +4,7 @@ Run monitoring asks it whether a run's worker process is alive, so a run whose w
 (SIGKILL, the out-of-memory killer, a restart of the code location that took its runs with it) is
 marked failed instead of staying STARTED for ever with its ``duckdb_writer`` slot.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,7 +41,11 @@ class P3jrRunLauncher(DefaultRunLauncher):
         pid, reported_at = worker
         if worker_alive(process_start_time(pid), reported_at):
             return CheckRunHealthResult(WorkerStatus.RUNNING, f"pid {pid}")
-        return CheckRunHealthResult(WorkerStatus.FAILED, (
-            f"Proses run mati / the run worker process (pid {pid}) is gone: dihentikan atau mati, kemungkinan "
-            "kehabisan memori atau code location dimulai ulang / killed or died, probably out of memory or a "
-            "restart of the code location"))
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED,
+            (
+                f"Proses run mati / the run worker process (pid {pid}) is gone: dihentikan atau mati, kemungkinan "
+                "kehabisan memori atau code location dimulai ulang / killed or died, probably out of memory or a "
+                "restart of the code location"
+            ),
+        )

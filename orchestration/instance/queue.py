@@ -5,6 +5,7 @@ like the nightly schedule's and the landing sensor's, so it waits for the `duckd
 instead of fighting over the warehouse, and its events land in the deployment's instance.
 Loads nothing of the code location (no definitions, no dbt manifest): only the GraphQL client.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,9 @@ def _client(host: str, port: int):
     return DagsterGraphQLClient(host, port_number=port, timeout=60)
 
 
-def submit_refresh_runs(districts: Sequence[str] | None, *, host: str = "127.0.0.1", port: int = 3000,
-                        tags: Mapping[str, str] | None = None) -> list[str]:
+def submit_refresh_runs(
+    districts: Sequence[str] | None, *, host: str = "127.0.0.1", port: int = 3000, tags: Mapping[str, str] | None = None
+) -> list[str]:
     """Queue ``p3jr_refresh``: no districts = one run over the full range (all 22), otherwise one
     run per district (partition tag). Returns the run ids in submission order."""
     client = _client(host, port)
@@ -35,15 +37,17 @@ def submit_refresh_runs(districts: Sequence[str] | None, *, host: str = "127.0.0
     return [client.submit_job_execution(REFRESH_JOB, repository_location_name=LOCATION, tags=t) for t in requests]
 
 
-def submit_refresh(districts: list[str] | None, *, host: str = "127.0.0.1", port: int = 3000,
-                   tags: dict[str, str] | None = None) -> str:
+def submit_refresh(
+    districts: list[str] | None, *, host: str = "127.0.0.1", port: int = 3000, tags: dict[str, str] | None = None
+) -> str:
     """Queue ``p3jr_refresh`` (see :func:`submit_refresh_runs`) and return the run id; with several
     districts (one run each) the ids are returned space-separated, in district order."""
     return " ".join(submit_refresh_runs(districts, host=host, port=port, tags=tags))
 
 
-def wait_for_run(run_id: str, *, host: str = "127.0.0.1", port: int = 3000, timeout: float = 3600,
-                 poll: float = 2.0) -> str:
+def wait_for_run(
+    run_id: str, *, host: str = "127.0.0.1", port: int = 3000, timeout: float = 3600, poll: float = 2.0
+) -> str:
     """Poll until the run has finished; returns its status name (SUCCESS, FAILURE, CANCELED).
     Raises TimeoutError (with the last status seen) after ``timeout`` seconds."""
     client = _client(host, port)

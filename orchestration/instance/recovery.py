@@ -6,6 +6,7 @@ the out-of-memory killer) it cannot report its end: the run stays STARTED and ke
 with the identity of its process (pid + kernel start time, so a recycled pid is not mistaken for
 it); the next `p3jr run` checks that identity, ends the dead run and frees the slot.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,12 @@ def running_step(instance, run_id: str) -> str | None:
     """The step that had started but not ended when the run's process died."""
     from dagster import DagsterEventType
 
-    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
-             DagsterEventType.STEP_SKIPPED}
+    kinds = {
+        DagsterEventType.STEP_START,
+        DagsterEventType.STEP_SUCCESS,
+        DagsterEventType.STEP_FAILURE,
+        DagsterEventType.STEP_SKIPPED,
+    }
     events = [(e.step_key, e.dagster_event.event_type_value) for e in instance.all_logs(run_id, of_type=kinds)]
     running = unfinished_steps(events)
     return running[-1] if running else None
@@ -47,10 +52,14 @@ def recover_dead_runs(instance) -> list[DeadRun]:
         if not identity or process_alive(identity):
             continue  # not a CLI run (the daemon's run monitoring owns those) or still running
         step = running_step(instance, run.run_id)
-        instance.report_run_failed(run, message=(
-            f"Proses run mati (dihentikan, kemungkinan kehabisan memori) saat langkah {step or '-'}; ditandai gagal "
-            f"oleh run berikutnya. / The run's process ({identity}) died (killed, likely out of memory) during step "
-            f"{step or '-'}; marked failed by the next run."))
+        instance.report_run_failed(
+            run,
+            message=(
+                f"Proses run mati (dihentikan, kemungkinan kehabisan memori) saat langkah {step or '-'}; ditandai gagal "
+                f"oleh run berikutnya. / The run's process ({identity}) died (killed, likely out of memory) during step "
+                f"{step or '-'}; marked failed by the next run."
+            ),
+        )
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         dead.append(DeadRun(run.run_id, identity, step))
     storage = instance.event_log_storage

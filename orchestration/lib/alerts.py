@@ -19,6 +19,7 @@ The watchdog (``watchdog.py``) sends its own alerts through the same :func:`deli
 The sensor is evaluated by the ``dagster-daemon`` (or ``dagster dev``); nothing is sent from a
 run worker.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ _MAX_LINE_CHARS = 300
 # --------------------------------------------------------------------------------------------
 # Pure alert building
 # --------------------------------------------------------------------------------------------
+
 
 def _first_line(text: str | None) -> str:
     for line in (text or "").splitlines():
@@ -73,7 +75,7 @@ def targeted_partitions(tags: Mapping[str, str]) -> dict[str, Any]:
 
 def iso_time(when: datetime) -> str:
     """ISO 8601 to the second; a naive time is taken as UTC."""
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat(timespec="seconds")
 
 
 _STARTS = {"STEP_START", "STEP_RESTARTED", "STEP_UP_FOR_RETRY"}
@@ -123,10 +125,14 @@ def build_alert(
     steps_text = ", ".join(steps) if steps else "-"
     short_id = run_id[:8]
     if proses_mati:
-        what_id = (f"proses run dihentikan/mati (kemungkinan kehabisan memori, atau code location dimulai ulang) "
-                   f"saat langkah {steps_text} berjalan")
-        what_en = (f"the run process was killed or died (probably out of memory, or a restart of the code "
-                   f"location) while step(s) {steps_text} was running")
+        what_id = (
+            f"proses run dihentikan/mati (kemungkinan kehabisan memori, atau code location dimulai ulang) "
+            f"saat langkah {steps_text} berjalan"
+        )
+        what_en = (
+            f"the run process was killed or died (probably out of memory, or a restart of the code "
+            f"location) while step(s) {steps_text} was running"
+        )
     else:
         what_id, what_en = f"langkah {steps_text}", f"step(s) {steps_text}"
     pesan = f"Run p3jr gagal ({job_name}, run {short_id}): {what_id} — {first}. Kabupaten: {partitions['teks']}."
@@ -155,6 +161,7 @@ def build_alert(
 # Delivery
 # --------------------------------------------------------------------------------------------
 
+
 def write_alert_record(alert: Mapping[str, Any], alerts_dir: Path) -> Path:
     """Append ``alert`` to ``alerts_dir/alerts.jsonl`` and atomically replace ``terakhir.json``.
 
@@ -170,9 +177,11 @@ def write_alert_record(alert: Mapping[str, Any], alerts_dir: Path) -> Path:
         os.fsync(fh.fileno())
 
     # the operator's copy of the last alert (it can quote a run's error): the service account only
-    atomic_write(alerts_dir / ALERT_LATEST,
-                 json.dumps(alert, ensure_ascii=False, sort_keys=True, indent=2, default=str) + "\n",
-                 PRIVATE_FILE_MODE)
+    atomic_write(
+        alerts_dir / ALERT_LATEST,
+        json.dumps(alert, ensure_ascii=False, sort_keys=True, indent=2, default=str) + "\n",
+        PRIVATE_FILE_MODE,
+    )
     return log_path
 
 
@@ -212,6 +221,7 @@ def post_webhook(url: str, alert: Mapping[str, Any], timeout: float = 5) -> bool
 # Error texts
 # --------------------------------------------------------------------------------------------
 
+
 def _root_error_text(error: Any) -> str:
     """Message of the innermost cause (the user's exception, not Dagster's wrapper)."""
     text = ""
@@ -241,5 +251,3 @@ def deliver_alert(alert: Mapping[str, Any], log: Any = logger) -> None:
     url = load_settings().alert_webhook_url
     if url:
         log.info(f"p3jr alert webhook {'terkirim' if post_webhook(url, alert) else 'GAGAL'}")
-
-

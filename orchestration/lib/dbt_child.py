@@ -6,6 +6,7 @@ drops the lock with it, but a plain child would go on writing the warehouse with
 while the next run starts. This wrapper asks the kernel to kill dbt when its parent dies
 (`PR_SET_PDEATHSIG`, kept across `execve`) and then becomes dbt.
 """
+
 from __future__ import annotations
 
 import ctypes

@@ -2,6 +2,7 @@
 
 One place for all three, used by the dbt asset, `p3jr gudang-postgres` and the tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,12 @@ def dbt_build_args(tanggal_run: str) -> list[str]:
 
 def parse_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """`dbt parse` (needs no warehouse connection); returns the manifest's path."""
-    subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project_dir, check=True,
-                   env=subprocess_env(DBT_PROFILES_DIR=str(project_dir)))
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet"],
+        cwd=project_dir,
+        check=True,
+        env=subprocess_env(DBT_PROFILES_DIR=str(project_dir)),
+    )
     return project_dir / "target" / "manifest.json"
 
 

@@ -1,5 +1,6 @@
 """File-system rules shared by every writer: private folders for personal data (UU 27/2022),
 atomic replacement. One copy of each, so fsync and file modes are the same everywhere."""
+
 from __future__ import annotations
 
 import contextlib
@@ -77,4 +78,3 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-

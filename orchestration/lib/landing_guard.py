@@ -3,6 +3,7 @@
 Without it, `--landing` pointing at a mistyped folder treats every district as withdrawn and the
 run publishes an all-zero ranking. The guard runs before ingestion changes anything.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,14 @@ class Verdict:
 
     def message(self) -> str:
         head = "Run dihentikan sebelum gerbang mutu / run stopped before the quality gate: "
-        tail = "" if not self.overridable else (
-            " Jika penarikan ini memang disengaja, jalankan ulang dengan --izinkan-penarikan "
-            f"(atau tag run {CONFIRM_TAG}=ya). / If the withdrawal is intended, rerun with --izinkan-penarikan.")
+        tail = (
+            ""
+            if not self.overridable
+            else (
+                " Jika penarikan ini memang disengaja, jalankan ulang dengan --izinkan-penarikan "
+                f"(atau tag run {CONFIRM_TAG}=ya). / If the withdrawal is intended, rerun with --izinkan-penarikan."
+            )
+        )
         return head + " ".join(self.problems) + tail
 
 
@@ -49,7 +55,8 @@ def _active_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, st
     out: dict[str, list[tuple[str, str, int]]] = {}
     for folder, name, h, n in con.execute(
         "SELECT folder, nama_file, file_hash, coalesce(baris_dibaca, 0) FROM ingestion.file_registry "
-        "WHERE status = 'active' AND kode_kabupaten IS NOT NULL").fetchall():
+        "WHERE status = 'active' AND kode_kabupaten IS NOT NULL"
+    ).fetchall():
         out.setdefault(folder, []).append((name, h, n))
     return out
 
@@ -82,7 +89,9 @@ def check(
         v.overridable = False
         return v
     if not landing_dir.is_dir() or not os.access(landing_dir, os.R_OK | os.X_OK):
-        v.problems.append(f"folder kiriman tidak dapat dibaca / landing folder is not a readable folder: {landing_dir}.")
+        v.problems.append(
+            f"folder kiriman tidak dapat dibaca / landing folder is not a readable folder: {landing_dir}."
+        )
         v.overridable = False
         return v
     if not has_data:
@@ -92,7 +101,8 @@ def check(
         v.problems.append(
             f"folder kiriman kosong padahal {len(active)} kabupaten punya data yang diterima / landing folder "
             f"{landing_dir} holds no district file while {len(active)} districts have accepted data "
-            "(salah path? / wrong path?).")
+            "(salah path? / wrong path?)."
+        )
     for d in districts:
         folder = landing_dir / d
         if d in active and (folder.is_symlink() or not folder.is_dir()):
@@ -104,13 +114,16 @@ def check(
                 v.withdrawn_rows += n
     if v.vanished_folders and not empty:
         v.problems.append(
-            "folder kabupaten hilang / district folder disappeared: " + ", ".join(v.vanished_folders)
-            + " (semua datanya akan ditarik / all its data would be withdrawn).")
+            "folder kabupaten hilang / district folder disappeared: "
+            + ", ".join(v.vanished_folders)
+            + " (semua datanya akan ditarik / all its data would be withdrawn)."
+        )
     share = v.withdrawn_rows / v.accepted_rows if v.accepted_rows else 0.0
     if share > max_share and not empty:
         v.problems.append(
             f"run ini akan menarik {v.withdrawn_rows} dari {v.accepted_rows} baris yang diterima ({share:.0%} > batas "
-            f"{max_share:.0%}) / this run would withdraw {share:.0%} of the province's accepted rows.")
+            f"{max_share:.0%}) / this run would withdraw {share:.0%} of the province's accepted rows."
+        )
     if confirmed and v.overridable:
         v.problems.clear()
     return v

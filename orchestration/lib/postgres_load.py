@@ -33,6 +33,7 @@ chooses where) and is deleted after each table:
     from orchestration.lib.postgres_load import load_dbt_sources
     load_dbt_sources("data/warehouse/p3jr.duckdb", {"host": ..., "dbname": ..., ...})
 """
+
 from __future__ import annotations
 
 import os
@@ -120,10 +121,14 @@ def export_expression(column: str, duck_type: str) -> str:
         return f"'\\x' || hex({col})"
     if target.endswith("[]"):
         # PostgreSQL array literal: {"a","b\"c",NULL}; every element quoted, \ and " escaped.
-        element = (r"""case when e is null then 'NULL' else '"' || replace(replace(cast(e as varchar), '\', '\\'), """
-                   r"""'"', '\"') || '"' end""")
-        return (f"case when {col} is null then null "
-                f"else '{{' || array_to_string(list_transform({col}, lambda e: {element}), ',') || '}}' end")
+        element = (
+            r"""case when e is null then 'NULL' else '"' || replace(replace(cast(e as varchar), '\', '\\'), """
+            r"""'"', '\"') || '"' end"""
+        )
+        return (
+            f"case when {col} is null then null "
+            f"else '{{' || array_to_string(list_transform({col}, lambda e: {element}), ',') || '}}' end"
+        )
     return col
 
 
@@ -140,7 +145,9 @@ class Column:
 def duckdb_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[Column]:
     rows = con.execute(
         "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
     if not rows:
         raise LookupError(f"table {schema}.{table} not found in the DuckDB warehouse")
     return [Column(name, dtype) for name, dtype in rows]
@@ -187,17 +194,28 @@ def load_tables(warehouse, pg, tables: Iterable[tuple[str, str]], *, tmp_dir: st
             for schema, table in tables:
                 columns = duckdb_columns(dcon, schema, table)
                 csv_path = os.path.join(tmp, "tabel.csv")
-                select = ", ".join(f"{export_expression(c.name, c.duck_type)} as {_quote_duck(c.name)}" for c in columns)
+                select = ", ".join(
+                    f"{export_expression(c.name, c.duck_type)} as {_quote_duck(c.name)}" for c in columns
+                )
                 target = csv_path.replace("'", "''")
-                dcon.execute(f"copy (select {select} from {_quote_duck(schema)}.{_quote_duck(table)}) "
-                             f"to '{target}' (format csv, header false, force_quote *)")
+                dcon.execute(
+                    f"copy (select {select} from {_quote_duck(schema)}.{_quote_duck(table)}) "
+                    f"to '{target}' (format csv, header false, force_quote *)"
+                )
                 ident = sql.Identifier(schema, table)
                 cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
                 cur.execute(sql.SQL("drop table if exists {}").format(ident))
-                cur.execute(sql.SQL("create table {} ({})").format(ident, sql.SQL(", ").join(
-                    sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pg_type)) for c in columns)))
+                cur.execute(
+                    sql.SQL("create table {} ({})").format(
+                        ident,
+                        sql.SQL(", ").join(
+                            sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.pg_type)) for c in columns
+                        ),
+                    )
+                )
                 copy = sql.SQL("copy {} ({}) from stdin with (format csv, header false)").format(
-                    ident, sql.SQL(", ").join(sql.Identifier(c.name) for c in columns))
+                    ident, sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+                )
                 with open(csv_path, encoding="utf-8") as fh:
                     cur.copy_expert(copy.as_string(pcon), fh)
                 counts[f"{schema}.{table}"] = cur.rowcount
@@ -215,6 +233,8 @@ def load_tables(warehouse, pg, tables: Iterable[tuple[str, str]], *, tmp_dir: st
     return counts
 
 
-def load_dbt_sources(warehouse, pg, project_dir: Path = DBT_PROJECT_DIR, *, tmp_dir: str | None = None) -> dict[str, int]:
+def load_dbt_sources(
+    warehouse, pg, project_dir: Path = DBT_PROJECT_DIR, *, tmp_dir: str | None = None
+) -> dict[str, int]:
     """Copy every table the dbt project reads as a source (see `dbt_source_tables`)."""
     return load_tables(warehouse, pg, dbt_source_tables(project_dir), tmp_dir=tmp_dir)

@@ -1,4 +1,5 @@
 """Is a process still the one we started? Linux /proc, pid plus kernel start time (pids are recycled)."""
+
 from __future__ import annotations
 
 import os

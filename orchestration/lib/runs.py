@@ -1,4 +1,5 @@
 """The names a run carries: the job, its tags. Shared by the CLI, the sensors and the run queue."""
+
 from __future__ import annotations
 
 from sources.reference import district_codes

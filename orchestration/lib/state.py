@@ -1,4 +1,5 @@
 """What the last successful publish was built from, so a rerun with nothing new does almost no work."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,8 @@ def _code_fingerprint() -> str:
 
 def input_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
-        "SELECT folder, file_hash, status FROM ingestion.file_registry ORDER BY folder, file_hash").fetchall()
+        "SELECT folder, file_hash, status FROM ingestion.file_registry ORDER BY folder, file_hash"
+    ).fetchall()
     h = hashlib.sha256(_code_fingerprint().encode())
     h.update(json.dumps(rows).encode())
     return h.hexdigest()
@@ -52,8 +54,9 @@ def read_marker(settings: Settings) -> dict:
 def write_marker(settings: Settings, fingerprint: str, run_id: str) -> None:
     path = marker_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}),
-                 SHARED_FILE_MODE)
+    atomic_write(
+        path, json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}), SHARED_FILE_MODE
+    )
 
 
 def already_published_today(settings: Settings, fingerprint: str, run_succeeded: Callable[[str], bool]) -> bool:
@@ -61,14 +64,20 @@ def already_published_today(settings: Settings, fingerprint: str, run_succeeded:
     published it finished every step (a run killed after the publish left the feedback and the
     officials' reports stale: the next run must redo them, not take this fast path)."""
     m = read_marker(settings)
-    if not (m and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint
-            and settings.published_db.exists()):
+    if not (
+        m and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint and settings.published_db.exists()
+    ):
         return False
     return bool(m.get("run_id")) and run_succeeded(m["run_id"])
 
 
-def unchanged_since_publish(settings: Settings, landing: Scan, con: duckdb.DuckDBPyConnection,
-                            districts: list[str], run_succeeded: Callable[[str], bool]) -> bool:
+def unchanged_since_publish(
+    settings: Settings,
+    landing: Scan,
+    con: duckdb.DuckDBPyConnection,
+    districts: list[str],
+    run_succeeded: Callable[[str], bool],
+) -> bool:
     """THE "nothing changed since today's publish" decision, taken before a run writes anything: by
     `p3jr run` before it starts a run at all (:func:`nothing_changed`) and by the ingestion step before
     it ingests (runs the CLI did not start: schedule, sensor, queue). True when the run's folders hold
@@ -82,8 +91,9 @@ def unchanged_since_publish(settings: Settings, landing: Scan, con: duckdb.DuckD
     return already_published_today(settings, input_fingerprint(con), run_succeeded)
 
 
-def nothing_changed(settings: Settings, run_succeeded: Callable[[str], bool],
-                    districts: list[str] | None = None) -> bool:
+def nothing_changed(
+    settings: Settings, run_succeeded: Callable[[str], bool], districts: list[str] | None = None
+) -> bool:
     """:func:`unchanged_since_publish` for `p3jr run`, before any run is started. Read-only; the
     landing zone is hashed only when today's marker could still match (the hashes are kept for the
     run that follows in this process, see :mod:`changes`)."""

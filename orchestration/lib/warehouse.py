@@ -1,4 +1,5 @@
 """The build DuckDB (one writer at a time) and its schema."""
+
 from __future__ import annotations
 
 import contextlib
@@ -56,7 +57,8 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
             raise
         raise WarehouseBusy(
             f"Warehouse {path} sedang dipakai proses lain; coba lagi setelah proses itu selesai. / The warehouse is "
-            f"held by another process; try again when it has finished. ({str(exc).splitlines()[0][:300]})") from None
+            f"held by another process; try again when it has finished. ({str(exc).splitlines()[0][:300]})"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -89,9 +91,11 @@ def quote_literal(value: object) -> str:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table]).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 """Who may see which district: the one place the access rules live (pages and API call these)."""
+
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse

@@ -1,4 +1,5 @@
 """Django admin for Balai staff: users with their district, files and their outcome (read-only)."""
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -26,8 +27,18 @@ class PenggunaAdmin(UserAdmin):
 
 @admin.register(Kiriman)
 class KirimanAdmin(admin.ModelAdmin):
-    list_display = ("id", "kode_kabupaten", "nama_berkas", "status", "baris_dibaca", "baris_diterima",
-                    "baris_karantina", "sumber", "diunggah_oleh", "diterima_pada")
+    list_display = (
+        "id",
+        "kode_kabupaten",
+        "nama_berkas",
+        "status",
+        "baris_dibaca",
+        "baris_diterima",
+        "baris_karantina",
+        "sumber",
+        "diunggah_oleh",
+        "diterima_pada",
+    )
     list_filter = ("status", "kode_kabupaten", "sumber")
     readonly_fields = [f.name for f in Kiriman._meta.fields]
 

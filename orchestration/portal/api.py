@@ -1,5 +1,6 @@
 """JSON API (/api/v1/), same access rules as the pages. Bearer tokens only (never the session
 cookie, so no CSRF exposure): a django.core.signing token that expires and dies with a password change."""
+
 from __future__ import annotations
 
 import json
@@ -46,6 +47,7 @@ def _error(message: str, status: int) -> JsonResponse:
 
 def bearer(view):
     """401 without a valid Bearer token; request.user is the token's user. 404s become JSON."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -58,6 +60,7 @@ def bearer(view):
             return view(request, *args, **kwargs)
         except Http404:
             return _error("Tidak ditemukan.", 404)
+
     return csrf_exempt(wrapper)
 
 
@@ -81,10 +84,18 @@ def token(request):
 
 
 def kiriman_json(k) -> dict:
-    return {"id": k.pk, "status": k.status, "kode_kabupaten": k.kode_kabupaten, "nama_berkas": k.nama_berkas,
-            "diterima_pada": k.diterima_pada.isoformat(), "baris_dibaca": k.baris_dibaca,
-            "baris_diterima": k.baris_diterima, "baris_karantina": k.baris_karantina, "alasan": k.alasan,
-            "diunggah_oleh": k.diunggah_oleh.username if k.diunggah_oleh else None}
+    return {
+        "id": k.pk,
+        "status": k.status,
+        "kode_kabupaten": k.kode_kabupaten,
+        "nama_berkas": k.nama_berkas,
+        "diterima_pada": k.diterima_pada.isoformat(),
+        "baris_dibaca": k.baris_dibaca,
+        "baris_diterima": k.baris_diterima,
+        "baris_karantina": k.baris_karantina,
+        "alasan": k.alasan,
+        "diunggah_oleh": k.diunggah_oleh.username if k.diunggah_oleh else None,
+    }
 
 
 @bearer

@@ -1,4 +1,5 @@
 """`p3jr portal serve|add-user|sinkron|manage`: the portal's commands (orchestration/cli.py delegates here)."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,14 +33,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError:
         loopback = args.host == "localhost"
     if not loopback:
-        print(f"Peringatan: portal terbuka di {args.host}, bukan hanya di komputer ini. Untuk produksi pakai "
-              "gunicorn di belakang reverse proxy HTTPS (deploy/portal/).", file=sys.stderr)
+        print(
+            f"Peringatan: portal terbuka di {args.host}, bukan hanya di komputer ini. Untuk produksi pakai "
+            "gunicorn di belakang reverse proxy HTTPS (deploy/portal/).",
+            file=sys.stderr,
+        )
     runs.start_background()
-    print(f"Portal kabupaten berjalan di http://{args.host}:{args.port}/  (data: {settings.P3JR['data_dir']}, "
-          f"folder kiriman: {settings.P3JR['landing_dir']}, pemicu run: {settings.P3JR['trigger']})", flush=True)
+    print(
+        f"Portal kabupaten berjalan di http://{args.host}:{args.port}/  (data: {settings.P3JR['data_dir']}, "
+        f"folder kiriman: {settings.P3JR['landing_dir']}, pemicu run: {settings.P3JR['trigger']})",
+        flush=True,
+    )
     try:
-        run(args.host, args.port, StaticFilesHandler(get_wsgi_application()), ipv6=":" in args.host,
-            threading=True, server_cls=WSGIServer)
+        run(
+            args.host,
+            args.port,
+            StaticFilesHandler(get_wsgi_application()),
+            ipv6=":" in args.host,
+            threading=True,
+            server_cls=WSGIServer,
+        )
     except KeyboardInterrupt:
         pass
     return 0

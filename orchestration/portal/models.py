@@ -1,4 +1,5 @@
 """The portal's own tables: pages read these, never the warehouse (which a run may hold)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -30,8 +31,9 @@ class Kiriman(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     ukuran_bytes = models.BigIntegerField(default=0)
     sumber = models.CharField(max_length=10, default="portal")  # portal | folder
-    diunggah_oleh = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="kiriman_portal")
+    diunggah_oleh = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="kiriman_portal"
+    )
     diterima_pada = models.DateTimeField()
     status = models.CharField(max_length=10, choices=[(s, s) for s in STATUSES], default="menunggu", db_index=True)
     jenis = models.CharField(max_length=30, blank=True)

@@ -5,6 +5,7 @@ allows no reader beside a writing process, so while we read (well under a second
 step of a run waits instead of failing. Counts follow the contract: baris_dibaca = baris_diterima +
 baris_karantina; the quarantined rows are stored without their values (those are in the workbook).
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ def _text(value) -> str:
 
 def read_snapshot(con, kodes: list[str]) -> dict:
     """Everything the portal stores about these districts' files, in a few queries."""
-    tables = {f"{a}.{b}" for a, b in con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        f"{a}.{b}" for a, b in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+    }
     out: dict = {"files": [], "gate": {}, "held": set(), "rows": defaultdict(list)}
     if "ingestion.file_registry" not in tables:
         return out
@@ -44,20 +46,31 @@ def read_snapshot(con, kodes: list[str]) -> dict:
         f"""SELECT folder, file_hash, nama_file, jenis, status, alasan, coalesce(baris_dibaca, 0),
                    coalesce(ada_di_folder, true), pertama_dilihat_pada
             FROM ingestion.file_registry WHERE folder IN ({marks}) ORDER BY pertama_dilihat_pada, nama_file""",
-        kodes).fetchall()
+        kodes,
+    ).fetchall()
     if "quality.gerbang_kabupaten" in tables:
-        out["gate"] = {k: (s, a) for k, s, a in con.execute(
-            "SELECT kode_kabupaten, status, alasan_tahan FROM quality.gerbang_kabupaten").fetchall()}
+        out["gate"] = {
+            k: (s, a)
+            for k, s, a in con.execute(
+                "SELECT kode_kabupaten, status, alasan_tahan FROM quality.gerbang_kabupaten"
+            ).fetchall()
+        }
     hashes = "SELECT file_hash FROM ingestion.file_registry WHERE folder IN (" + marks + ")"
     for t in HELD_TABLES:
         if f"quality.{t}" in tables:
-            out["held"] |= {h for (h,) in con.execute(
-                f"SELECT DISTINCT file_hash FROM quality.{t} WHERE file_hash IN ({hashes})", kodes).fetchall()}
+            out["held"] |= {
+                h
+                for (h,) in con.execute(
+                    f"SELECT DISTINCT file_hash FROM quality.{t} WHERE file_hash IN ({hashes})", kodes
+                ).fetchall()
+            }
     for src, t in (("rilis", "karantina"), ("tahan", "karantina_kiriman_ditahan")):
         if f"quality.{t}" in tables:
             for h, sheet, baris, alasan, kolom, pesan in con.execute(
-                    f"""SELECT file_hash, sheet, baris, alasan, kolom, pesan FROM quality.{t}
-                        WHERE file_hash IN ({hashes}) ORDER BY file_hash, sheet, baris""", kodes).fetchall():
+                f"""SELECT file_hash, sheet, baris, alasan, kolom, pesan FROM quality.{t}
+                        WHERE file_hash IN ({hashes}) ORDER BY file_hash, sheet, baris""",
+                kodes,
+            ).fetchall():
                 out["rows"][(src, h)].append((_text(sheet), baris, _text(alasan), _text(kolom), _text(pesan)))
     return out
 
@@ -82,8 +95,9 @@ def store_snapshot(snap: dict) -> int:
             if not qs.exists():
                 if not in_folder:
                     continue  # a file that left the folder before the portal knew it
-                Kiriman.objects.create(kode_kabupaten=folder, sha256=h, nama_berkas=nama[:255], sumber="folder",
-                                       diterima_pada=_aware(seen))
+                Kiriman.objects.create(
+                    kode_kabupaten=folder, sha256=h, nama_berkas=nama[:255], sumber="folder", diterima_pada=_aware(seen)
+                )
             if not in_folder or status in ("replaced", "withdrawn"):
                 for k in qs:
                     if k.masih_di_folder or k.status in PENDING:
@@ -106,8 +120,15 @@ def store_snapshot(snap: dict) -> int:
                 rows = snap["rows"].get(("rilis", h), [])
                 new, why = "diterima", (f"karantina: {_summary(rows)}" if rows else "")
             karantina = min(len(rows), dibaca) if dibaca else len(rows)
-            values = dict(status=new, jenis=jenis or "", alasan=why, baris_dibaca=max(dibaca, karantina),
-                          baris_karantina=karantina, baris_diterima=max(dibaca - karantina, 0), masih_di_folder=True)
+            values = dict(
+                status=new,
+                jenis=jenis or "",
+                alasan=why,
+                baris_dibaca=max(dibaca, karantina),
+                baris_karantina=karantina,
+                baris_diterima=max(dibaca - karantina, 0),
+                masih_di_folder=True,
+            )
             for k in qs:
                 if any(getattr(k, f) != v for f, v in values.items()):
                     for f, v in values.items():
@@ -115,9 +136,20 @@ def store_snapshot(snap: dict) -> int:
                     k.save()
                     changed += 1
                 BarisKarantina.objects.filter(kiriman=k).delete()
-                BarisKarantina.objects.bulk_create([
-                    BarisKarantina(kiriman=k, kode_kabupaten=folder, sheet=s[:100], baris=b, alasan=a[:255],
-                                   kolom=c[:255], pesan=p) for s, b, a, c, p in rows])
+                BarisKarantina.objects.bulk_create(
+                    [
+                        BarisKarantina(
+                            kiriman=k,
+                            kode_kabupaten=folder,
+                            sheet=s[:100],
+                            baris=b,
+                            alasan=a[:255],
+                            kolom=c[:255],
+                            pesan=p,
+                        )
+                        for s, b, a, c, p in rows
+                    ]
+                )
     return changed
 
 

@@ -9,6 +9,7 @@ Triggers (P3JR_PORTAL_PEMICU): ``lokal`` runs the existing entry `p3jr run --dis
 the portal (embedded default, no daemon); ``antrean`` queues the run through the Dagster webserver
 (orchestration.instance.queue); ``sensor`` leaves it to the landing sensor and only watches.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,16 +38,36 @@ SENSOR_POLL_S = 10
 def receive(chunks, original_name: str, kode: str, user) -> Kiriman:
     """Store one uploaded file in the district's landing folder and record it as waiting."""
     conf = settings.P3JR
-    stored = store_upload(chunks, original_name, kode, landing_dir=conf["landing_dir"],
-                          portal_dir=conf["portal_dir"], max_bytes=settings.MAX_UPLOAD_BYTES)
+    stored = store_upload(
+        chunks,
+        original_name,
+        kode,
+        landing_dir=conf["landing_dir"],
+        portal_dir=conf["portal_dir"],
+        max_bytes=settings.MAX_UPLOAD_BYTES,
+    )
     # A file of the same name is replaced in the folder: its earlier upload is no longer current.
     Kiriman.objects.filter(kode_kabupaten=kode, nama_berkas=stored.name, masih_di_folder=True).exclude(
-        sha256=stored.sha256).update(masih_di_folder=False)
-    k = Kiriman.objects.create(kode_kabupaten=kode, nama_berkas=stored.name, sha256=stored.sha256,
-                               ukuran_bytes=stored.size, jenis=stored.kind, diunggah_oleh=user,
-                               diterima_pada=timezone.now(), status="menunggu")
-    log.info("kiriman #%d diterima untuk %s (%d byte, %s, sha256 %s…)", k.pk, kode, stored.size, stored.kind,
-             stored.sha256[:12])
+        sha256=stored.sha256
+    ).update(masih_di_folder=False)
+    k = Kiriman.objects.create(
+        kode_kabupaten=kode,
+        nama_berkas=stored.name,
+        sha256=stored.sha256,
+        ukuran_bytes=stored.size,
+        jenis=stored.kind,
+        diunggah_oleh=user,
+        diterima_pada=timezone.now(),
+        status="menunggu",
+    )
+    log.info(
+        "kiriman #%d diterima untuk %s (%d byte, %s, sha256 %s…)",
+        k.pk,
+        kode,
+        stored.size,
+        stored.kind,
+        stored.sha256[:12],
+    )
     return k
 
 
@@ -101,7 +122,9 @@ def _settle(kode: str, started, ok: bool, note: str) -> None:
             k.status, k.alasan = "ditolak", "Berkas tidak ada lagi di folder kiriman."
         elif not ok:
             k.status = "menunggu"
-            k.alasan = f"Pemrosesan belum berhasil ({note}); Balai sudah diberi tahu, berkas diproses pada run berikutnya."
+            k.alasan = (
+                f"Pemrosesan belum berhasil ({note}); Balai sudah diberi tahu, berkas diproses pada run berikutnya."
+            )
         else:
             k.status, k.alasan = "menunggu", "Belum terbaca oleh pipeline; diproses pada run berikutnya."
         k.save()
@@ -131,14 +154,26 @@ def _run(kode: str) -> tuple[bool, str]:
             if not _pending(kode).exists():
                 break
         return True, "sensor"
-    cmd = [sys.executable, "-m", "orchestration.cli", "run", "--district", kode,
-           "--landing", str(conf["landing_dir"]), "--data-dir", str(conf["data_dir"]),
-           "--tunggu", str(int(conf["run_wait_seconds"]))]
+    cmd = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "run",
+        "--district",
+        kode,
+        "--landing",
+        str(conf["landing_dir"]),
+        "--data-dir",
+        str(conf["data_dir"]),
+        "--tunggu",
+        str(int(conf["run_wait_seconds"])),
+    ]
     t0 = time.monotonic()
     # The run's own output names files and reasons; it stays in the Dagster instance, not in our log.
     # The child inherits this environment (telemetry off, P3JR_PSEUDONYM_KEY, paths).
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                          cwd=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parents[2])
+    )
     log.info("run %s selesai: kode keluar %d dalam %.0f s", kode, proc.returncode, time.monotonic() - t0)
     return proc.returncode == 0, f"kode keluar {proc.returncode}"
 
@@ -152,8 +187,9 @@ def _sync_loop() -> None:
             close_old_connections()
             outcomes.collect()
             if first:
-                for kode in set(Kiriman.objects.filter(status__in=PENDING, sumber="portal")
-                                .values_list("kode_kabupaten", flat=True)):
+                for kode in set(
+                    Kiriman.objects.filter(status__in=PENDING, sumber="portal").values_list("kode_kabupaten", flat=True)
+                ):
                     request_run(kode)
             first = False
         except Exception:  # noqa: BLE001

@@ -5,6 +5,7 @@ into ``<data>/portal/secret_key`` (mode 600). Production (``P3JR_PORTAL_PRODUKSI
 key must be set, Postgres through ``P3JR_PORTAL_DATABASE_URL``, HTTPS-only cookies and HSTS behind
 a reverse proxy (deploy/portal/).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,14 +40,23 @@ def _secret_key() -> str:
 def _database() -> dict:
     url = _P.database_url
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(PORTAL_DIR / "portal.sqlite3"),
-                "OPTIONS": {"timeout": 30}}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(PORTAL_DIR / "portal.sqlite3"),
+            "OPTIONS": {"timeout": 30},
+        }
     u = urlsplit(url)
     if u.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(f"P3JR_PORTAL_DATABASE_URL: skema {u.scheme!r} tidak didukung (postgresql://...)")
-    return {"ENGINE": "django.db.backends.postgresql", "NAME": u.path.lstrip("/"), "USER": unquote(u.username or ""),
-            "PASSWORD": unquote(u.password or ""), "HOST": u.hostname or "", "PORT": str(u.port or ""),
-            "CONN_MAX_AGE": 60}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": u.path.lstrip("/"),
+        "USER": unquote(u.username or ""),
+        "PASSWORD": unquote(u.password or ""),
+        "HOST": u.hostname or "",
+        "PORT": str(u.port or ""),
+        "CONN_MAX_AGE": 60,
+    }
 
 
 SECRET_KEY = _secret_key()
@@ -77,16 +87,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "DIRS": [],
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 DATABASES = {"default": _database()}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,5 +1,6 @@
 """Checks an uploaded file (size, type by content, name) and writes it atomically into
 ``<landing>/<kode>/`` — never anywhere else, whatever the file name says."""
+
 from __future__ import annotations
 
 import codecs
@@ -106,8 +107,9 @@ def _tmp_dir(portal_dir: Path, dest_dir: Path) -> Path:
     return tmp if os.stat(tmp).st_dev == os.stat(dest_dir).st_dev else dest_dir
 
 
-def store_upload(chunks, original_name: str, kode: str, *, landing_dir: Path, portal_dir: Path,
-                 max_bytes: int) -> Stored:
+def store_upload(
+    chunks, original_name: str, kode: str, *, landing_dir: Path, portal_dir: Path, max_bytes: int
+) -> Stored:
     """Write the upload (an iterable of byte chunks) to ``<landing>/<kode>/<safe name>``, replacing a
     file of the same name (a corrected version) atomically. Checks size and type by content first."""
     if kode not in districts():
@@ -116,7 +118,7 @@ def store_upload(chunks, original_name: str, kode: str, *, landing_dir: Path, po
     if not name.lower().endswith(EXTENSIONS):
         raise UploadRejected("Jenis berkas tidak didukung; kirim .xlsx, .xls, .ods atau .csv.")
     root = Path(landing_dir).resolve()
-    dest_dir = (root / kode)
+    dest_dir = root / kode
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest_dir = dest_dir.resolve()
     dest = (dest_dir / name).resolve()

@@ -1,4 +1,5 @@
 """Pages (Indonesian): Masuk, Unggah data, Status kiriman, Umpan balik, Peringkat."""
+
 from __future__ import annotations
 
 import logging
@@ -62,15 +63,20 @@ def limit_uploads(request) -> None:
 def _nav(request, kode: str | None = None) -> dict:
     user = request.user
     kode = kode or access.own_district(user)
-    return {"kode": kode, "nama": districts().get(kode or "", ""), "balai": access.is_balai(user),
-            "districts": districts() if access.is_balai(user) else {}}
+    return {
+        "kode": kode,
+        "nama": districts().get(kode or "", ""),
+        "balai": access.is_balai(user),
+        "districts": districts() if access.is_balai(user) else {},
+    }
 
 
 def _home(request, page: str):
     kode = access.own_district(request.user)
     if access.is_balai(request.user):
-        return render(request, "portal/pilih_kabupaten.html", {**_nav(request), "halaman": page,
-                                                                  "daftar": districts().items()})
+        return render(
+            request, "portal/pilih_kabupaten.html", {**_nav(request), "halaman": page, "daftar": districts().items()}
+        )
     if not kode or kode not in districts():
         raise Http404("Tidak ditemukan")
     return redirect(f"portal:{page}", kode=kode)
@@ -153,11 +159,17 @@ def status(request, kode: str):
 @require_GET
 def umpan_balik(request, kode: str):
     access.require_district(request.user, kode)
-    rows = (BarisKarantina.objects.filter(kode_kabupaten=kode, kiriman__masih_di_folder=True)
-            .select_related("kiriman").order_by("kiriman__nama_berkas", "sheet", "baris", "id"))
+    rows = (
+        BarisKarantina.objects.filter(kode_kabupaten=kode, kiriman__masih_di_folder=True)
+        .select_related("kiriman")
+        .order_by("kiriman__nama_berkas", "sheet", "baris", "id")
+    )
     page = Paginator(rows, KARANTINA_PER_PAGE).get_page(request.GET.get("halaman"))
-    return render(request, "portal/umpan_balik.html", {**_nav(request, kode), "page": page,
-                                                        "ada_berkas": feedback_file(kode) is not None})
+    return render(
+        request,
+        "portal/umpan_balik.html",
+        {**_nav(request, kode), "page": page, "ada_berkas": feedback_file(kode) is not None},
+    )
 
 
 def feedback_file(kode: str) -> Path | None:
@@ -171,8 +183,12 @@ def send_feedback(kode: str) -> FileResponse:
     path = feedback_file(kode)
     if path is None:
         raise Http404("Berkas umpan balik belum tersedia")
-    response = FileResponse(open(path, "rb"), as_attachment=True, filename=path.name,
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=path.name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -1,4 +1,5 @@
 """WSGI entry for gunicorn (deploy/portal/): `gunicorn orchestration.portal.wsgi:application`."""
+
 from orchestration.portal import setup_django
 
 setup_django()

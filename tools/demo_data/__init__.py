@@ -24,6 +24,7 @@ district's sheet shows them), ``faults`` (row and whole-file faults), ``sheets``
 This package is test and demo infrastructure: the runtime packages never import it (only the CLI's
 ``p3jr generate``, lazily).
 """
+
 from tools.demo_data.common import MANIFEST_DIR, MANIFEST_FILE_COLUMNS, MANIFEST_ROW_COLUMNS, NON_DISTRICT_FOLDER
 from tools.demo_data.core import generate
 

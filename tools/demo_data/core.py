@@ -1,5 +1,6 @@
 """The generator: one object holding the seeded random streams and the running state, assembled from
 one mixin per job (plan, households, faults, sheets, manifest), and :func:`generate`."""
+
 from __future__ import annotations
 
 import random
@@ -18,8 +19,9 @@ from tools.demo_data.styles import Style, check_garbage, enum_alias_lists, heade
 
 
 class Generator(PlanMixin, HouseholdMixin, FaultMixin, SheetMixin, ManifestMixin):
-    def __init__(self, out_dir: Path, scale: str, seed: int, defect_rate: float, size_factor: float,
-                 run_date: date | None) -> None:
+    def __init__(
+        self, out_dir: Path, scale: str, seed: int, defect_rate: float, size_factor: float, run_date: date | None
+    ) -> None:
         if scale not in SCALE_TARGETS:
             raise ValueError(f"scale must be one of {sorted(SCALE_TARGETS)}")
         self.out = Path(out_dir)
@@ -36,8 +38,16 @@ class Generator(PlanMixin, HouseholdMixin, FaultMixin, SheetMixin, ManifestMixin
         self.opt_count: dict[str, int] = {}
         self.pending: dict[str, list[dict]] = {}
         self.files: list[list[Any]] = []
-        self.stats: dict[str, Any] = {"hasil": {}, "alasan": {}, "peringatan": {}, "per_kabupaten": {},
-                                      "baris_xlsx": 0, "baris_csv": 0, "rtlh": 0, "diterima_rt": 0}
+        self.stats: dict[str, Any] = {
+            "hasil": {},
+            "alasan": {},
+            "peringatan": {},
+            "per_kabupaten": {},
+            "baris_xlsx": 0,
+            "baris_csv": 0,
+            "rtlh": 0,
+            "diterima_rt": 0,
+        }
         self.hal = header_alias_lists()
         self.eal = enum_alias_lists()
         self.domain = {c.name: c.domain for c in contract.columns("rumah_tangga")}
@@ -107,7 +117,13 @@ class Generator(PlanMixin, HouseholdMixin, FaultMixin, SheetMixin, ManifestMixin
             self._write_file(fp, ctx)
 
 
-def generate(out_dir: Path | str, scale: str = "small", seed: int = 1, defect_rate: float = 0.03,
-             size_factor: float = 1.0, run_date: date | None = None) -> dict:
+def generate(
+    out_dir: Path | str,
+    scale: str = "small",
+    seed: int = 1,
+    defect_rate: float = 0.03,
+    size_factor: float = 1.0,
+    run_date: date | None = None,
+) -> dict:
     """Write a deterministic set of district submissions and its ground-truth manifest; return the summary."""
     return Generator(Path(out_dir), scale, seed, defect_rate, size_factor, run_date).run()

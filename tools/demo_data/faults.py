@@ -4,6 +4,7 @@ districts, and the whole-file faults (a file in the wrong folder, a folder that 
 a corrupt, empty, headerless or unsupported file, an Office lock file).
 
 :class:`FaultMixin` is one part of :class:`tools.demo_data.core.Generator`."""
+
 from __future__ import annotations
 
 import io
@@ -65,8 +66,14 @@ class FaultMixin:
         hasil_override = None
 
         if fault == "wajib_kosong":
-            choices = ["nik", "nama_kepala_keluarga", "jumlah_anggota_keluarga", "luas_lantai_m2", "lokasi",
-                       *REQUIRED_ENUMS]
+            choices = [
+                "nik",
+                "nama_kepala_keluarga",
+                "jumlah_anggota_keluarga",
+                "luas_lantai_m2",
+                "lokasi",
+                *REQUIRED_ENUMS,
+            ]
             c = choices[self._rr("wk", len(choices))]
             if c == "lokasi":
                 if loc in ("kode", "both"):
@@ -81,15 +88,24 @@ class FaultMixin:
                 man[c] = ""
         elif fault == "nik_bukan_16_digit":
             v = self._rr("nb", 4)
-            bad = [nik[:15], nik + str(rng.randint(0, 9)), nik[:-2], nik[:6] + "O" + nik[7:] if "0" in nik[6:8] else nik[:14]][v]
+            bad = [
+                nik[:15],
+                nik + str(rng.randint(0, 9)),
+                nik[:-2],
+                nik[:6] + "O" + nik[7:] if "0" in nik[6:8] else nik[:14],
+            ][v]
             over["nik"] = bad
             alasan.append(("nik_bukan_16_digit", "nik"))
             man["nik"] = ""
             nik_kind = "raw"
         elif fault == "nik_tidak_valid":
             v = self._rr("nt", 4)
-            bad = [nik[:8] + "13" + nik[10:], nik[:6] + "00" + nik[8:], nik[:6] + ("75" if h["female"] else "35") + nik[8:],
-                   nik[:12] + "0000"][v]
+            bad = [
+                nik[:8] + "13" + nik[10:],
+                nik[:6] + "00" + nik[8:],
+                nik[:6] + ("75" if h["female"] else "35") + nik[8:],
+                nik[:12] + "0000",
+            ][v]
             over["nik"] = bad
             alasan.append(("nik_tidak_valid", "nik"))
             man["nik"] = ""
@@ -123,8 +139,14 @@ class FaultMixin:
             man[c] = ""
         elif fault == "angka_tidak_valid":
             v = self._rr("an", 6)
-            c, val = [("jumlah_anggota_keluarga", 0), ("jumlah_anggota_keluarga", 45), ("jumlah_anggota_keluarga", "tiga"),
-                      ("luas_lantai_m2", 0), ("luas_lantai_m2", 5000), ("luas_lantai_m2", "6x6")][v]
+            c, val = [
+                ("jumlah_anggota_keluarga", 0),
+                ("jumlah_anggota_keluarga", 45),
+                ("jumlah_anggota_keluarga", "tiga"),
+                ("luas_lantai_m2", 0),
+                ("luas_lantai_m2", 5000),
+                ("luas_lantai_m2", "6x6"),
+            ][v]
             over[c] = val if (xlsx and not isinstance(val, str)) else str(val)
             alasan.append(("angka_tidak_valid", c))
             man[c] = ""
@@ -141,9 +163,24 @@ class FaultMixin:
             over["nik"] = Num(float(int(nik)), "0")
             nik_numeric = True
         elif fault == "opsional_tidak_valid":
-            opts = [c for c in ("no_kk", "kondisi_atap", "kondisi_dinding", "kondisi_lantai", "jenis_kelamin",
-                                "jumlah_kk", "memiliki_rumah_lain", "status_kepemilikan_lahan", "penghasilan_per_bulan",
-                                "tanggal_pendataan", "usulan_program", "pernah_menerima_bantuan") if c in cols]
+            opts = [
+                c
+                for c in (
+                    "no_kk",
+                    "kondisi_atap",
+                    "kondisi_dinding",
+                    "kondisi_lantai",
+                    "jenis_kelamin",
+                    "jumlah_kk",
+                    "memiliki_rumah_lain",
+                    "status_kepemilikan_lahan",
+                    "penghasilan_per_bulan",
+                    "tanggal_pendataan",
+                    "usulan_program",
+                    "pernah_menerima_bantuan",
+                )
+                if c in cols
+            ]
             c = min(opts, key=lambda x: (self.opt_count.get(x, 0), rng.random()))
             self.opt_count[c] = self.opt_count.get(c, 0) + 1
             if c == "no_kk":
@@ -170,7 +207,12 @@ class FaultMixin:
         if h.get("_dup"):
             hasil_override = h["_dup"]
         # location: names-only rows in a "both" sheet sometimes lack the code but resolve by name
-        if loc == "both" and not fault and rng.random() < 0.02 and self.resolvable(ctx.kode, self.desa_by_code[h["kode_desa"]]):
+        if (
+            loc == "both"
+            and not fault
+            and rng.random() < 0.02
+            and self.resolvable(ctx.kode, self.desa_by_code[h["kode_desa"]])
+        ):
             over["kode_desa"] = ""
             blank_code = True
 
@@ -188,8 +230,15 @@ class FaultMixin:
                     man["kode_desa"] = code
 
         # numeric NIK files: clean and warning rows keep the number (intact unless the NIK ends in 0)
-        if (fp.nik_numeric and xlsx and nik_kind == "text" and not alasan and hasil_override is None
-                and "nik" not in over and not nik.endswith("0")):
+        if (
+            fp.nik_numeric
+            and xlsx
+            and nik_kind == "text"
+            and not alasan
+            and hasil_override is None
+            and "nik" not in over
+            and not nik.endswith("0")
+        ):
             over["nik"] = Num(float(int(nik)), "0")
             nik_numeric = True
         if nik_numeric:
@@ -253,7 +302,7 @@ class FaultMixin:
             d2 = d1 - timedelta(days=3) if d1 > SURVEY_START + timedelta(days=3) else d1 + timedelta(days=3)
         orig_wins = d1 > d2
         idx = self.submit_order.index(ctx.kode)
-        later = self.submit_order[idx + 1:]
+        later = self.submit_order[idx + 1 :]
         target = later[0] if later and rng.random() < 0.5 else ctx.kode
         copy = dict(h)
         copy["tanggal_pendataan"] = d2
@@ -289,9 +338,16 @@ class FaultMixin:
                 d = ds[j % len(ds)]
                 alloc[d] = alloc.get(d, 0) + 1
             fmt = "xlsx" if i == 0 else "csv"
-            fp = FilePlan(folder=host, name=f"Pendataan_RT_Kec_{self.kec_name[kec].replace(' ', '_')}.{fmt}", fmt=fmt,
-                          style=st, kecs=[(kec, list(alloc.items()))], mode="wrong_folder", titles=True,
-                          sheet_name="DATA")
+            fp = FilePlan(
+                folder=host,
+                name=f"Pendataan_RT_Kec_{self.kec_name[kec].replace(' ', '_')}.{fmt}",
+                fmt=fmt,
+                style=st,
+                kecs=[(kec, list(alloc.items()))],
+                mode="wrong_folder",
+                titles=True,
+                sheet_name="DATA",
+            )
             fp.mtime = self.first_file[host] + timedelta(days=1, hours=2)
             self._write_file(fp, self._ctx(src, st, salt=f"wrong{i}"))
         # 3: a folder that is not a district code (an old Kota Kupang export)
@@ -303,16 +359,31 @@ class FaultMixin:
         for j in range(max(10, min(100, self.n_rows.get(src, 40) // 40))):
             d = self.desa_of[kec][j % len(self.desa_of[kec])]
             alloc[d] = alloc.get(d, 0) + 1
-        fp = FilePlan(folder=NON_DISTRICT_FOLDER, name="data_pendataan_kota_kupang_lama.csv", fmt="csv", style=st,
-                      kecs=[(kec, list(alloc.items()))], mode="rejected_folder", titles=False, delimiter=";")
+        fp = FilePlan(
+            folder=NON_DISTRICT_FOLDER,
+            name="data_pendataan_kota_kupang_lama.csv",
+            fmt="csv",
+            style=st,
+            kecs=[(kec, list(alloc.items()))],
+            mode="rejected_folder",
+            titles=False,
+            delimiter=";",
+        )
         fp.mtime = datetime(2025, 9, 2, 3, 15, tzinfo=UTC)
         self._write_file(fp, self._ctx(src, st, salt="lama"))
 
         def put(host: str, name: str, data: bytes, alasan: str, days: int) -> None:
             p = self.out / host / name
             p.write_bytes(data)
-            self._register(host, name, "tidak_dikenal", "rejected", alasan,
-                           self.first_file[host] + timedelta(days=days, hours=1), 0)
+            self._register(
+                host,
+                name,
+                "tidak_dikenal",
+                "rejected",
+                alasan,
+                self.first_file[host] + timedelta(days=days, hours=1),
+                0,
+            )
 
         # 4: corrupt xlsx (truncated zip)
         bio = io.BytesIO()
@@ -339,10 +410,17 @@ class FaultMixin:
         bk.close()
         put(hosts[4], "Rekap_RTLH_per_Kecamatan.xlsx", bio.getvalue(), "header_tidak_dikenal", 1)
         # 7: a cover letter and an Office lock file
-        pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-               b"trailer<</Root 1 0 R>>\n%%EOF\n")
+        pdf = (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n"
+        )
         put(hosts[5], "Surat_Pengantar_Pendataan_3JR.pdf", pdf, "jenis_file_tidak_didukung", 0)
         owner = b"Operator Perkim"
         lock = bytes([len(owner)]) + owner + b" " * (54 - len(owner)) + owner.decode().encode("utf-16-le")
-        put(hosts[6], "~$" + self.plans[hosts[6]][0].name.rsplit(".", 1)[0][:40] + ".xlsx", lock.ljust(165, b"\x00"),
-            "file_sementara_office", 0)
+        put(
+            hosts[6],
+            "~$" + self.plans[hosts[6]][0].name.rsplit(".", 1)[0][:40] + ".xlsx",
+            lock.ljust(165, b"\x00"),
+            "file_sementara_office",
+            0,
+        )

@@ -4,6 +4,7 @@ expected status; ``summary.json``, parameters and counts. Also removes what a pr
 
 :class:`ManifestMixin` is one part of :class:`tools.demo_data.core.Generator` (``mw`` is the rows
 writer, ``files`` and ``stats`` the running file list and counts)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,11 @@ class ManifestMixin:
         raw = None
         if gz:
             raw = open(rows_path, "wb")
-            fh = io.TextIOWrapper(gzip.GzipFile(filename="rows.csv", mode="wb", fileobj=raw, mtime=0,
-                                                compresslevel=5), encoding="utf-8", newline="")
+            fh = io.TextIOWrapper(
+                gzip.GzipFile(filename="rows.csv", mode="wb", fileobj=raw, mtime=0, compresslevel=5),
+                encoding="utf-8",
+                newline="",
+            )
         else:
             fh = open(rows_path, "w", encoding="utf-8", newline="")
         self.mw = csv.writer(fh, lineterminator="\n")
@@ -87,8 +91,9 @@ class ManifestMixin:
                 d.rmdir()
         shutil.rmtree(self.out / MANIFEST_DIR)
 
-    def _register(self, folder: str, name: str, jenis: str, status: str, alasan: str, mtime: datetime,
-                  rows: int) -> None:
+    def _register(
+        self, folder: str, name: str, jenis: str, status: str, alasan: str, mtime: datetime, rows: int
+    ) -> None:
         path = self.out / folder / name
         ts = mtime.timestamp()
         os.utime(path, (ts, ts))
@@ -103,8 +108,9 @@ class ManifestMixin:
             if "file_pertama" not in pk or t < pk["file_pertama"]:
                 pk["file_pertama"] = t
 
-    def _manifest_rt(self, fp: FilePlan, sh: Any, baris: int, hasil: str, alasan: list, warn: list, m: dict,
-                     xlsx: bool) -> None:
+    def _manifest_rt(
+        self, fp: FilePlan, sh: Any, baris: int, hasil: str, alasan: list, warn: list, m: dict, xlsx: bool
+    ) -> None:
         def s(v: Any) -> str:
             if v is None:
                 return ""
@@ -118,14 +124,42 @@ class ManifestMixin:
         warn = sorted(set(warn))
         row = [""] * len(MANIFEST_ROW_COLUMNS)
         kode_kab = fp.folder if fp.mode != "rejected_folder" else ""
-        row[0:8] = [fp.folder, fp.name, sh.name if xlsx else "", baris, "rumah_tangga", hasil,
-                    ";".join(a for a, _ in alasan), ";".join(w for w, _ in warn)]
-        for c in ("nik", "kode_desa", "jumlah_anggota_keluarga", "jumlah_kk", "status_kepemilikan_rumah",
-                  "memiliki_rumah_lain", "status_kepemilikan_lahan", "luas_lantai_m2", "material_atap",
-                  "material_dinding", "material_lantai", "kondisi_atap", "kondisi_dinding", "kondisi_lantai",
-                  "sumber_air_minum", "fasilitas_sanitasi", "penghasilan_per_bulan", "pernah_menerima_bantuan",
-                  "tanggal_pendataan", "nama_kepala_keluarga", "jenis_kelamin", "usulan_program", "no_kk",
-                  "nama_petugas"):
+        row[0:8] = [
+            fp.folder,
+            fp.name,
+            sh.name if xlsx else "",
+            baris,
+            "rumah_tangga",
+            hasil,
+            ";".join(a for a, _ in alasan),
+            ";".join(w for w, _ in warn),
+        ]
+        for c in (
+            "nik",
+            "kode_desa",
+            "jumlah_anggota_keluarga",
+            "jumlah_kk",
+            "status_kepemilikan_rumah",
+            "memiliki_rumah_lain",
+            "status_kepemilikan_lahan",
+            "luas_lantai_m2",
+            "material_atap",
+            "material_dinding",
+            "material_lantai",
+            "kondisi_atap",
+            "kondisi_dinding",
+            "kondisi_lantai",
+            "sumber_air_minum",
+            "fasilitas_sanitasi",
+            "penghasilan_per_bulan",
+            "pernah_menerima_bantuan",
+            "tanggal_pendataan",
+            "nama_kepala_keluarga",
+            "jenis_kelamin",
+            "usulan_program",
+            "no_kk",
+            "nama_petugas",
+        ):
             row[MANIFEST_INDEX[c]] = s(m[c])
         row[MANIFEST_INDEX["kode_kabupaten"]] = kode_kab
         row[MANIFEST_INDEX["no_kk_terisi"]] = "1" if m["no_kk"] else "0"
@@ -155,25 +189,49 @@ class ManifestMixin:
 
     @staticmethod
     def _rtlh(m: dict) -> bool:
-        ok_struct = (m["material_atap"] in ("beton", "genteng", "seng", "asbes", "kayu_sirap")
-                     and m["material_dinding"] in ("tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu")
-                     and m["material_lantai"] not in ("tanah", "bambu")
-                     and "rusak_berat" not in (m["kondisi_atap"], m["kondisi_dinding"], m["kondisi_lantai"]))
+        ok_struct = (
+            m["material_atap"] in ("beton", "genteng", "seng", "asbes", "kayu_sirap")
+            and m["material_dinding"] in ("tembok", "plesteran_anyaman_bambu", "kayu_papan", "batang_kayu")
+            and m["material_lantai"] not in ("tanah", "bambu")
+            and "rusak_berat" not in (m["kondisi_atap"], m["kondisi_dinding"], m["kondisi_lantai"])
+        )
         ok_luas = m["luas_lantai_m2"] / m["jumlah_anggota_keluarga"] >= 7.2
-        ok_air = m["sumber_air_minum"] in ("ledeng", "air_kemasan", "sumur_bor", "sumur_terlindung",
-                                           "mata_air_terlindung", "air_hujan")
+        ok_air = m["sumber_air_minum"] in (
+            "ledeng",
+            "air_kemasan",
+            "sumur_bor",
+            "sumur_terlindung",
+            "mata_air_terlindung",
+            "air_hujan",
+        )
         ok_san = m["fasilitas_sanitasi"] in ("jamban_sendiri", "jamban_bersama")
         return not (ok_struct and ok_luas and ok_air and ok_san)
 
-    def _manifest_rp(self, fp: FilePlan, sh: Any, baris: int, hasil: str, alasan: list, warn: list, man: dict,
-                     xlsx: bool) -> None:
+    def _manifest_rp(
+        self, fp: FilePlan, sh: Any, baris: int, hasil: str, alasan: list, warn: list, man: dict, xlsx: bool
+    ) -> None:
         row = [""] * len(MANIFEST_ROW_COLUMNS)
-        row[0:8] = [fp.folder, fp.name, sh.name if xlsx else "", baris, "realisasi_program", hasil,
-                    ";".join(a for a, _ in sorted(alasan)), ";".join(w for w, _ in sorted(warn))]
+        row[0:8] = [
+            fp.folder,
+            fp.name,
+            sh.name if xlsx else "",
+            baris,
+            "realisasi_program",
+            hasil,
+            ";".join(a for a, _ in sorted(alasan)),
+            ";".join(w for w, _ in sorted(warn)),
+        ]
         row[MANIFEST_INDEX["kode_kabupaten"]] = fp.folder
         row[MANIFEST_INDEX["kode_desa"]] = man["kode_desa"] or ""
-        for c in ("program", "sumber_dana", "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah",
-                  "tahun_anggaran"):
+        for c in (
+            "program",
+            "sumber_dana",
+            "jenis_kegiatan",
+            "unit_rencana",
+            "unit_selesai",
+            "nilai_rupiah",
+            "tahun_anggaran",
+        ):
             row[MANIFEST_INDEX[c]] = "" if man[c] is None else str(man[c])
         row[MANIFEST_INDEX["kolom_alasan"]] = ";".join(k for _, k in sorted(alasan))
         row[MANIFEST_INDEX["kolom_peringatan"]] = ";".join(k for _, k in sorted(warn))
@@ -187,19 +245,24 @@ class ManifestMixin:
             per[k] = dict(sorted(v.items()))
         rt_rows = sum(v for h, v in st["hasil"].items())
         return {
-            "scale": self.scale, "seed": self.seed, "defect_rate": self.defect_rate, "size_factor": self.size_factor,
+            "scale": self.scale,
+            "seed": self.seed,
+            "defect_rate": self.defect_rate,
+            "size_factor": self.size_factor,
             "run_date": self.run_date.isoformat() if self.run_date else None,
             "deadline": DEADLINE.isoformat(),
             "manifest_rows": f"{MANIFEST_DIR}/{rows_name}",
             "baris_total": rt_rows,
-            "baris_xlsx": st["baris_xlsx"], "baris_csv": st["baris_csv"],
+            "baris_xlsx": st["baris_xlsx"],
+            "baris_csv": st["baris_csv"],
             "hasil": dict(sorted(st["hasil"].items())),
             "alasan": dict(sorted(st["alasan"].items())),
             "peringatan": dict(sorted(st["peringatan"].items())),
             "rumah_tangga_diterima": st["diterima_rt"],
             "persen_rtlh_diterima": round(100 * st["rtlh"] / max(1, st["diterima_rt"]), 2),
             "kabupaten_tanpa_kiriman": sorted([self.no_folder, self.empty_folder]),
-            "kabupaten_tanpa_folder": self.no_folder, "kabupaten_folder_kosong": self.empty_folder,
+            "kabupaten_tanpa_folder": self.no_folder,
+            "kabupaten_folder_kosong": self.empty_folder,
             "target_baris_per_kabupaten": dict(sorted(self.n_rows.items())),
             "per_kabupaten": per,
             "file": len(self.files),

@@ -4,6 +4,7 @@ in which files and formats, when each file arrives, and the realisasi_program ro
 :class:`PlanMixin` is one part of :class:`tools.demo_data.core.Generator`; it reads the reference
 indexes the generator builds (``kabs``, ``codes``, ``kec_of``, ``desa_of``…) and sets ``styles``,
 ``plans``, ``n_rows``, ``first_file``, ``realisasi`` and the two non-submitting districts."""
+
 from __future__ import annotations
 
 import random
@@ -60,8 +61,9 @@ class PlanMixin:
         # styles
         order = list(self.submitting)
         rng.shuffle(order)
-        loc_modes = ["kode", "nama", "both"] + [pick(rng, cum_table([("kode", 45), ("nama", 25), ("both", 30)]))
-                                                for _ in order[3:]]
+        loc_modes = ["kode", "nama", "both"] + [
+            pick(rng, cum_table([("kode", 45), ("nama", 25), ("both", 30)])) for _ in order[3:]
+        ]
         self.styles: dict[str, Style] = {}
         for i, k in enumerate(order):
             self.styles[k] = self._style(k, loc_modes[i], complete=i < 3)
@@ -91,8 +93,9 @@ class PlanMixin:
                 day = DEADLINE + timedelta(days=7 * (weeks - 1) + rng.randint(2, 5))
             else:
                 day = DEADLINE - timedelta(days=rng.randint(1, 30))
-            self.first_file[k] = datetime(day.year, day.month, day.day, rng.randint(1, 7), rng.randint(0, 59),
-                                          rng.randint(0, 59), tzinfo=UTC)
+            self.first_file[k] = datetime(
+                day.year, day.month, day.day, rng.randint(1, 7), rng.randint(0, 59), rng.randint(0, 59), tzinfo=UTC
+            )
         # realisasi rows
         self.realisasi = self._plan_realisasi()
         # file plans
@@ -109,8 +112,10 @@ class PlanMixin:
         rng.shuffle(order)
         xl = [k for k in order if self.fmt_profile[k] == "xlsx"]
         cs = [k for k in order if self.fmt_profile[k] == "csv"]
-        for lst, cyc in ((xl, ["xlsx_date", "serial", "indo_long", "dmy_slash", "iso", "iso_time", "dmy_dash"]),
-                         (cs, ["serial", "indo_long", "dmy_slash", "iso", "dmy_dash", "iso_time"])):
+        for lst, cyc in (
+            (xl, ["xlsx_date", "serial", "indo_long", "dmy_slash", "iso", "iso_time", "dmy_dash"]),
+            (cs, ["serial", "indo_long", "dmy_slash", "iso", "dmy_dash", "iso_time"]),
+        ):
             for i, k in enumerate(lst):
                 self.styles[k].date_style = cyc[i % len(cyc)]
         for i, k in enumerate(order):
@@ -124,8 +129,13 @@ class PlanMixin:
                 for p in self.plans[k]:
                     if p.fmt == "xlsx":
                         p.nik_numeric = True
-            for attr, val in (("hidden_sheet", True), ("totals", True), ("group_row", True), ("trailing", 2),
-                              ("titles", True)):
+            for attr, val in (
+                ("hidden_sheet", True),
+                ("totals", True),
+                ("group_row", True),
+                ("trailing", 2),
+                ("titles", True),
+            ):
                 if not any(getattr(p, attr) for p in xplans):
                     setattr(xplans[-1], attr, val)
             if all(p.titles for p in xplans) and len(xplans) > 1:
@@ -224,8 +234,7 @@ class PlanMixin:
                 stem = f"pendataan_rumah_tangga_2025_{i + 1:02d}"
             else:
                 stem = f"Data RTLH dan Backlog {kab_short} - {part}"
-            fp = FilePlan(folder=k, name=f"{stem}.{fmt}", fmt=fmt, style=st,
-                          kecs=[(kc, alloc[kc]) for kc in g])
+            fp = FilePlan(folder=k, name=f"{stem}.{fmt}", fmt=fmt, style=st, kecs=[(kc, alloc[kc]) for kc in g])
             if fmt == "xlsx":
                 fp.nik_numeric = numeric_nik
                 fp.titles = rng.random() < 0.8
@@ -251,9 +260,17 @@ class PlanMixin:
                 xl[0].realisasi = rows
             else:
                 fmt = "csv" if how < 0.8 else "xlsx"
-                fp = FilePlan(folder=k, name=f"realisasi_program_{kab_short}_2025.{fmt}", fmt=fmt, style=st,
-                              kecs=[], rt=False, realisasi=rows, titles=rng.random() < 0.5,
-                              sheet_name="realisasi_program")
+                fp = FilePlan(
+                    folder=k,
+                    name=f"realisasi_program_{kab_short}_2025.{fmt}",
+                    fmt=fmt,
+                    style=st,
+                    kecs=[],
+                    rt=False,
+                    realisasi=rows,
+                    titles=rng.random() < 0.5,
+                    sheet_name="realisasi_program",
+                )
                 fp.delimiter, fp.encoding, fp.newline = csv_dialect
                 plans.append(fp)
         # mtimes: first file at the district's arrival time, the rest within a week
@@ -285,7 +302,7 @@ class PlanMixin:
             if k in ("53.04", "53.21", "53.05", "53.03") and rng.random() < 0.7:
                 templates.append(("RUMAH_KHUSUS", "APBN", "pembangunan_baru", 250_000_000, (10, 60)))
             for prog, dana, keg, unit_value, (lo, hi) in templates:
-                for tahun in ([2024, 2025] if rng.random() < 0.4 else [2025]):
+                for tahun in [2024, 2025] if rng.random() < 0.4 else [2025]:
                     rencana = rng.randrange(lo, hi + 1, 5 if hi > 50 else 1)
                     frac = 1.0 if tahun == 2024 else rng.uniform(0.4, 1.0)
                     selesai = min(rencana, round(rencana * frac))
@@ -293,10 +310,19 @@ class PlanMixin:
                     if prog != "FLPP" and rng.random() < 0.6:
                         kec = rng.choice([kc for kc in self.kec_of[k] if self.desa_of.get(kc.kode)])
                         desa = rng.choice(self.desa_of[kec.kode]).kode
-                    rows.append({"program": prog, "sumber_dana": dana, "jenis_kegiatan": keg,
-                                 "unit_rencana": rencana, "unit_selesai": selesai,
-                                 "nilai_rupiah": rencana * unit_value, "tahun_anggaran": tahun,
-                                 "kode_desa": desa, "fault": None})
+                    rows.append(
+                        {
+                            "program": prog,
+                            "sumber_dana": dana,
+                            "jenis_kegiatan": keg,
+                            "unit_rencana": rencana,
+                            "unit_selesai": selesai,
+                            "nilai_rupiah": rencana * unit_value,
+                            "tahun_anggaran": tahun,
+                            "kode_desa": desa,
+                            "fault": None,
+                        }
+                    )
             out[k] = rows
         # faults: each kind at least once, then at about twice the row rate
         all_rows = [(k, r) for k in sorted(out) for r in out[k]]

@@ -1,5 +1,6 @@
 """A household as the cells a district's sheet shows: its style's spellings, case, date and money
 formats (:func:`render_row`), and its canonical values for the manifest (:func:`canon`)."""
+
 from __future__ import annotations
 
 import random
@@ -53,8 +54,9 @@ def fmt_money(v: int, st: Style, xlsx: bool) -> Any:
     return dots(v)
 
 
-def render_row(h: dict, st: Style, cols: list[str], over: dict, xlsx: bool, rng: random.Random, no: int,
-               domain: dict[str, str]) -> list[Any]:
+def render_row(
+    h: dict, st: Style, cols: list[str], over: dict, xlsx: bool, rng: random.Random, no: int, domain: dict[str, str]
+) -> list[Any]:
     """The cells of household ``h`` (``over``: cells a fault replaced; ``domain``: column → enum domain)."""
     out: list[Any] = []
     ec = st.enum_case
@@ -121,12 +123,36 @@ def render_row(h: dict, st: Style, cols: list[str], over: dict, xlsx: bool, rng:
 
 def canon(h: dict, cols: list[str]) -> dict:
     m = {}
-    for c in ("nik", "kode_desa", "jumlah_anggota_keluarga", "status_kepemilikan_rumah", "luas_lantai_m2",
-              "material_atap", "material_dinding", "material_lantai", "sumber_air_minum", "fasilitas_sanitasi",
-              "nama_kepala_keluarga"):
+    for c in (
+        "nik",
+        "kode_desa",
+        "jumlah_anggota_keluarga",
+        "status_kepemilikan_rumah",
+        "luas_lantai_m2",
+        "material_atap",
+        "material_dinding",
+        "material_lantai",
+        "sumber_air_minum",
+        "fasilitas_sanitasi",
+        "nama_kepala_keluarga",
+    ):
         m[c] = h[c]
-    for c in ("jumlah_kk", "memiliki_rumah_lain", "status_kepemilikan_lahan", "kondisi_atap", "kondisi_dinding",
-              "kondisi_lantai", "penghasilan_per_bulan", "pernah_menerima_bantuan", "tanggal_pendataan",
-              "no_kk", "latitude", "longitude", "jenis_kelamin", "usulan_program", "nama_petugas"):
+    for c in (
+        "jumlah_kk",
+        "memiliki_rumah_lain",
+        "status_kepemilikan_lahan",
+        "kondisi_atap",
+        "kondisi_dinding",
+        "kondisi_lantai",
+        "penghasilan_per_bulan",
+        "pernah_menerima_bantuan",
+        "tanggal_pendataan",
+        "no_kk",
+        "latitude",
+        "longitude",
+        "jenis_kelamin",
+        "usulan_program",
+        "nama_petugas",
+    ):
         m[c] = h[c] if c in cols else None
     return m

@@ -3,6 +3,7 @@ hidden list sheet) or a csv in the district's dialect, with title rows, group ro
 rows, pending duplicate copies and a totals row as the plan says; and the realisasi_program rows.
 
 :class:`SheetMixin` is one part of :class:`tools.demo_data.core.Generator`."""
+
 from __future__ import annotations
 
 import random
@@ -74,8 +75,14 @@ class SheetMixin:
             sh.r += 1
 
     def _pilihan(self, sh: XlsxSheet, st: Style) -> None:
-        doms = ["status_kepemilikan_rumah", "material_atap", "material_dinding", "material_lantai",
-                "sumber_air_minum", "fasilitas_sanitasi"]
+        doms = [
+            "status_kepemilikan_rumah",
+            "material_atap",
+            "material_dinding",
+            "material_lantai",
+            "sumber_air_minum",
+            "fasilitas_sanitasi",
+        ]
         lists = [[st.enum[(d, v)] for v in contract.enum_values(d)] for d in doms]
         heads = ["Pilihan Status", "Pilihan_Atap", "Pilihan_Dinding", "Pilihan_Lantai", "Pilihan_Air", "Pilihan_Jamban"]
         for c, hname in enumerate(heads):
@@ -171,8 +178,18 @@ class SheetMixin:
             fault = r["fault"]
             alasan: list[tuple[str, str]] = []
             warn: list[tuple[str, str]] = []
-            man = {c: r[c] for c in ("program", "sumber_dana", "jenis_kegiatan", "unit_rencana", "unit_selesai",
-                                     "nilai_rupiah", "tahun_anggaran")}
+            man = {
+                c: r[c]
+                for c in (
+                    "program",
+                    "sumber_dana",
+                    "jenis_kegiatan",
+                    "unit_rencana",
+                    "unit_selesai",
+                    "nilai_rupiah",
+                    "tahun_anggaran",
+                )
+            }
             man["kode_desa"] = r["kode_desa"] if "kode_desa" in cols else None
             raw: dict[str, Any] = {}
             if fault == "kabupaten_tidak_sesuai":
@@ -217,8 +234,15 @@ class SheetMixin:
                 elif c == "nilai_rupiah":
                     ms = st.money_style if st.money_style in ("num", "rp_dots", "plain", "dots") else "rp_dots"
                     v = vals[c]
-                    out.append((v if xlsx else str(v)) if ms == "num" else
-                               f"Rp {dots(v)}" if ms == "rp_dots" else str(v) if ms == "plain" else dots(v))
+                    out.append(
+                        (v if xlsx else str(v))
+                        if ms == "num"
+                        else f"Rp {dots(v)}"
+                        if ms == "rp_dots"
+                        else str(v)
+                        if ms == "plain"
+                        else dots(v)
+                    )
                 else:
                     out.append(vals.get(c))
             baris = sh.data(out)

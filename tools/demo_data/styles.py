@@ -1,6 +1,7 @@
 """How each district's office fills in its spreadsheets (:class:`Style`): header spellings and enum
 spellings taken from the contract data (``sources/kontrak``), column choice and order, case, date and
 money formats, fill rates."""
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,16 @@ def header_alias_lists() -> AliasLists:
 
 
 # aliases that name a special case (a house on credit, a land certificate): never a district's usual spelling
-_NOT_GENERAL = {"Kredit", "KPR", "Ikut Orang Tua", "Milik Orang Tua/Saudara", "Tanah Adat", "SHM", "Dak Beton",
-                "Bebas Sewa (Milik Orang Lain)"}
+_NOT_GENERAL = {
+    "Kredit",
+    "KPR",
+    "Ikut Orang Tua",
+    "Milik Orang Tua/Saudara",
+    "Tanah Adat",
+    "SHM",
+    "Dak Beton",
+    "Bebas Sewa (Milik Orang Lain)",
+}
 
 
 def enum_alias_lists() -> AliasLists:
@@ -90,8 +99,7 @@ class Style:
     rp_headers: dict[str, str] = field(default_factory=dict)
 
 
-def make_style(seed: int, k: str, nama: str, loc_mode: str, complete: bool, hal: AliasLists,
-               eal: AliasLists) -> Style:
+def make_style(seed: int, k: str, nama: str, loc_mode: str, complete: bool, hal: AliasLists, eal: AliasLists) -> Style:
     """One district's style, from its own random stream (the same for the same seed and district)."""
     rng = random.Random(f"p3jr:{seed}:style:{k}")
     included = {g for g, p in RT_OPTIONAL_P.items() if complete or rng.random() < p}
@@ -134,20 +142,30 @@ def make_style(seed: int, k: str, nama: str, loc_mode: str, complete: bool, hal:
         fill[c] = 1.0
     fill["tanggal_pendataan"] = 1.0 if complete else rng.choice([1.0, 1.0, rng.uniform(0.8, 1.0)])
     st = Style(
-        kode=k, nama=nama, loc_mode=loc_mode, columns=cols, headers=headers, enum=enum,
+        kode=k,
+        nama=nama,
+        loc_mode=loc_mode,
+        columns=cols,
+        headers=headers,
+        enum=enum,
         enum_case=pick(rng, cum_table([("as_is", 75), ("upper", 20), ("lower", 5)])),
         name_case=pick(rng, cum_table([("title", 60), ("upper", 40)])),
         loc_case=pick(rng, cum_table([("title", 60), ("upper", 40)])),
-        date_style=rng.choice(["iso", "dmy_slash", "dmy_dash", "indo_long", "serial", "xlsx_date", "dmy_slash",
-                               "iso_time"]),
+        date_style=rng.choice(
+            ["iso", "dmy_slash", "dmy_dash", "indo_long", "serial", "xlsx_date", "dmy_slash", "iso_time"]
+        ),
         money_style=rng.choice(["num", "rp_dots", "plain", "dots", "juta", "jt"]),
         luas_style=rng.choice(["num", "num", "comma", "dot"]),
         nik_style=pick(rng, cum_table([("plain", 80), ("apostrophe", 20)])),
-        fill=fill, blank_rate=rng.choice([0.0, 0.0, 0.003, 0.01]),
+        fill=fill,
+        blank_rate=rng.choice([0.0, 0.0, 0.003, 0.01]),
         upper_headers=rng.random() < 0.3,
     )
-    rp_cols = ["kode_kabupaten"] + (["kode_desa"] if (complete or rng.random() < 0.4) else []) + [
-        "program", "sumber_dana", "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah", "tahun_anggaran"]
+    rp_cols = (
+        ["kode_kabupaten"]
+        + (["kode_desa"] if (complete or rng.random() < 0.4) else [])
+        + ["program", "sumber_dana", "jenis_kegiatan", "unit_rencana", "unit_selesai", "nilai_rupiah", "tahun_anggaran"]
+    )
     if rng.random() < 0.6:
         rp_cols.insert(0, "no")
     if rng.random() < 0.4:

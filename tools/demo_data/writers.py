@@ -3,6 +3,7 @@
 xlsx goes through xlsxwriter's public API only, in ``constant_memory`` mode: rows are streamed to
 disk as they are finished (memory stays flat at province scale) and strings are written inline, which
 is also what a district's export tool produces."""
+
 from __future__ import annotations
 
 import csv
@@ -27,19 +28,30 @@ class Num:
 
 class XlsxBook:
     def __init__(self, path: Path | io.BytesIO) -> None:
-        opts = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                "strings_to_urls": False}
+        opts = {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        }
         if isinstance(path, io.BytesIO):
             opts = {"in_memory": True, **opts}
             self.wb = xlsxwriter.Workbook(path, opts)
         else:
             self.wb = xlsxwriter.Workbook(str(path), opts)
-        self.wb.set_properties({"title": "Pendataan Program 3 Juta Rumah", "author": "Dinas Perkim",
-                                "company": "Pemerintah Daerah", "created": XLSX_CREATED})
+        self.wb.set_properties(
+            {
+                "title": "Pendataan Program 3 Juta Rumah",
+                "author": "Dinas Perkim",
+                "company": "Pemerintah Daerah",
+                "created": XLSX_CREATED,
+            }
+        )
         self.bold = self.wb.add_format({"bold": True})
         self.title = self.wb.add_format({"bold": True, "align": "center"})
-        self.head = self.wb.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": True,
-                                        "bg_color": "#D9E1F2"})
+        self.head = self.wb.add_format(
+            {"bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
+        )
         self._fmts: dict[str, Any] = {}
 
     def fmt(self, num_format: str) -> Any:
@@ -124,8 +136,7 @@ class CsvSheet:
     kind = "csv"
     name = ""
 
-    def __init__(self, path: Path, ncols: int, delimiter: str, encoding: str, newline: str,
-                 trailing: int) -> None:
+    def __init__(self, path: Path, ncols: int, delimiter: str, encoding: str, newline: str, trailing: int) -> None:
         self.fh = open(path, "w", encoding=encoding, newline="")
         self.w = csv.writer(self.fh, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
         self.line = 0

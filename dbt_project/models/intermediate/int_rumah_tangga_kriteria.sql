@@ -57,7 +57,7 @@ kriteria as (
         ---------- 2. kecukupan luas: luas / orang >= var (exact decimal arithmetic, 7.2 is layak)
         coalesce(
             cast(luas_lantai_m2 as decimal(18, 4))
-                >= cast({{ var('luas_minimum_per_orang') }} as decimal(18, 4)) * jumlah_anggota_keluarga,
+            >= cast({{ var('luas_minimum_per_orang') }} as decimal(18, 4)) * jumlah_anggota_keluarga,
             false
         ) as layak_luas,
 
@@ -101,10 +101,10 @@ kriteria as (
 turunan as (
     select
         *,
-        not (layak_ketahanan_bangunan and layak_luas and layak_air_minum and layak_sanitasi) as is_rtlh,
+        not(layak_ketahanan_bangunan and layak_luas and layak_air_minum and layak_sanitasi) as is_rtlh,
         (
             {%- for kolom in kolom_opsional %}
-            case when {{ kolom }} then 1 else 0 end{{ ' +' if not loop.last }}
+                case when {{ kolom }} then 1 else 0 end{{ ' +' if not loop.last }}
             {%- endfor %}
         ) as jumlah_kolom_opsional_terisi
     from kriteria
@@ -121,7 +121,7 @@ syarat_bsps as (
         {%- if var('batas_penghasilan_bsps', none) is not none %}
         (penghasilan_per_bulan <= {{ var('batas_penghasilan_bsps') }}) as syarat_penghasilan
         {%- else %}
-        true as syarat_penghasilan
+            true as syarat_penghasilan
         {%- endif %}
     from turunan
 ),

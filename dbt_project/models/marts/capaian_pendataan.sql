@@ -95,7 +95,7 @@ peringkat as (
                 indeks_capaian desc,
                 cakupan desc,
                 file_pertama_diterima asc nulls last,
-                kode_kabupaten
+                kode_kabupaten asc
         ) as integer) as peringkat
     from indeks
 )

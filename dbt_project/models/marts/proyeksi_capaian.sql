@@ -29,7 +29,8 @@ jendela as (
         row_number() over (partition by harian.kode_kabupaten order by harian.tanggal desc) as urut_akhir
     from harian
     cross join acuan
-    where harian.tanggal >= acuan.tanggal_acuan - {{ jendela }}
+    where
+        harian.tanggal >= acuan.tanggal_acuan - {{ jendela }}
         and harian.tanggal <= acuan.tanggal_acuan
 ),
 
@@ -39,7 +40,8 @@ laju as (
         cast(akhir.tanggal - awal.tanggal as integer) as hari_riwayat,
         case
             when akhir.tanggal > awal.tanggal
-                then cast(akhir.rumah_tangga_valid - awal.rumah_tangga_valid as double precision)
+                then
+                    cast(akhir.rumah_tangga_valid - awal.rumah_tangga_valid as double precision)
                     / cast(akhir.tanggal - awal.tanggal as double precision)
         end as laju
     from jendela as awal
@@ -72,9 +74,10 @@ status as (
             when not coalesce(target_rumah_tangga > 0, false) then 'belum_ada_data'
             when rumah_tangga_valid >= target_rumah_tangga then 'tercapai'
             when rumah_tangga_valid = 0 or laju is null then 'belum_ada_data'
-            when laju > 0
+            when
+                laju > 0
                 and tanggal_acuan + cast(ceil((target_rumah_tangga - rumah_tangga_valid) / laju) as integer)
-                    <= batas_waktu_proyeksi
+                <= batas_waktu_proyeksi
                 then 'sesuai_jalur'
             else 'terlambat'
         end as status_proyeksi
@@ -111,12 +114,15 @@ select
         when status_proyeksi in ('sesuai_jalur', 'terlambat')
             then 100.0 * least(
                 (rumah_tangga_valid + floor(greatest(laju, 0) * sisa_hari)) / cast(target_rumah_tangga as double precision),
-                1)
+                1
+            )
     end as decimal(18, 6)), 2) as double precision) as proyeksi_cakupan_batas_waktu,
     status_proyeksi,
-    cast('laju = selisih rumah_tangga_valid antara hari pertama dan terakhir riwayat harian dalam '
+    cast(
+        'laju = selisih rumah_tangga_valid antara hari pertama dan terakhir riwayat harian dalam '
         || '{{ jendela }} hari terakhir sampai tanggal_acuan, dibagi jumlah hari di antaranya; '
         || 'proyeksi = rumah_tangga_valid + laju x sisa hari sampai batas waktu {{ batas }} '
         || '(laju negatif dihitung 0); kurang dari dua hari riwayat atau belum ada rumah tangga valid '
-        || '= belum_ada_data' as varchar) as metode
+        || '= belum_ada_data' as varchar
+    ) as metode
 from status

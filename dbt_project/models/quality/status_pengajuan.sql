@@ -76,8 +76,10 @@ hitung as (
 
 select
     cast(kode_kabupaten as varchar) as kode_kabupaten,
-    cast(case when status_gerbang is null or status_gerbang = 'tidak_ada_kiriman' then 'tidak_ada_kiriman'
-              else status_gerbang end as varchar) as status,
+    cast(case
+        when status_gerbang is null or status_gerbang = 'tidak_ada_kiriman' then 'tidak_ada_kiriman'
+        else status_gerbang
+    end as varchar) as status,
     cast(alasan_tahan as varchar) as alasan_tahan,
     sedang_ditahan,
     cast(n_diterima + n_karantina as integer) as baris_dibaca,
@@ -89,10 +91,14 @@ select
     cast(n_karantina as integer) as baris_karantina_versi_dipakai,
     cast(file_versi_dipakai as varchar) as file_versi_dipakai,
     cast(dirilis_pada as timestamp) as versi_dipakai_dirilis_pada,
-    cast(case when sedang_ditahan then coalesce(baris_dibaca_kiriman, 0)
-              else n_diterima + n_karantina end as integer) as baris_dibaca_kiriman_terkini,
-    cast(case when sedang_ditahan then coalesce(baris_karantina_kiriman, 0)
-              else n_karantina end as integer) as baris_karantina_kiriman_terkini,
+    cast(case
+        when sedang_ditahan then coalesce(baris_dibaca_kiriman, 0)
+        else n_diterima + n_karantina
+    end as integer) as baris_dibaca_kiriman_terkini,
+    cast(case
+        when sedang_ditahan then coalesce(baris_karantina_kiriman, 0)
+        else n_karantina
+    end as integer) as baris_karantina_kiriman_terkini,
     cast(coalesce(aktif, 0) as integer) as file_aktif,
     cast(coalesce(ditolak, 0) as integer) as file_ditolak,
     cast(pertama as timestamp) as file_pertama_diterima,

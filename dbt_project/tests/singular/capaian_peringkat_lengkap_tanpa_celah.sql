@@ -19,11 +19,14 @@ referensi as (
     select count(*) as jumlah_referensi from {{ ref('kabupaten_kota_ntt') }}
 )
 
-select *
+select
+    ringkas.*,
+    referensi.jumlah_referensi
 from ringkas
 cross join referensi
-where jumlah_baris <> jumlah_referensi
-   or jumlah_kabupaten <> jumlah_referensi
-   or jumlah_peringkat <> jumlah_baris
-   or peringkat_min <> 1
-   or peringkat_maks <> jumlah_baris
+where
+    ringkas.jumlah_baris <> referensi.jumlah_referensi
+    or ringkas.jumlah_kabupaten <> referensi.jumlah_referensi
+    or ringkas.jumlah_peringkat <> ringkas.jumlah_baris
+    or ringkas.peringkat_min <> 1
+    or ringkas.peringkat_maks <> ringkas.jumlah_baris

@@ -25,13 +25,28 @@ def run_succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
 @dg.multi_asset(
     name="ingest_district_files",
     specs=[
-        dg.AssetSpec(FILE_REGISTRY, skippable=True, group_name="ingestion", kinds={"duckdb"},
-                     description="Every file ever seen in a landing folder, keyed by content hash; archive path, "
-                                 "arrival time (recorded once), status active/replaced/withdrawn/rejected and reason."),
-        dg.AssetSpec(RAW_RUMAH_TANGGA, skippable=True, group_name="raw", kinds={"duckdb"},
-                     description="Household rows as text with provenance (file, sheet, row), current active files only."),
-        dg.AssetSpec(RAW_REALISASI, skippable=True, group_name="raw", kinds={"duckdb"},
-                     description="Programme-output rows as text with provenance, current active files only."),
+        dg.AssetSpec(
+            FILE_REGISTRY,
+            skippable=True,
+            group_name="ingestion",
+            kinds={"duckdb"},
+            description="Every file ever seen in a landing folder, keyed by content hash; archive path, "
+            "arrival time (recorded once), status active/replaced/withdrawn/rejected and reason.",
+        ),
+        dg.AssetSpec(
+            RAW_RUMAH_TANGGA,
+            skippable=True,
+            group_name="raw",
+            kinds={"duckdb"},
+            description="Household rows as text with provenance (file, sheet, row), current active files only.",
+        ),
+        dg.AssetSpec(
+            RAW_REALISASI,
+            skippable=True,
+            group_name="raw",
+            kinds={"duckdb"},
+            description="Programme-output rows as text with provenance, current active files only.",
+        ),
     ],
     partitions_def=district_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -49,40 +64,70 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
     with warehouse.connect() as con:
         ensure_schema(con)
         verdict = landing_guard.check(
-            con, settings.landing_dir, districts, landing, max_share=settings.max_withdrawal_share,
-            confirmed=tags.get(landing_guard.CONFIRM_TAG) == "ya")
+            con,
+            settings.landing_dir,
+            districts,
+            landing,
+            max_share=settings.max_withdrawal_share,
+            confirmed=tags.get(landing_guard.CONFIRM_TAG) == "ya",
+        )
         if not verdict.ok:
-            raise quality_failure(verdict.message(), {
-                "folder_kiriman": str(settings.landing_dir), "baris_akan_ditarik": verdict.withdrawn_rows,
-                "baris_diterima_provinsi": verdict.accepted_rows,
-                "folder_hilang": ", ".join(verdict.vanished_folders) or "-"})
+            raise quality_failure(
+                verdict.message(),
+                {
+                    "folder_kiriman": str(settings.landing_dir),
+                    "baris_akan_ditarik": verdict.withdrawn_rows,
+                    "baris_diterima_provinsi": verdict.accepted_rows,
+                    "folder_hilang": ", ".join(verdict.vanished_folders) or "-",
+                },
+            )
         if tags.get(FORCE_TAG) != "ya" and state.unchanged_since_publish(
-                settings, landing, con, districts, lambda run_id: run_succeeded(context.instance, run_id)):
+            settings, landing, con, districts, lambda run_id: run_succeeded(context.instance, run_id)
+        ):
             # The one decision (lib/state.py), taken before anything is written: no output, so the gate,
             # dbt and publish are skipped and the run still succeeds.
-            context.log.info("Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
-                             "ingestion, gate, dbt and publish skipped")
+            context.log.info(
+                "Tidak ada perubahan sejak publikasi hari ini / nothing changed since today's publish: "
+                "ingestion, gate, dbt and publish skipped"
+            )
             return
         per_district = ingest_landing(
-            con, settings.landing_dir, landing, districts, run_id=context.run.run_id,
-            archive_dir=settings.archive_dir, max_bytes=int(settings.max_file_mb * 1e6), log=context.log)
+            con,
+            settings.landing_dir,
+            landing,
+            districts,
+            run_id=context.run.run_id,
+            archive_dir=settings.archive_dir,
+            max_bytes=int(settings.max_file_mb * 1e6),
+            log=context.log,
+        )
     rows = ["| kabupaten | file aktif | ditolak | baris rumah tangga | baris realisasi |", "|---|---|---|---|---|"]
     for d, res in per_district.items():
         # Per-district figures as observations, so each partition shows its own numbers in the UI.
         yield dg.AssetObservation(
-            asset_key=FILE_REGISTRY, partition=d,
-            metadata={"file_dilihat": res.files_seen, "file_aktif": res.files_active,
-                      "file_ditolak_run_ini": res.files_rejected, "file_baru_dibaca": res.files_new,
-                      "berubah": res.changed},
+            asset_key=FILE_REGISTRY,
+            partition=d,
+            metadata={
+                "file_dilihat": res.files_seen,
+                "file_aktif": res.files_active,
+                "file_ditolak_run_ini": res.files_rejected,
+                "file_baru_dibaca": res.files_new,
+                "berubah": res.changed,
+            },
         )
         for key, kind in ((RAW_RUMAH_TANGGA, "rumah_tangga"), (RAW_REALISASI, "realisasi_program")):
             yield dg.AssetObservation(
-                asset_key=key, partition=d,
-                metadata={"dagster/row_count": res.rows_current.get(kind, 0),
-                          "baris_baru_dimuat": res.rows_loaded.get(kind, 0)},
+                asset_key=key,
+                partition=d,
+                metadata={
+                    "dagster/row_count": res.rows_current.get(kind, 0),
+                    "baris_baru_dimuat": res.rows_loaded.get(kind, 0),
+                },
             )
-        rows.append(f"| {d} | {res.files_active} | {res.files_rejected} | {res.rows_current.get('rumah_tangga', 0)} "
-                    f"| {res.rows_current.get('realisasi_program', 0)} |")
+        rows.append(
+            f"| {d} | {res.files_active} | {res.files_rejected} | {res.rows_current.get('rumah_tangga', 0)} "
+            f"| {res.rows_current.get('realisasi_program', 0)} |"
+        )
     table = dg.MetadataValue.md("\n".join(rows))
     yield dg.MaterializeResult(asset_key=FILE_REGISTRY, metadata={"ringkasan": table})
     for key, kind in ((RAW_RUMAH_TANGGA, "rumah_tangga"), (RAW_REALISASI, "realisasi_program")):

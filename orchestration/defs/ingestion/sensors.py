@@ -16,10 +16,14 @@ def content_fingerprint(files: dict) -> str:
     return hashlib.sha256(json.dumps(sorted((n, v[2]) for n, v in files.items())).encode()).hexdigest()
 
 
-@dg.sensor(name="landing_files_sensor", job_name=REFRESH_JOB, minimum_interval_seconds=60,
-           default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Watches the landing folders: one district changed → a run for that district; several "
-                       "(first load, a busy morning) → one run over all districts.")
+@dg.sensor(
+    name="landing_files_sensor",
+    job_name=REFRESH_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches the landing folders: one district changed → a run for that district; several "
+    "(first load, a busy morning) → one run over all districts.",
+)
 def landing_files_sensor(context: dg.SensorEvaluationContext):
     """The change detector (lib/ingest/changes.py) against the last scan this sensor acted on (its
     cursor, also the hash cache) or, on a fresh cursor (first tick after a deploy), against the
@@ -43,17 +47,20 @@ def landing_files_sensor(context: dg.SensorEvaluationContext):
     current = changes.scan(settings.landing_dir, previous)
     had_files = any(k.present for d in districts for k in known.get(d, {}).values())
     if had_files and not any(current.get(d) for d in districts):
-        yield dg.SkipReason(f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
-                            "no run requested (check the path or run `p3jr run --izinkan-penarikan`)")
+        yield dg.SkipReason(
+            f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
+            "no run requested (check the path or run `p3jr run --izinkan-penarikan`)"
+        )
         return
     changed = sorted(changes.diff(current, known, districts))
     if len(changed) > 1:
         # A first load or a busy morning: one run over the whole range, not one per district (each
         # run costs start-up, dbt and publish; unchanged districts are skipped inside the run).
         everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
-        yield dg.RunRequest(run_key=f"semua:{everything.hexdigest()[:16]}",
-                            tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor",
-                                  "p3jr/kabupaten_berubah": " ".join(changed)})
+        yield dg.RunRequest(
+            run_key=f"semua:{everything.hexdigest()[:16]}",
+            tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor", "p3jr/kabupaten_berubah": " ".join(changed)},
+        )
     for kode in changed if len(changed) == 1 else []:
         yield dg.RunRequest(
             run_key=f"{kode}:{content_fingerprint(current.get(kode, {}))[:16]}",

@@ -6,6 +6,7 @@ test inside a single `dbt build`, and failures are not respected across separate
 dagster-dbt (severity error -> AssetCheckSpec(blocking=True)), so Python assets downstream of
 the marts (publish, reports) do not run on bad data either.
 """
+
 from collections.abc import Iterator
 
 from dagster import AssetExecutionContext

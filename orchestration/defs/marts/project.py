@@ -3,6 +3,7 @@
 The manifest (``dbt_project/target/manifest.json``) is not committed: `make install` parses it.
 On a fresh clone without it, or under ``dagster dev`` (models may have changed), it is parsed here.
 """
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Asset keys and groups for dbt nodes: warehouse schema == dbt folder == Dagster group."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,9 +3,10 @@
 The alert itself is built and delivered by orchestration/lib/alerts.py; a run whose process was
 killed has no step failure, so the steps still running are named instead.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -50,11 +51,21 @@ def _alert_from_context(context: dg.RunFailureSensorContext) -> dict[str, Any]:
     running = [] if step_failures else unfinished_steps((e.step_key, e.event_type_value) for e in events)
     timed_out = any(_TIMEOUT_MARKER in (m or "") for m in messages)  # max_runtime_seconds: alive, but too slow
     proses_mati = not step_failures and not timed_out and bool(running or crash)
-    error_text = ((_step_error_text(step_failures[0]) if step_failures else "") or (crash if proses_mati else "")
-                  or run_error or (failure_event.message or ""))
-    return build_alert(run_id=run.run_id, job_name=run.job_name, error_message=error_text,
-                       failed_steps=failed_steps or running, tags=dict(run.tags or {}),
-                       when=datetime.now(timezone.utc), proses_mati=proses_mati)
+    error_text = (
+        (_step_error_text(step_failures[0]) if step_failures else "")
+        or (crash if proses_mati else "")
+        or run_error
+        or (failure_event.message or "")
+    )
+    return build_alert(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        error_message=error_text,
+        failed_steps=failed_steps or running,
+        tags=dict(run.tags or {}),
+        when=datetime.now(UTC),
+        proses_mati=proses_mati,
+    )
 
 
 @dg.run_failure_sensor(

@@ -1,4 +1,5 @@
 """The refresh job and the nightly schedule."""
+
 from __future__ import annotations
 
 import dagster as dg

@@ -3,6 +3,7 @@
 It alerts through the same record file and webhook as the failure alert, with its own ``jenis``;
 the decisions and texts are in orchestration/lib/watchdog.py.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ def _slots_held(instance: dg.DagsterInstance) -> list[dict[str, str]]:
     for pool in sorted(storage.get_concurrency_keys()):
         for slot in storage.get_concurrency_info(pool).claimed_slots:
             run = instance.get_run_by_id(slot.run_id)
-            held.append({"pool": pool, "run_id": slot.run_id, "langkah": slot.step_key,
-                         "status": run.status.value if run else "?"})
+            held.append(
+                {
+                    "pool": pool,
+                    "run_id": slot.run_id,
+                    "langkah": slot.step_key,
+                    "status": run.status.value if run else "?",
+                }
+            )
     return held
 
 
@@ -56,23 +63,34 @@ def _last_publish(instance: dg.DagsterInstance, published_db: Path) -> float | N
     minimum_interval_seconds=sensor_interval(load_settings().max_queue_minutes),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Peringatan bila run terlalu lama di antrean (P3JR_MAX_QUEUE_MINUTES) atau database analis "
-                f"tidak diterbitkan {STALE_AFTER_HOURS:g} jam.",
+    f"tidak diterbitkan {STALE_AFTER_HOURS:g} jam.",
 )
 def p3jr_pengawas(context: dg.SensorEvaluationContext):
     settings, now, instance = load_settings(), time.time(), context.instance
     cursor = parse_cursor(context.cursor, now)
-    queued = {r.dagster_run.run_id: r for r in instance.get_run_records(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))}
+    queued = {
+        r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
+    }
     since = {rid: r.create_timestamp.timestamp() for rid, r in queued.items()}
     late = runs_queued_too_long(since, now, settings.max_queue_minutes, cursor["antrean"])
     if late:
-        running = [r.run_id for r in instance.get_runs(dg.RunsFilter(statuses=[
-            dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]))]
+        running = [
+            r.run_id
+            for r in instance.get_runs(
+                dg.RunsFilter(
+                    statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+                )
+            )
+        ]
         slots = _slots_held(instance)
         for rid in late:
             run = queued[rid].dagster_run
-            deliver_alert(queue_alert(rid, run.job_name, dict(run.tags or {}), since[rid], now,
-                                      settings.max_queue_minutes, running, slots), context.log)
+            deliver_alert(
+                queue_alert(
+                    rid, run.job_name, dict(run.tags or {}), since[rid], now, settings.max_queue_minutes, running, slots
+                ),
+                context.log,
+            )
     cursor["antrean"] = sorted((set(cursor["antrean"]) | set(late)) & set(queued))
 
     last = _last_publish(instance, settings.published_db)
@@ -81,5 +99,7 @@ def p3jr_pengawas(context: dg.SensorEvaluationContext):
         deliver_alert(stale_alert(last, reference, now, STALE_AFTER_HOURS), context.log)
         cursor["basi"] = reference
     context.update_cursor(json.dumps(cursor))
-    return dg.SkipReason(f"{len(queued)} run di antrean, {len(late)} diperingatkan; publikasi terakhir: "
-                         f"{_when(last) if last is not None else '-'}")
+    return dg.SkipReason(
+        f"{len(queued)} run di antrean, {len(late)} diperingatkan; publikasi terakhir: "
+        f"{_when(last) if last is not None else '-'}"
+    )

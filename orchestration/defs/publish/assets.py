@@ -10,18 +10,25 @@ from orchestration.lib import state
 from orchestration.settings import WRITER_POOL, load_settings
 
 # What analysts get: every dbt mart and reference seed, as the dbt project defines them.
-PUBLISHED_INPUTS = sorted((k for k in p3jr_dbt_assets.keys if k.path[0] in ("marts", "referensi")),
-                          key=lambda k: k.to_user_string())
+PUBLISHED_INPUTS = sorted(
+    (k for k in p3jr_dbt_assets.keys if k.path[0] in ("marts", "referensi")), key=lambda k: k.to_user_string()
+)
 PUBLISHED_DB = dg.AssetKey(["publish", "database_analis"])
 OFFICIAL_REPORTS = dg.AssetKey(["publish", "laporan_pejabat"])
 # A missed night shows: warn after 26 h, fail after 50 h without a new publish.
 FRESHNESS = dg.FreshnessPolicy.time_window(warn_window=timedelta(hours=26), fail_window=timedelta(hours=50))
 
 
-@dg.asset(key=PUBLISHED_DB, deps=PUBLISHED_INPUTS, group_name="publish", kinds={"duckdb", "parquet"},
-          pool=WRITER_POOL, freshness_policy=FRESHNESS,
-          description="Read-only copy of the marts for analysts: fresh file, checkpoint, atomic rename over "
-                      "<data>/published/p3jr.duckdb, plus Parquet per mart. No personal data.")
+@dg.asset(
+    key=PUBLISHED_DB,
+    deps=PUBLISHED_INPUTS,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool=WRITER_POOL,
+    freshness_policy=FRESHNESS,
+    description="Read-only copy of the marts for analysts: fresh file, checkpoint, atomic rename over "
+    "<data>/published/p3jr.duckdb, plus Parquet per mart. No personal data.",
+)
 def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from orchestration.lib.publish.database import publish_database
 
@@ -30,15 +37,22 @@ def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         info = publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
         state.write_marker(settings, state.input_fingerprint(con), context.run.run_id)
     context.log.info(f"published {settings.published_db}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(settings.published_db)),
-        "tabel": dg.MetadataValue.json(info.get("tables", {})),
-        "cara_membuka": f".venv/bin/duckdb -readonly {settings.published_db}",
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.published_db)),
+            "tabel": dg.MetadataValue.json(info.get("tables", {})),
+            "cara_membuka": f".venv/bin/duckdb -readonly {settings.published_db}",
+        }
+    )
 
 
-@dg.asset(key=OFFICIAL_REPORTS, deps=[PUBLISHED_DB], group_name="publish", kinds={"excel"},
-          description="Excel summary (ranking with every index component, backlog/RTLH, programme output) and PNG charts.")
+@dg.asset(
+    key=OFFICIAL_REPORTS,
+    deps=[PUBLISHED_DB],
+    group_name="publish",
+    kinds={"excel"},
+    description="Excel summary (ranking with every index component, backlog/RTLH, programme output) and PNG charts.",
+)
 def laporan_pejabat(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from orchestration.lib.reports.officials import build_official_reports
 

@@ -11,21 +11,46 @@ province-wide outcome (NIK dedup, accepted / quarantined / warnings). One module
 - ``province``    the province-wide step and the reconciliation invariant
 - ``fingerprint`` when the rules changed (contract data + generated SQL)
 """
+
 from orchestration.lib.gate.compiler import (
-    KOLOM_KABUPATEN_BARIS, PROVENANCE, build_sql, evaluate, output_columns,
+    KOLOM_KABUPATEN_BARIS,
+    PROVENANCE,
+    build_sql,
+    evaluate,
+    output_columns,
 )
 from orchestration.lib.gate.decision import SUBMISSION_SUITE, GateDecision, ensure_schema, gate_districts
 from orchestration.lib.gate.duplicates import resolve_duplicates
 from orchestration.lib.gate.fingerprint import RULES_VERSION, contract_fingerprint
 from orchestration.lib.gate.lookups import install
 from orchestration.lib.gate.outcomes import (
-    HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, reason_counts, write_outcomes,
+    HELD_PREFIX,
+    HELD_QUARANTINE,
+    HELD_WARNINGS,
+    reason_counts,
+    write_outcomes,
 )
 from orchestration.lib.gate.province import reconciliation, resolve_province
 
 __all__ = [
-    "HELD_PREFIX", "HELD_QUARANTINE", "HELD_WARNINGS", "KOLOM_KABUPATEN_BARIS", "PROVENANCE", "RULES_VERSION",
-    "SUBMISSION_SUITE", "GateDecision", "build_sql", "contract_fingerprint", "ensure_schema", "evaluate",
-    "gate_districts", "install", "output_columns", "reason_counts", "reconciliation", "resolve_duplicates",
-    "resolve_province", "write_outcomes",
+    "HELD_PREFIX",
+    "HELD_QUARANTINE",
+    "HELD_WARNINGS",
+    "KOLOM_KABUPATEN_BARIS",
+    "PROVENANCE",
+    "RULES_VERSION",
+    "SUBMISSION_SUITE",
+    "GateDecision",
+    "build_sql",
+    "contract_fingerprint",
+    "ensure_schema",
+    "evaluate",
+    "gate_districts",
+    "install",
+    "output_columns",
+    "reason_counts",
+    "reconciliation",
+    "resolve_duplicates",
+    "resolve_province",
+    "write_outcomes",
 ]

@@ -9,12 +9,14 @@ planner in planners.py. Nothing here is evaluated per row in Python. Flow (docs/
     duplicates.resolve_duplicates(con, "tmp_rt", "file_times")  # rumah_tangga only, province-wide
     outcomes.write_outcomes(con, "rumah_tangga", "tmp_rt")      # quality.*_diterima, karantina, peringatan
 """
+
 from __future__ import annotations
 
 import duckdb
 
 from orchestration.lib.gate.planners import LEVELS, plan
-from orchestration.lib.warehouse import quote_ident as _ident, quote_literal as _q
+from orchestration.lib.warehouse import quote_ident as _ident
+from orchestration.lib.warehouse import quote_literal as _q
 from sources import contract
 from sources.readers import READ_PROBLEM_COLUMN
 
@@ -26,7 +28,6 @@ PROVENANCE = ("kode_kabupaten", "file_hash", "nama_file", "sheet", "baris")
 KOLOM_KABUPATEN_BARIS = "kode_kabupaten_isian"
 
 STRUCT_ALASAN = "STRUCT(kode VARCHAR, kolom VARCHAR)[]"
-
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -58,21 +59,26 @@ def _struct_list(names: list[str], lists: tuple[str, ...] = ()) -> str:
     items = f"list_filter([{', '.join(names)}], lambda x: x IS NOT NULL)" if names else f"CAST([] AS {STRUCT_ALASAN})"
     for x in lists:
         items = f"list_concat({items}, {x})"
-    return (f"CASE WHEN {none} THEN CAST([] AS {STRUCT_ALASAN}) ELSE CAST(list_sort({items}) AS {STRUCT_ALASAN}) END")
+    return f"CASE WHEN {none} THEN CAST([] AS {STRUCT_ALASAN}) ELSE CAST(list_sort({items}) AS {STRUCT_ALASAN}) END"
 
 
 def _masalah_baca_sql(col: str) -> str:
     """The reader's ``masalah_baca`` ('code:kolom;code:kolom', NULL when fine) as reason structs: a row the
     reader kept despite a problem in a cell (NUL, over-long cell, Excel error, formula without value)."""
     items = f"list_filter(string_split({col}, ';'), lambda x: trim(x) <> '')"
-    struct = ("{'kode': trim(CASE WHEN strpos(x, ':') > 0 THEN left(x, strpos(x, ':') - 1) ELSE x END), "
-              "'kolom': CASE WHEN strpos(x, ':') > 0 THEN substr(x, strpos(x, ':') + 1) END}")
-    return (f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN CAST([] AS {STRUCT_ALASAN}) "
-            f"ELSE CAST(list_transform({items}, lambda x: {struct}) AS {STRUCT_ALASAN}) END")
+    struct = (
+        "{'kode': trim(CASE WHEN strpos(x, ':') > 0 THEN left(x, strpos(x, ':') - 1) ELSE x END), "
+        "'kolom': CASE WHEN strpos(x, ':') > 0 THEN substr(x, strpos(x, ':') + 1) END}"
+    )
+    return (
+        f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN CAST([] AS {STRUCT_ALASAN}) "
+        f"ELSE CAST(list_transform({items}, lambda x: {struct}) AS {STRUCT_ALASAN}) END"
+    )
 
 
-def build_sql(kind: str, source: str, source_columns: list[str], *,
-              kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS) -> str:
+def build_sql(
+    kind: str, source: str, source_columns: list[str], *, kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS
+) -> str:
     """The SELECT that evaluates every row of ``source`` (exposed for inspection and tests)."""
     has = set(source_columns)
     p = plan(kind, source, has, kolom_kabupaten_baris)
@@ -112,8 +118,14 @@ def build_sql(kind: str, source: str, source_columns: list[str], *,
     return "WITH " + ",\n".join(ctes) + "\n" + final
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, kind: str, source: str, target: str, *,
-             kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS) -> None:
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    source: str,
+    target: str,
+    *,
+    kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS,
+) -> None:
     """Evaluate every row of ``source`` (raw text columns + provenance) into table ``target``."""
     if kind not in contract.KINDS:
         raise ValueError(f"jenis tidak dikenal: {kind}")

@@ -4,6 +4,7 @@ A new submission that fails the ``pengajuan_kabupaten`` GX suite (expectations/,
 thresholds) is *held*: its last released version stays in ``quality.rilis_*`` (last-known-good) and
 its current rows go to ``quality.kiriman_ditahan_*`` so its feedback shows why.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _active_fingerprint(con: duckdb.DuckDBPyConnection, kode: str, contract_fp: str) -> str:
-    hashes = [r[0] for r in con.execute(
-        "SELECT file_hash FROM ingestion.file_registry WHERE folder = ? AND status = 'active' ORDER BY file_hash", [kode]
-    ).fetchall()]
+    hashes = [
+        r[0]
+        for r in con.execute(
+            "SELECT file_hash FROM ingestion.file_registry WHERE folder = ? AND status = 'active' ORDER BY file_hash",
+            [kode],
+        ).fetchall()
+    ]
     if not hashes:
         return ""
     return hashlib.sha256((contract_fp + "|" + ",".join(hashes)).encode()).hexdigest()[:24]
@@ -49,11 +54,15 @@ def _active_fingerprint(con: duckdb.DuckDBPyConnection, kode: str, contract_fp: 
 
 def _missing_required_columns(con: duckdb.DuckDBPyConnection, kode: str) -> tuple[int, list[str]]:
     """Required rumah_tangga columns absent from every active file of the district."""
-    present = {r[0] for r in con.execute(
-        """SELECT DISTINCT h.kolom FROM ingestion.sheet_headers h
+    present = {
+        r[0]
+        for r in con.execute(
+            """SELECT DISTINCT h.kolom FROM ingestion.sheet_headers h
            JOIN ingestion.file_registry f ON f.file_hash = h.file_hash AND f.folder = ? AND f.status = 'active'
-           WHERE h.jenis = 'rumah_tangga' AND h.kolom IS NOT NULL""", [kode]
-    ).fetchall()}
+           WHERE h.jenis = 'rumah_tangga' AND h.kolom IS NOT NULL""",
+            [kode],
+        ).fetchall()
+    }
     if not present:
         return 0, []
     missing = [c.name for c in contract.columns("rumah_tangga") if c.required == "ya" and c.name not in present]
@@ -72,7 +81,12 @@ class GateDecision:
 
 
 def gate_districts(
-    con: duckdb.DuckDBPyConnection, districts: list[str], *, run_id: str, run_date: date, pseudonym_key: str,
+    con: duckdb.DuckDBPyConnection,
+    districts: list[str],
+    *,
+    run_id: str,
+    run_date: date,
+    pseudonym_key: str,
     force: bool = False,
 ) -> list[GateDecision]:
     """Evaluate the row rules for the districts' current files and release or hold each submission.
@@ -83,10 +97,13 @@ def gate_districts(
     ensure_schema(con)
     install(con, run_date=run_date, pseudonym_key=pseudonym_key)
     contract_fp = contract_fingerprint()
-    prev = {r[0]: r for r in con.execute(
-        "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis, dirilis_pada "
-        "FROM quality.gerbang_kabupaten"
-    ).fetchall()}
+    prev = {
+        r[0]: r
+        for r in con.execute(
+            "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis, dirilis_pada "
+            "FROM quality.gerbang_kabupaten"
+        ).fetchall()
+    }
     fingerprints = {d: _active_fingerprint(con, d, contract_fp) for d in districts}
     released = table_exists(con, "quality", "rilis_rumah_tangga")
     todo = [d for d in districts if force or not released or d not in prev or prev[d][1] != fingerprints[d]]
@@ -102,23 +119,28 @@ def gate_districts(
         )
         evaluate(con, kind, f"_gate_src_{kind}", f"_gate_eval_{kind}")
 
-    counts = {r[0]: (r[1], r[2]) for r in con.execute(
-        "SELECT kode_kabupaten, count(*), count(*) FILTER (WHERE len(alasan) > 0) FROM _gate_eval_rumah_tangga GROUP BY 1"
-    ).fetchall()}
+    counts = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            "SELECT kode_kabupaten, count(*), count(*) FILTER (WHERE len(alasan) > 0) FROM _gate_eval_rumah_tangga GROUP BY 1"
+        ).fetchall()
+    }
     stats = []
     for d in todo:
         dibaca, karantina = counts.get(d, (0, 0))
         last = prev[d][2] if d in prev else None
         n_missing, missing = _missing_required_columns(con, d)
-        stats.append({
-            "kode_kabupaten": d,
-            "baris_dibaca": dibaca,
-            "baris_karantina": karantina,
-            "rasio_karantina": (karantina / dibaca) if dibaca else 0.0,
-            "rasio_baris_vs_terakhir": (dibaca / last) if last else None,
-            "kolom_wajib_hilang": n_missing,
-            "_missing": missing,
-        })
+        stats.append(
+            {
+                "kode_kabupaten": d,
+                "baris_dibaca": dibaca,
+                "baris_karantina": karantina,
+                "rasio_karantina": (karantina / dibaca) if dibaca else 0.0,
+                "rasio_baris_vs_terakhir": (dibaca / last) if last else None,
+                "kolom_wajib_hilang": n_missing,
+                "_missing": missing,
+            }
+        )
 
     frame = pd.DataFrame([{k: v for k, v in s.items() if not k.startswith("_")} for s in stats])
     frame["rasio_baris_vs_terakhir"] = frame["rasio_baris_vs_terakhir"].astype("float64")
@@ -148,9 +170,23 @@ def gate_districts(
         released_fp = fingerprints[d] if d in release else (prev[d][4] if d in prev else None)
         released_at = now if d in release else (prev[d][5] if d in prev else None)
         decision_rows.append(
-            [d, status, why, fingerprints[d], s["baris_dibaca"], s["baris_karantina"], s["rasio_karantina"],
-             s["rasio_baris_vs_terakhir"], s["kolom_wajib_hilang"], released_rows, released_fp, now, run_id,
-             released_at])
+            [
+                d,
+                status,
+                why,
+                fingerprints[d],
+                s["baris_dibaca"],
+                s["baris_karantina"],
+                s["rasio_karantina"],
+                s["rasio_baris_vs_terakhir"],
+                s["kolom_wajib_hilang"],
+                released_rows,
+                released_fp,
+                now,
+                run_id,
+                released_at,
+            ]
+        )
 
     held = [d.kode_kabupaten for d in decisions if d.status == "ditahan"]
     con.execute("CREATE OR REPLACE TEMP TABLE _gate_release AS SELECT unnest(?::VARCHAR[]) AS kode", [release])
@@ -163,7 +199,9 @@ def gate_districts(
             """INSERT INTO quality.gerbang_kabupaten (kode_kabupaten, status, alasan_tahan, sidik_kiriman,
                  baris_dibaca_kiriman, baris_karantina_kiriman, rasio_karantina_kiriman, rasio_baris_vs_rilis,
                  kolom_wajib_hilang, baris_dibaca_rilis, sidik_rilis, diputuskan_pada, run_id, dirilis_pada)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", decision_rows)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            decision_rows,
+        )
         for kind in contract.KINDS:
             # every evaluated district leaves the held table; the held ones come back with their current rows
             _replace_rows(con, f"quality.rilis_{kind}", f"_gate_eval_{kind}", "_gate_release", "_gate_release")
@@ -176,15 +214,20 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, source: str, delet
     Columns the rules added since the table was created are added first (old warehouses)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {source} LIMIT 0")
     schema, name = table.split(".")
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchall()}
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
     for col, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {source})").fetchall():
         if col not in have:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(col)} {typ}")
     con.execute(f"DELETE FROM {table} WHERE kode_kabupaten IN (SELECT kode FROM {delete_for})")
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {source} "
-                f"WHERE kode_kabupaten IN (SELECT kode FROM {insert_for})")
+    con.execute(
+        f"INSERT INTO {table} BY NAME SELECT * FROM {source} WHERE kode_kabupaten IN (SELECT kode FROM {insert_for})"
+    )
 
 
 def _hold_text(outcome: gx.ExpectationOutcome, stats: dict) -> str:
@@ -192,8 +235,14 @@ def _hold_text(outcome: gx.ExpectationOutcome, stats: dict) -> str:
     if col == "rasio_karantina":
         return f"{stats['rasio_karantina']:.0%} baris dikarantina (batas dilampaui) / too many rows quarantined"
     if col == "rasio_baris_vs_terakhir":
-        return (f"jumlah baris turun menjadi {stats['rasio_baris_vs_terakhir']:.0%} dari kiriman terakhir yang diterima"
-                " / row count fell against the last accepted submission")
+        return (
+            f"jumlah baris turun menjadi {stats['rasio_baris_vs_terakhir']:.0%} dari kiriman terakhir yang diterima"
+            " / row count fell against the last accepted submission"
+        )
     if col == "kolom_wajib_hilang":
-        return "kolom wajib tidak ada di semua file: " + ", ".join(stats["_missing"]) + " / required column missing in every file"
+        return (
+            "kolom wajib tidak ada di semua file: "
+            + ", ".join(stats["_missing"])
+            + " / required column missing in every file"
+        )
     return f"{outcome.expectation_type} {col}: {outcome.observed}"

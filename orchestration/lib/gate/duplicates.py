@@ -1,10 +1,10 @@
 """Province-wide NIK deduplication of the rows that pass every other rule (contract: one household per NIK)."""
+
 from __future__ import annotations
 
 import duckdb
 
 from orchestration.lib.gate.compiler import STRUCT_ALASAN
-
 
 
 def resolve_duplicates(con: duckdb.DuckDBPyConnection, evaluated: str, file_times: str) -> None:

@@ -1,5 +1,6 @@
 """When do the row rules change? The contract data, the reference areas and the SQL generated from
 them, not the source text of a module: a comment edit must not re-evaluate every district."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,10 @@ RULES_VERSION = 1
 
 def _sample_columns(kind: str) -> list[str]:
     """Every column a raw table can carry, so the compiled SQL includes every optional branch."""
-    canon = [KOLOM_KABUPATEN_BARIS if (kind == "realisasi_program" and n == "kode_kabupaten") else n
-             for n in contract.column_names(kind)]
+    canon = [
+        KOLOM_KABUPATEN_BARIS if (kind == "realisasi_program" and n == "kode_kabupaten") else n
+        for n in contract.column_names(kind)
+    ]
     numeric = [f"{c.name}_numerik" for c in contract.columns(kind) if c.type in ("nik", "digit16")]
     return [*PROVENANCE, *canon, *numeric, "kolom_tambahan", READ_PROBLEM_COLUMN]
 

@@ -8,6 +8,7 @@ marts. The YAML files are written by :func:`write_staging_yaml` (``python -m
 orchestration.lib.gate.invariants``) and a test keeps the committed files equal to its output:
 adding an enum value is one edit in ``sources/kontrak/enum_aliases.csv`` plus a regeneration.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,9 @@ WILAYAH = "ref('wilayah_ntt')"
 _MODEL_TEXT = {
     "rumah_tangga": (
         "Rumah tangga yang diterima gerbang mutu, tanpa data pribadi: NIK diganti nik_hash (hash berkunci, "
-        "pseudonim), No. KK / koordinat / nama petugas hanya sebagai penanda \"terisi\", nama kepala keluarga "
-        "tidak dibawa."),
+        'pseudonim), No. KK / koordinat / nama petugas hanya sebagai penanda "terisi", nama kepala keluarga '
+        "tidak dibawa."
+    ),
     "realisasi_program": "Baris realisasi program yang diterima.",
 }
 
@@ -60,8 +62,11 @@ def _column_tests(c: contract.Column) -> list:
     elif c.type == "enum" and c.domain != "ya_tidak":  # ya_tidak is stored as BOOLEAN
         tests.append({"accepted_values": {"arguments": {"values": list(contract.enum_values(c.domain))}}})
     elif c.type in ("bilangan_bulat", "desimal", "rupiah") and (c.min is not None or c.max is not None):
-        bounds = {k: (int(v) if float(v).is_integer() else v)
-                  for k, v in (("min_value", c.min), ("max_value", c.max)) if v is not None}
+        bounds = {
+            k: (int(v) if float(v).is_integer() else v)
+            for k, v in (("min_value", c.min), ("max_value", c.max))
+            if v is not None
+        }
         tests.append({"rentang_nilai": {"arguments": bounds}})
     return tests
 
@@ -79,11 +84,17 @@ def staging_columns(kind: str) -> list[tuple[str, str, list]]:
     """(column, description, dbt tests) of ``stg_<kind>``, in the model's order of concern."""
     cols: list[tuple[str, str, list]] = []
     if kind == "rumah_tangga":
-        cols.append(("nik_hash", "Hash berkunci dari NIK (pseudonim); satu rumah tangga per NIK se-provinsi.",
-                     ["not_null", "unique"]))
+        cols.append(
+            (
+                "nik_hash",
+                "Hash berkunci dari NIK (pseudonim); satu rumah tangga per NIK se-provinsi.",
+                ["not_null", "unique"],
+            )
+        )
         cols.append(_kode_kabupaten("Kode Kemendagri kabupaten/kota pengirim (53.KK)."))
-        cols.append(("kode_kecamatan", "Kode Kemendagri kecamatan (53.KK.CC).",
-                     ["not_null", _relationship(WILAYAH, "kode")]))
+        cols.append(
+            ("kode_kecamatan", "Kode Kemendagri kecamatan (53.KK.CC).", ["not_null", _relationship(WILAYAH, "kode")])
+        )
     for c in contract.columns(kind):
         if c.personal or c.type not in _CARRIED_TYPES or (c.required == "lokasi" and c.type != "kode_desa"):
             continue
@@ -92,9 +103,18 @@ def staging_columns(kind: str) -> list[tuple[str, str, list]]:
             continue
         tests = _column_tests(c)
         if c.type == "kode_desa" and kind == "rumah_tangga":
-            tests.append({"ekspresi_benar": {"arguments": {"expression": (
-                "left(kode_desa, length(kode_kecamatan) + 1) = kode_kecamatan || '.' and "
-                "left(kode_kecamatan, length(kode_kabupaten) + 1) = kode_kabupaten || '.'")}}})
+            tests.append(
+                {
+                    "ekspresi_benar": {
+                        "arguments": {
+                            "expression": (
+                                "left(kode_desa, length(kode_kecamatan) + 1) = kode_kecamatan || '.' and "
+                                "left(kode_kecamatan, length(kode_kabupaten) + 1) = kode_kabupaten || '.'"
+                            )
+                        }
+                    }
+                }
+            )
         cols.append((c.name, _description(c), tests))
     cols += _PROVENANCE
     if kind == "rumah_tangga":
@@ -114,9 +134,11 @@ def staging_yaml(kind: str) -> str:
             col["data_tests"] = tests
         columns.append(col)
     doc = {"version": 2, "models": [{"name": f"stg_{kind}", "description": _MODEL_TEXT[kind], "columns": columns}]}
-    head = ("# DIHASILKAN dari sources/kontrak/*.csv oleh orchestration/lib/gate/invariants.py; jangan diubah dengan\n"
-            "# tangan: ubah kontraknya lalu jalankan `.venv/bin/python -m orchestration.lib.gate.invariants`.\n"
-            "# Generated: post-gate invariants on the accepted rows (error severity = blocking before the marts).\n")
+    head = (
+        "# DIHASILKAN dari sources/kontrak/*.csv oleh orchestration/lib/gate/invariants.py; jangan diubah dengan\n"
+        "# tangan: ubah kontraknya lalu jalankan `.venv/bin/python -m orchestration.lib.gate.invariants`.\n"
+        "# Generated: post-gate invariants on the accepted rows (error severity = blocking before the marts).\n"
+    )
     return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
 
 

@@ -4,6 +4,7 @@
 ``ref.alasan`` (reason messages), ``ref.kolom`` (per-column range texts for messages) and
 ``ref.kode_provinsi`` (the province digits a NIK may start with).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,17 +17,44 @@ from sources import contract, reference
 
 # The 38 province codes (Kemendagri; the four new Papua provinces of 2022 included).
 KODE_PROVINSI: tuple[tuple[str, str], ...] = (
-    ("11", "Aceh"), ("12", "Sumatera Utara"), ("13", "Sumatera Barat"), ("14", "Riau"),
-    ("15", "Jambi"), ("16", "Sumatera Selatan"), ("17", "Bengkulu"), ("18", "Lampung"),
-    ("19", "Kepulauan Bangka Belitung"), ("21", "Kepulauan Riau"), ("31", "DKI Jakarta"),
-    ("32", "Jawa Barat"), ("33", "Jawa Tengah"), ("34", "DI Yogyakarta"), ("35", "Jawa Timur"),
-    ("36", "Banten"), ("51", "Bali"), ("52", "Nusa Tenggara Barat"), ("53", "Nusa Tenggara Timur"),
-    ("61", "Kalimantan Barat"), ("62", "Kalimantan Tengah"), ("63", "Kalimantan Selatan"),
-    ("64", "Kalimantan Timur"), ("65", "Kalimantan Utara"), ("71", "Sulawesi Utara"),
-    ("72", "Sulawesi Tengah"), ("73", "Sulawesi Selatan"), ("74", "Sulawesi Tenggara"),
-    ("75", "Gorontalo"), ("76", "Sulawesi Barat"), ("81", "Maluku"), ("82", "Maluku Utara"),
-    ("91", "Papua"), ("92", "Papua Barat"), ("93", "Papua Selatan"), ("94", "Papua Tengah"),
-    ("95", "Papua Pegunungan"), ("96", "Papua Barat Daya"),
+    ("11", "Aceh"),
+    ("12", "Sumatera Utara"),
+    ("13", "Sumatera Barat"),
+    ("14", "Riau"),
+    ("15", "Jambi"),
+    ("16", "Sumatera Selatan"),
+    ("17", "Bengkulu"),
+    ("18", "Lampung"),
+    ("19", "Kepulauan Bangka Belitung"),
+    ("21", "Kepulauan Riau"),
+    ("31", "DKI Jakarta"),
+    ("32", "Jawa Barat"),
+    ("33", "Jawa Tengah"),
+    ("34", "DI Yogyakarta"),
+    ("35", "Jawa Timur"),
+    ("36", "Banten"),
+    ("51", "Bali"),
+    ("52", "Nusa Tenggara Barat"),
+    ("53", "Nusa Tenggara Timur"),
+    ("61", "Kalimantan Barat"),
+    ("62", "Kalimantan Tengah"),
+    ("63", "Kalimantan Selatan"),
+    ("64", "Kalimantan Timur"),
+    ("65", "Kalimantan Utara"),
+    ("71", "Sulawesi Utara"),
+    ("72", "Sulawesi Tengah"),
+    ("73", "Sulawesi Selatan"),
+    ("74", "Sulawesi Tenggara"),
+    ("75", "Gorontalo"),
+    ("76", "Sulawesi Barat"),
+    ("81", "Maluku"),
+    ("82", "Maluku Utara"),
+    ("91", "Papua"),
+    ("92", "Papua Barat"),
+    ("93", "Papua Selatan"),
+    ("94", "Papua Tengah"),
+    ("95", "Papua Pegunungan"),
+    ("96", "Papua Barat Daya"),
 )
 PROVINSI_SENDIRI = "53"
 
@@ -64,17 +92,42 @@ def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: st
         [("domain", s), ("alias_norm", s), ("nilai", s)],
     )
     t_alasan = _arrow(
-        [{"kode": r.code, "tingkat": r.level, "pesan": r.message, "message_en": r.message_en}
-         for r in contract.reasons().values() if r.applies_to == "baris"],
+        [
+            {"kode": r.code, "tingkat": r.level, "pesan": r.message, "message_en": r.message_en}
+            for r in contract.reasons().values()
+            if r.applies_to == "baris"
+        ],
         [("kode", s), ("tingkat", s), ("pesan", s), ("message_en", s)],
     )
     kolom_rows = [
-        {"jenis": c.kind, "kolom": c.name, "wajib": c.required, "tipe": c.type, "domain": c.domain,
-         "min": c.min, "max": c.max, "min_teks": _fmt_num(c.min), "max_teks": _fmt_num(c.max)}
-        for kind in contract.KINDS for c in contract.columns(kind)
+        {
+            "jenis": c.kind,
+            "kolom": c.name,
+            "wajib": c.required,
+            "tipe": c.type,
+            "domain": c.domain,
+            "min": c.min,
+            "max": c.max,
+            "min_teks": _fmt_num(c.min),
+            "max_teks": _fmt_num(c.max),
+        }
+        for kind in contract.KINDS
+        for c in contract.columns(kind)
     ]
-    t_kolom = _arrow(kolom_rows, [("jenis", s), ("kolom", s), ("wajib", s), ("tipe", s), ("domain", s),
-                                  ("min", pa.float64()), ("max", pa.float64()), ("min_teks", s), ("max_teks", s)])
+    t_kolom = _arrow(
+        kolom_rows,
+        [
+            ("jenis", s),
+            ("kolom", s),
+            ("wajib", s),
+            ("tipe", s),
+            ("domain", s),
+            ("min", pa.float64()),
+            ("max", pa.float64()),
+            ("min_teks", s),
+            ("max_teks", s),
+        ],
+    )
     t_prov = _arrow([{"kode": k, "nama": n} for k, n in KODE_PROVINSI], [("kode", s), ("nama", s)])
 
     for name, tbl in (("wil", t_wil), ("enum", t_enum), ("alasan", t_alasan), ("kolom", t_kolom), ("prov", t_prov)):
@@ -82,11 +135,12 @@ def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: st
     try:
         con.execute("""CREATE OR REPLACE TABLE ref.wilayah AS
             SELECT kode, nama, tingkat, jenis, kode_induk, p3jr_norm(nama) AS nama_norm FROM _p3jr_src_wil ORDER BY kode""")
-        con.execute("CREATE OR REPLACE TABLE ref.enum_alias AS SELECT * FROM _p3jr_src_enum ORDER BY domain, alias_norm")
+        con.execute(
+            "CREATE OR REPLACE TABLE ref.enum_alias AS SELECT * FROM _p3jr_src_enum ORDER BY domain, alias_norm"
+        )
         con.execute("CREATE OR REPLACE TABLE ref.alasan AS SELECT * FROM _p3jr_src_alasan")
         con.execute("CREATE OR REPLACE TABLE ref.kolom AS SELECT * FROM _p3jr_src_kolom")
         con.execute("CREATE OR REPLACE TABLE ref.kode_provinsi AS SELECT * FROM _p3jr_src_prov ORDER BY kode")
     finally:
         for name in ("wil", "enum", "alasan", "kolom", "prov"):
             con.unregister(f"_p3jr_src_{name}")
-

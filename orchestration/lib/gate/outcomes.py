@@ -1,4 +1,5 @@
 """Outcome tables of evaluated rows: accepted, quarantine (reasons + Indonesian messages), warnings."""
+
 from __future__ import annotations
 
 import duckdb
@@ -13,12 +14,12 @@ HELD_QUARANTINE = "quality.karantina_kiriman_ditahan"
 HELD_WARNINGS = "quality.peringatan_kiriman_ditahan"
 
 
-
 _PROV_DDL = "kode_kabupaten VARCHAR, file_hash VARCHAR, nama_file VARCHAR, sheet VARCHAR, baris BIGINT"
 
 
-def _ensure_outcome_tables(con: duckdb.DuckDBPyConnection, quarantine: str = "quality.karantina",
-                           warnings: str = "quality.peringatan") -> None:
+def _ensure_outcome_tables(
+    con: duckdb.DuckDBPyConnection, quarantine: str = "quality.karantina", warnings: str = "quality.peringatan"
+) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS quality")
     con.execute(f"""CREATE TABLE IF NOT EXISTS {quarantine} (
         jenis VARCHAR, {_PROV_DDL}, alasan VARCHAR[], kolom VARCHAR[], pesan VARCHAR, nilai_asli JSON)""")
@@ -28,13 +29,21 @@ def _ensure_outcome_tables(con: duckdb.DuckDBPyConnection, quarantine: str = "qu
 
 def _pesan_sql(kind: str, alias: str) -> str:
     """Indonesian message of one reason struct ``alias`` ({kolom}/{min}/{max} substituted)."""
-    return (f"replace(replace(replace(_al.pesan, '{{kolom}}', coalesce({alias}.kolom, '')), "
-            f"'{{min}}', coalesce(_ko.min_teks, '')), '{{max}}', coalesce(_ko.max_teks, ''))")
+    return (
+        f"replace(replace(replace(_al.pesan, '{{kolom}}', coalesce({alias}.kolom, '')), "
+        f"'{{min}}', coalesce(_ko.min_teks, '')), '{{max}}', coalesce(_ko.max_teks, ''))"
+    )
 
 
-def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str, *,
-                   accepted: str | None = "", quarantine: str = "quality.karantina",
-                   warnings: str = "quality.peringatan") -> dict:
+def write_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    evaluated: str,
+    *,
+    accepted: str | None = "",
+    quarantine: str = "quality.karantina",
+    warnings: str = "quality.peringatan",
+) -> dict:
     """Accepted table, this kind's quarantine and warning rows; returns the counts.
 
     The same outcome for held submissions goes to other tables (``accepted=None``: no accepted
@@ -54,7 +63,7 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str, *,
     con.execute(f"""INSERT INTO {quarantine} BY NAME
         WITH q AS (SELECT row_number() OVER () AS _id, * FROM {evaluated} WHERE len(alasan) > 0),
         u AS (SELECT _id, unnest(alasan) AS a, generate_subscripts(alasan, 1) AS i FROM q),
-        m AS (SELECT u._id, string_agg({_pesan_sql(kind, 'u.a')}, '; ' ORDER BY u.i) AS pesan
+        m AS (SELECT u._id, string_agg({_pesan_sql(kind, "u.a")}, '; ' ORDER BY u.i) AS pesan
               FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
               LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
               GROUP BY u._id)
@@ -68,7 +77,7 @@ def write_outcomes(con: duckdb.DuckDBPyConnection, kind: str, evaluated: str, *,
     con.execute(f"""INSERT INTO {warnings} BY NAME
         WITH u AS (SELECT {prov}, unnest(peringatan) AS a FROM {evaluated}
                    WHERE len(alasan) = 0 AND len(peringatan) > 0)
-        SELECT {j} AS jenis, {prov}, u.a.kode AS kode, u.a.kolom AS kolom, {_pesan_sql(kind, 'u.a')} AS pesan
+        SELECT {j} AS jenis, {prov}, u.a.kode AS kode, u.a.kolom AS kolom, {_pesan_sql(kind, "u.a")} AS pesan
         FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
         LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
         ORDER BY {prov}, kode, kolom""")

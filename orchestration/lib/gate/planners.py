@@ -5,15 +5,16 @@ rules run once per *distinct raw value* in a small "dictionary" CTE joined back 
 high-cardinality columns (NIK, No. KK, names, coordinates) are evaluated row by row. Either way
 every rule is one SQL expression generated from the contract. compiler.py assembles the pieces.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orchestration.lib.gate.lookups import PROVINSI_SENDIRI
-from orchestration.lib.warehouse import quote_ident, quote_literal as _q
+from orchestration.lib.warehouse import quote_ident
+from orchestration.lib.warehouse import quote_literal as _q
 from sources import contract
-
 
 LEVELS = 5  # row-level stages: 0 = on source columns, 1 = after dictionary joins, 2.. = derived
 
@@ -21,12 +22,13 @@ LEVELS = 5  # row-level stages: 0 = on source columns, 1 = after dictionary join
 @dataclass
 class Plan:
     """Pieces of the evaluation query, collected column by column from the contract."""
-    ctes: list[str] = field(default_factory=list)      # dictionary CTEs
-    joins: list[str] = field(default_factory=list)     # joins at level 1
+
+    ctes: list[str] = field(default_factory=list)  # dictionary CTEs
+    joins: list[str] = field(default_factory=list)  # joins at level 1
     levels: list[list[str]] = field(default_factory=lambda: [[] for _ in range(LEVELS)])
-    out: list[str] = field(default_factory=list)       # typed output columns, in order
-    alasan: list[str] = field(default_factory=list)    # names of struct-or-NULL columns (quarantine)
-    warn: list[str] = field(default_factory=list)      # names of struct-or-NULL columns (warnings)
+    out: list[str] = field(default_factory=list)  # typed output columns, in order
+    alasan: list[str] = field(default_factory=list)  # names of struct-or-NULL columns (quarantine)
+    warn: list[str] = field(default_factory=list)  # names of struct-or-NULL columns (warnings)
 
     def add(self, level: int, expr: str) -> None:
         self.levels[level].append(expr)
@@ -35,10 +37,11 @@ class Plan:
 @dataclass(frozen=True)
 class Ctx:
     """What every planner sees besides its column."""
+
     kind: str
     source: str
-    has: frozenset[str]              # columns of the source relation
-    kolom_kab: str                   # raw name of realisasi's own kode_kabupaten column
+    has: frozenset[str]  # columns of the source relation
+    kolom_kab: str  # raw name of realisasi's own kode_kabupaten column
     by_name: dict[str, contract.Column]
     koordinat: tuple[contract.Column, ...]
 
@@ -70,8 +73,16 @@ def _between(v: str, c: contract.Column) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def _dict_cte(p: Plan, name: str, source: str, keys: dict[str, str], stage_a: list[str],
-              stage_b: list[str], exposed: list[str], joins_a: str = "") -> None:
+def _dict_cte(
+    p: Plan,
+    name: str,
+    source: str,
+    keys: dict[str, str],
+    stage_a: list[str],
+    stage_b: list[str],
+    exposed: list[str],
+    joins_a: str = "",
+) -> None:
     """A dictionary CTE over the distinct values of ``keys`` (alias → source expression).
 
     ``stage_a`` sees ``d.<alias>`` and ``joins_a``; ``stage_b`` sees stage_a's columns.
@@ -80,18 +91,19 @@ def _dict_cte(p: Plan, name: str, source: str, keys: dict[str, str], stage_a: li
     sel = ", ".join(f"{expr} AS {alias}" for alias, expr in keys.items())
     a = ", ".join(["d.*"] + stage_a)
     b = ", ".join(["x.*"] + stage_b)
-    p.ctes.append(
-        f"{name} AS (SELECT {b} FROM (SELECT {a} FROM (SELECT DISTINCT {sel} FROM {source}) d {joins_a}) x)"
-    )
+    p.ctes.append(f"{name} AS (SELECT {b} FROM (SELECT {a} FROM (SELECT DISTINCT {sel} FROM {source}) d {joins_a}) x)")
     on = " AND ".join(f"{name}.{alias} IS NOT DISTINCT FROM s.{expr}" for alias, expr in keys.items())
     p.joins.append(f"LEFT JOIN {name} ON {on}")
     for e in exposed:
         p.add(1, f"{name}.{e}")
 
+
 # '5301042003' (digits only) is read as '53.01.04.2003' (an expression over ``_t``)
-_KODE_DESA = ("CASE WHEN regexp_full_match(replace(_t, ' ', ''), '\\d{10}') THEN "
-              "regexp_replace(replace(_t, ' ', ''), '^(\\d\\d)(\\d\\d)(\\d\\d)(\\d{4})$', '\\1.\\2.\\3.\\4') "
-              "ELSE replace(_t, ' ', '') END")
+_KODE_DESA = (
+    "CASE WHEN regexp_full_match(replace(_t, ' ', ''), '\\d{10}') THEN "
+    "regexp_replace(replace(_t, ' ', ''), '^(\\d\\d)(\\d\\d)(\\d\\d)(\\d{4})$', '\\1.\\2.\\3.\\4') "
+    "ELSE replace(_t, ' ', '') END"
+)
 
 
 def _plan_kode_desa_lokasi(p: Plan, c: contract.Column, ctx: Ctx) -> None:
@@ -103,19 +115,21 @@ def _plan_kode_desa_lokasi(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     by_name = ctx.by_name
     kec, desa = by_name["kecamatan"], by_name["desa"]
     keys = {"kab": "kode_kabupaten", "v": src(n), "kec": src(kec.name), "ds": src(desa.name)}
-    inner = (f"(SELECT d0.*, p3jr_teks(d0.v) AS _t, p3jr_teks(d0.kec) AS _tkec, p3jr_teks(d0.ds) AS _tds "
-             f"FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v, {src(kec.name)} AS kec, "
-             f"{src(desa.name)} AS ds FROM {source}) d0)")
+    inner = (
+        f"(SELECT d0.*, p3jr_teks(d0.v) AS _t, p3jr_teks(d0.kec) AS _tkec, p3jr_teks(d0.ds) AS _tds "
+        f"FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v, {src(kec.name)} AS kec, "
+        f"{src(desa.name)} AS ds FROM {source}) d0)"
+    )
     # resolve the code, or the kecamatan name within the district then the desa within it
     p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, x.kec, x.ds,
         CASE WHEN x._kd IS NOT NULL THEN (CASE WHEN starts_with(x._wd, x.kab || '.') THEN x._wd END)
              WHEN x._punya_nama THEN x._nama_kode END AS _o_{n},
-        CASE WHEN x._kd IS NULL AND NOT x._punya_nama THEN {_st('wajib_kosong', n)}
-             WHEN x._kd IS NOT NULL AND x._wd IS NULL THEN {_st('desa_tidak_dikenal', n)}
-             WHEN x._kd IS NOT NULL AND NOT starts_with(x._wd, x.kab || '.') THEN {_st('desa_di_kabupaten_lain', n)}
+        CASE WHEN x._kd IS NULL AND NOT x._punya_nama THEN {_st("wajib_kosong", n)}
+             WHEN x._kd IS NOT NULL AND x._wd IS NULL THEN {_st("desa_tidak_dikenal", n)}
+             WHEN x._kd IS NOT NULL AND NOT starts_with(x._wd, x.kab || '.') THEN {_st("desa_di_kabupaten_lain", n)}
              WHEN x._kd IS NOT NULL THEN NULL
-             WHEN x._kec_kode IS NULL THEN {_st('desa_tidak_dikenal', kec.name)}
-             WHEN x._nama_kode IS NULL THEN {_st('desa_tidak_dikenal', desa.name)} END AS {a}
+             WHEN x._kec_kode IS NULL THEN {_st("desa_tidak_dikenal", kec.name)}
+             WHEN x._nama_kode IS NULL THEN {_st("desa_tidak_dikenal", desa.name)} END AS {a}
       FROM (SELECT y.*, _wd.kode AS _wd, _kec.kode AS _kec_kode, _desa.kode AS _nama_kode
             FROM (SELECT d.*, {_KODE_DESA} AS _kd, (d._tkec IS NOT NULL AND d._tds IS NOT NULL) AS _punya_nama
                   FROM {inner} d) y
@@ -142,20 +156,29 @@ def _plan_kode_desa(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     ok = "(_wd.kode IS NOT NULL AND starts_with(_wd.kode, x.kab || '.'))"
     stage_b = [f"CASE WHEN {ok} THEN _wd.kode END AS _o_{n}"]
     if wajib:
-        stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
-                                ("_wd.kode IS NULL", "desa_tidak_dikenal", n),
-                                (f"NOT {ok}", "desa_di_kabupaten_lain", n)]) + f" AS {a}")
+        stage_b.append(
+            _r_case(
+                [
+                    ("x._t IS NULL", "wajib_kosong", n),
+                    ("_wd.kode IS NULL", "desa_tidak_dikenal", n),
+                    (f"NOT {ok}", "desa_di_kabupaten_lain", n),
+                ]
+            )
+            + f" AS {a}"
+        )
         p.alasan.append(a)
     else:
         stage_b.append(_r(f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n) + f" AS {w}")
         p.warn.append(w)
-    p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, {', '.join(stage_b)}
+    p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, {", ".join(stage_b)}
         FROM (SELECT d.*, p3jr_teks(d.v) AS _t FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v
               FROM {source}) d) x
         LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan'
-              AND _wd.kode = {_KODE_DESA.replace('_t', 'x._t')})""")
-    p.joins.append(f"LEFT JOIN _d_{n} ON _d_{n}.kab IS NOT DISTINCT FROM s.kode_kabupaten "
-                   f"AND _d_{n}.v IS NOT DISTINCT FROM s.{src(n)}")
+              AND _wd.kode = {_KODE_DESA.replace("_t", "x._t")})""")
+    p.joins.append(
+        f"LEFT JOIN _d_{n} ON _d_{n}.kab IS NOT DISTINCT FROM s.kode_kabupaten "
+        f"AND _d_{n}.v IS NOT DISTINCT FROM s.{src(n)}"
+    )
     p.add(1, f"_d_{n}._o_{n}")
     p.add(1, f"_d_{n}.{a if wajib else w}")
     p.out.append(f"_o_{n} AS {n}")
@@ -178,19 +201,32 @@ def _plan_nik(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     c_ = f"_c_{n}"
     p.add(2, f"regexp_full_match({c_}, '\\d{{16}}') AS _16_{n}")
     p.add(2, f"(_num_{n} AND right({c_}, 1) = '0') AS _rusak_{n}")
-    p.add(2,
-          f"(_prov_ok_{n} "
-          f"AND (TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 1 AND 31 "
-          f"OR TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 41 AND 71) "
-          f"AND TRY_CAST(substr({c_}, 9, 2) AS INTEGER) BETWEEN 1 AND 12 "
-          f"AND substr({c_}, 13, 4) <> '0000') AS _struktur_{n}")
-    p.add(3, f"coalesce(_t_{n} IS NOT NULL AND NOT _sains_{n} AND _16_{n} AND NOT _rusak_{n} "
-             f"AND _struktur_{n}, false) AS _ok_{n}")
-    p.add(3, _r_case([(f"_t_{n} IS NULL", "wajib_kosong", n),
-                      (f"_sains_{n}", "nik_rusak_excel", n),
-                      (f"NOT _16_{n}", "nik_bukan_16_digit", n),
-                      (f"_rusak_{n}", "nik_rusak_excel", n),
-                      (f"NOT _struktur_{n}", "nik_tidak_valid", n)]) + f" AS {a}")
+    p.add(
+        2,
+        f"(_prov_ok_{n} "
+        f"AND (TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 1 AND 31 "
+        f"OR TRY_CAST(substr({c_}, 7, 2) AS INTEGER) BETWEEN 41 AND 71) "
+        f"AND TRY_CAST(substr({c_}, 9, 2) AS INTEGER) BETWEEN 1 AND 12 "
+        f"AND substr({c_}, 13, 4) <> '0000') AS _struktur_{n}",
+    )
+    p.add(
+        3,
+        f"coalesce(_t_{n} IS NOT NULL AND NOT _sains_{n} AND _16_{n} AND NOT _rusak_{n} "
+        f"AND _struktur_{n}, false) AS _ok_{n}",
+    )
+    p.add(
+        3,
+        _r_case(
+            [
+                (f"_t_{n} IS NULL", "wajib_kosong", n),
+                (f"_sains_{n}", "nik_rusak_excel", n),
+                (f"NOT _16_{n}", "nik_bukan_16_digit", n),
+                (f"_rusak_{n}", "nik_rusak_excel", n),
+                (f"NOT _struktur_{n}", "nik_tidak_valid", n),
+            ]
+        )
+        + f" AS {a}",
+    )
     p.alasan.append(a)
     p.add(4, _r(f"_ok_{n} AND left({c_}, 2) <> {_q(PROVINSI_SENDIRI)}", "nik_provinsi_lain", n) + f" AS {w}_provinsi")
     p.add(4, _r(f"_ok_{n} AND _num_{n}", "nik_format_angka", n) + f" AS {w}_angka")
@@ -211,10 +247,14 @@ def _plan_digit16(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
     p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
     p.add(1, f"{num} AS _num_{n}")
-    p.add(2, f"coalesce(regexp_full_match(_c_{n}, '\\d{{16}}') AND NOT (_num_{n} AND right(_c_{n}, 1) = '0'), false) AS _ok_{n}")
+    p.add(
+        2,
+        f"coalesce(regexp_full_match(_c_{n}, '\\d{{16}}') AND NOT (_num_{n} AND right(_c_{n}, 1) = '0'), false) AS _ok_{n}",
+    )
     if wajib:
-        p.add(3, _r_case([(f"_t_{n} IS NULL", "wajib_kosong", n),
-                          (f"NOT _ok_{n}", "nik_bukan_16_digit", n)]) + f" AS {a}")
+        p.add(
+            3, _r_case([(f"_t_{n} IS NULL", "wajib_kosong", n), (f"NOT _ok_{n}", "nik_bukan_16_digit", n)]) + f" AS {a}"
+        )
         p.alasan.append(a)
     else:
         p.add(3, _r(f"_t_{n} IS NOT NULL AND NOT _ok_{n}", "opsional_tidak_valid", n) + f" AS {w}")
@@ -247,15 +287,21 @@ def _plan_enum(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     typed = f"CASE WHEN {v} IS NULL THEN NULL ELSE {v} = 'ya' END" if c.domain == "ya_tidak" else v
     stage_b = [f"{typed.replace('e.nilai', 'x._n')} AS _o_{n}"]
     if wajib:
-        stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
-                                ("x._n IS NULL", "nilai_tidak_dikenal", n)]) + f" AS {a}")
+        stage_b.append(
+            _r_case([("x._t IS NULL", "wajib_kosong", n), ("x._n IS NULL", "nilai_tidak_dikenal", n)]) + f" AS {a}"
+        )
     else:
         stage_b.append(_r("x._t IS NOT NULL AND x._n IS NULL", "opsional_tidak_valid", n) + f" AS {w}")
-    _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
-              ["p3jr_teks(d.v) AS _t", "e.nilai AS _n"], stage_b,
-              [f"_o_{n}", a if wajib else w],
-              joins_a=f"LEFT JOIN ref.enum_alias e ON e.domain = {_q(c.domain)} "
-                      f"AND e.alias_norm = p3jr_norm(p3jr_teks(d.v))")
+    _dict_cte(
+        p,
+        f"_d_{n}",
+        source,
+        {"v": src(n)},
+        ["p3jr_teks(d.v) AS _t", "e.nilai AS _n"],
+        stage_b,
+        [f"_o_{n}", a if wajib else w],
+        joins_a=f"LEFT JOIN ref.enum_alias e ON e.domain = {_q(c.domain)} AND e.alias_norm = p3jr_norm(p3jr_teks(d.v))",
+    )
     (p.alasan if wajib else p.warn).append(a if wajib else w)
     p.out.append(f"_o_{n} AS {n}")
 
@@ -282,11 +328,11 @@ def _plan_angka(p: Plan, c: contract.Column, ctx: Ctx) -> None:
         ok, amb = _between("x._p", c), []
     stage_b = [f"CAST(CASE WHEN {ok} THEN x._p END AS {sqltype}) AS _o_{n}"]
     if wajib:
-        stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n), *amb,
-                                (f"NOT {ok}", "angka_tidak_valid", n)]) + f" AS {a}")
+        stage_b.append(
+            _r_case([("x._t IS NULL", "wajib_kosong", n), *amb, (f"NOT {ok}", "angka_tidak_valid", n)]) + f" AS {a}"
+        )
     else:
-        stage_b.append(_r_case([*amb, (f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n)])
-                       + f" AS {w}")
+        stage_b.append(_r_case([*amb, (f"x._t IS NOT NULL AND NOT {ok}", "opsional_tidak_valid", n)]) + f" AS {w}")
     _dict_cte(p, f"_d_{n}", source, {"v": src(n)}, stage_a, stage_b, [f"_o_{n}", a if wajib else w])
     (p.alasan if wajib else p.warn).append(a if wajib else w)
     p.out.append(f"_o_{n} AS {n}")
@@ -302,13 +348,34 @@ def _plan_tanggal(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     source = ctx.source
     stage_b = [f"CASE WHEN x._p <= p3jr_tanggal_run() THEN x._p END AS _o_{n}"]
     if wajib:
-        stage_b.append(_r_case([("x._t IS NULL", "wajib_kosong", n),
-                                ("x._p IS NULL OR x._p > p3jr_tanggal_run()", "nilai_tidak_dikenal", n)]) + f" AS {a}")
+        stage_b.append(
+            _r_case(
+                [
+                    ("x._t IS NULL", "wajib_kosong", n),
+                    ("x._p IS NULL OR x._p > p3jr_tanggal_run()", "nilai_tidak_dikenal", n),
+                ]
+            )
+            + f" AS {a}"
+        )
     else:
-        stage_b.append(_r_case([("x._t IS NOT NULL AND x._p IS NULL", "opsional_tidak_valid", n),
-                                ("x._p > p3jr_tanggal_run()", "tanggal_di_masa_depan", n)]) + f" AS {w}")
-    _dict_cte(p, f"_d_{n}", source, {"v": src(n)},
-              ["p3jr_teks(d.v) AS _t", "p3jr_tanggal(d.v) AS _p"], stage_b, [f"_o_{n}", a if wajib else w])
+        stage_b.append(
+            _r_case(
+                [
+                    ("x._t IS NOT NULL AND x._p IS NULL", "opsional_tidak_valid", n),
+                    ("x._p > p3jr_tanggal_run()", "tanggal_di_masa_depan", n),
+                ]
+            )
+            + f" AS {w}"
+        )
+    _dict_cte(
+        p,
+        f"_d_{n}",
+        source,
+        {"v": src(n)},
+        ["p3jr_teks(d.v) AS _t", "p3jr_tanggal(d.v) AS _p"],
+        stage_b,
+        [f"_o_{n}", a if wajib else w],
+    )
     (p.alasan if wajib else p.warn).append(a if wajib else w)
     p.out.append(f"_o_{n} AS {n}")
 
@@ -327,8 +394,11 @@ def _plan_koordinat(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     p.add(2, f"({ok}) AS _ok_koordinat")
     for k in koordinat:
         p.out.append(f"CASE WHEN _ok_koordinat THEN _p_{k.name} END AS {k.name}")
-    p.add(3, _r(f"({ada}) AND NOT _ok_koordinat", "koordinat_tidak_valid",
-                ",".join(k.name for k in koordinat)) + " AS _w_koordinat")
+    p.add(
+        3,
+        _r(f"({ada}) AND NOT _ok_koordinat", "koordinat_tidak_valid", ",".join(k.name for k in koordinat))
+        + " AS _w_koordinat",
+    )
     p.warn.append("_w_koordinat")
 
 
@@ -339,13 +409,16 @@ def _plan_kode_kabupaten(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     src = ctx.src
     source = ctx.source
     # '53.1' (a numeric cell of 53.10) and '5310' are read as '53.10'
-    kk = ("CASE WHEN regexp_full_match(x._t, '\\d\\d\\.\\d') THEN x._t || '0' "
-          "WHEN regexp_full_match(x._t, '\\d{4}') THEN left(x._t, 2) || '.' || right(x._t, 2) "
-          "ELSE replace(x._t, ' ', '') END")
-    stage_b = [_r_case([("x._t IS NULL", "wajib_kosong", n),
-                        (f"{kk} IS DISTINCT FROM x.kab", "kabupaten_tidak_sesuai", n)]) + f" AS {a}"]
-    _dict_cte(p, f"_d_{n}", source, {"kab": "kode_kabupaten", "v": src(n)},
-              ["p3jr_teks(d.v) AS _t"], stage_b, [a])
+    kk = (
+        "CASE WHEN regexp_full_match(x._t, '\\d\\d\\.\\d') THEN x._t || '0' "
+        "WHEN regexp_full_match(x._t, '\\d{4}') THEN left(x._t, 2) || '.' || right(x._t, 2) "
+        "ELSE replace(x._t, ' ', '') END"
+    )
+    stage_b = [
+        _r_case([("x._t IS NULL", "wajib_kosong", n), (f"{kk} IS DISTINCT FROM x.kab", "kabupaten_tidak_sesuai", n)])
+        + f" AS {a}"
+    ]
+    _dict_cte(p, f"_d_{n}", source, {"kab": "kode_kabupaten", "v": src(n)}, ["p3jr_teks(d.v) AS _t"], stage_b, [a])
     p.alasan.append(a)
 
 
@@ -387,7 +460,10 @@ def plan(kind: str, source: str, has: set[str], kolom_kab: str) -> Plan:
         if planner is not None:
             planner(p, c, ctx)
     if kind == "realisasi_program" and "unit_selesai" in by_name and "unit_rencana" in by_name:
-        p.add(3, _r("_o_unit_selesai > _o_unit_rencana", "unit_selesai_melebihi_rencana", "unit_selesai")
-              + " AS _w_unit_selesai_rencana")
+        p.add(
+            3,
+            _r("_o_unit_selesai > _o_unit_rencana", "unit_selesai_melebihi_rencana", "unit_selesai")
+            + " AS _w_unit_selesai_rencana",
+        )
         p.warn.append("_w_unit_selesai_rencana")
     return p

@@ -2,6 +2,7 @@
 
 The per-district status (quality.status_pengajuan) is a dbt model built from these tables and the
 gate's decisions (dbt_project/models/quality/status_pengajuan.sql)."""
+
 from __future__ import annotations
 
 import duckdb
@@ -29,9 +30,17 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
         for kind in contract.KINDS:
             # Held submissions: the same outcome, in their own tables (no province-wide NIK dedup: they
             # are not released, so they cannot win or lose against released rows).
-            con.execute(f"CREATE TABLE IF NOT EXISTS quality.{HELD_PREFIX}{kind} AS SELECT * FROM quality.rilis_{kind} LIMIT 0")
-            held = write_outcomes(con, kind, f"quality.{HELD_PREFIX}{kind}", accepted=None,
-                                  quarantine=HELD_QUARANTINE, warnings=HELD_WARNINGS)
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS quality.{HELD_PREFIX}{kind} AS SELECT * FROM quality.rilis_{kind} LIMIT 0"
+            )
+            held = write_outcomes(
+                con,
+                kind,
+                f"quality.{HELD_PREFIX}{kind}",
+                accepted=None,
+                quarantine=HELD_QUARANTINE,
+                warnings=HELD_WARNINGS,
+            )
             counts[kind]["karantina_kiriman_ditahan"] = held["karantina"]
     return counts
 

@@ -9,6 +9,7 @@
   hold reason). Only the per-district statistics are validated here (no personal data): the
   post-gate invariants on the accepted rows are dbt tests (orchestration/lib/gate/invariants.py).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -159,7 +160,7 @@ def _whole(prep: _Prepared) -> tuple[Any, dict[str, int]]:
     return prep.whole
 
 
-def _as_numeric(s: "pd.Series") -> "pd.Series":
+def _as_numeric(s: pd.Series) -> pd.Series:
     """GX compares only plain int64/float64 columns vectorised; int32, nullable Int64 etc. go
     element by element in Python. Cast those to float64 (NULL → NaN)."""
     import pandas as pd
@@ -171,7 +172,7 @@ def _as_numeric(s: "pd.Series") -> "pd.Series":
     return s
 
 
-def _fit_numeric(df: "pd.DataFrame", columns: frozenset[str]) -> "pd.DataFrame":
+def _fit_numeric(df: pd.DataFrame, columns: frozenset[str]) -> pd.DataFrame:
     todo = {c: _as_numeric(df[c]) for c in columns if c in df.columns}
     todo = {c: s for c, s in todo.items() if s is not df[c]}
     return df.assign(**todo) if todo else df
@@ -233,7 +234,7 @@ def _outcome(er: Any, ids: dict[str, int], specs: list[dict]) -> tuple[int, Expe
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": _PARTIAL_COUNT}
 
 
-def _evaluate(prep: _Prepared, df: "pd.DataFrame") -> SuiteResult:
+def _evaluate(prep: _Prepared, df: pd.DataFrame) -> SuiteResult:
     t0 = time.perf_counter()
     vd, ids = _whole(prep)
     run = vd.run(batch_parameters={"dataframe": _fit_numeric(df, prep.numeric_columns)}, result_format=_RESULT_FORMAT)
@@ -251,7 +252,7 @@ def _evaluate(prep: _Prepared, df: "pd.DataFrame") -> SuiteResult:
 
 def run_suite(
     suite_name: str,
-    df: "pd.DataFrame",
+    df: pd.DataFrame,
     *,
     expectations_dir: Path | None = None,
 ) -> SuiteResult:
@@ -263,7 +264,7 @@ def run_suite(
 
 def run_per_group(
     suite_name: str,
-    df: "pd.DataFrame",
+    df: pd.DataFrame,
     group_col: str,
     *,
     expectations_dir: Path | None = None,

@@ -7,6 +7,7 @@ keeps the thresholds as they are in the file. Severity: ``"critical"`` holds the
 The accepted rows are not re-checked with GX: the gate enforces the contract, and the post-gate
 invariants are dbt tests generated from the contract (orchestration/lib/gate/invariants.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,6 @@ DEFAULT_PENGAJUAN_THRESHOLDS = {
     "baris_dibaca_min": 1,
     "kolom_wajib_hilang_maks": 0,
 }
-
 
 
 def suite_path(suite_name: str, expectations_dir: Path | None = None) -> Path:

@@ -1,4 +1,5 @@
 """The content-addressed archive: every file received, unchanged, under ``archive/<h[:2]>/<h>``."""
+
 from __future__ import annotations
 
 import shutil

@@ -6,6 +6,7 @@ find out what changed; the ingestion step hands the scan's hashes to the registr
 is hashed once per run. Whether a run has anything to do at all is decided in one place on top of
 them: :func:`orchestration.lib.state.unchanged_since_publish`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,8 +54,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def hash_files(files: list[LandingFile], folder_path: Path,
-               cache: Mapping[str, Sequence] | None = None) -> dict[str, FileState]:
+def hash_files(
+    files: list[LandingFile], folder_path: Path, cache: Mapping[str, Sequence] | None = None
+) -> dict[str, FileState]:
     """The state of each listed file, and ``f.file_hash`` set on it. A file whose size and mtime
     equal ``cache``'s entry (default: this process's last scan of the folder) is not hashed again."""
     if cache is None:
@@ -72,8 +74,12 @@ def hash_files(files: list[LandingFile], folder_path: Path,
     return out
 
 
-def scan(landing_dir: Path, cache: Mapping[str, Mapping[str, Sequence]] | None = None, *,
-         districts: Iterable[str] | None = None) -> Scan:
+def scan(
+    landing_dir: Path,
+    cache: Mapping[str, Mapping[str, Sequence]] | None = None,
+    *,
+    districts: Iterable[str] | None = None,
+) -> Scan:
     """Every folder a run reads (the given district folders, all 22 by default, plus the stray folders
     and the root's loose files), with each regular file's size, mtime and content hash. A folder that
     does not exist (or is a symlink) is absent. ``cache``: a previous scan (the sensor's cursor)."""
@@ -102,8 +108,8 @@ def registry_state(con: duckdb.DuckDBPyConnection) -> Known:
         return {}
     out: Known = {}
     for folder, h, name, status, present in con.execute(
-            "SELECT folder, file_hash, nama_file, status, coalesce(ada_di_folder, true) "
-            "FROM ingestion.file_registry").fetchall():
+        "SELECT folder, file_hash, nama_file, status, coalesce(ada_di_folder, true) FROM ingestion.file_registry"
+    ).fetchall():
         out.setdefault(folder, {})[h] = KnownFile(name, status, bool(present))
     return out
 
@@ -118,8 +124,10 @@ def read_registry_state(warehouse_path: Path) -> Known:
 
 def as_known(previous: Scan) -> Known:
     """A previous scan as known state: every file it saw counts as held (the sensor's cursor)."""
-    return {folder: {h: KnownFile(name, "active", True) for h, name in _first_names(files).items()}
-            for folder, files in previous.items()}
+    return {
+        folder: {h: KnownFile(name, "active", True) for h, name in _first_names(files).items()}
+        for folder, files in previous.items()
+    }
 
 
 def _first_names(files: Mapping[str, FileState]) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """What a landing folder holds: the regular files a run reads, what it skips and why, and the
 folders that are not a district code. Listing only: no file is opened here."""
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,7 @@ def stray_folders(landing_dir: Path) -> list[tuple[str, Path]]:
     if any(e.is_file(follow_symlinks=False) and not e.name.startswith(_ROOT_QUIET) for e in os.scandir(landing_dir)):
         out.append(("", landing_dir))
     for entry in sorted(os.scandir(landing_dir), key=lambda e: e.name):
-        if (entry.is_dir(follow_symlinks=False) and entry.name not in known
-                and not entry.name.startswith(("_", "."))):
+        if entry.is_dir(follow_symlinks=False) and entry.name not in known and not entry.name.startswith(("_", ".")):
             out.append((entry.name, Path(entry.path)))
     return out
 

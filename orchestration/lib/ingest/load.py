@@ -1,4 +1,5 @@
 """One run's ingestion: every folder of the run registered, archived and loaded from ONE scan."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,16 +36,28 @@ def ingest_landing(
     for lf in folders:
         if lf.is_district:
             continue
-        res = ingest_folder(con, lf.folder, lf.path, run_id=run_id, archive_dir=archive_dir, max_bytes=max_bytes,
-                            is_district=False, landing_root=lf.landing_root, hashes=landing.get(lf.folder, {}), log=log)
+        res = ingest_folder(
+            con,
+            lf.folder,
+            lf.path,
+            run_id=run_id,
+            archive_dir=archive_dir,
+            max_bytes=max_bytes,
+            is_district=False,
+            landing_root=lf.landing_root,
+            hashes=landing.get(lf.folder, {}),
+            log=log,
+        )
         for name, code, _ in res.rejected:
             if log:
                 log.warning(f"landing/{lf.folder}/{name}: ditolak ({code}): folder is not a district code")
     district_folders = [lf for lf in folders if lf.is_district]
     todo = diff(landing, registry_state(con), [lf.folder for lf in district_folders])
     pending = {
-        lf.folder: [PendingRead(lf.path / name, landing[lf.folder][name].size, landing[lf.folder][name].sha256)
-                    for name in todo.get(lf.folder, FolderChanges()).new]
+        lf.folder: [
+            PendingRead(lf.path / name, landing[lf.folder][name].size, landing[lf.folder][name].sha256)
+            for name in todo.get(lf.folder, FolderChanges()).new
+        ]
         for lf in district_folders
     }
     out: dict[str, IngestResult] = {}
@@ -52,9 +65,17 @@ def ingest_landing(
     try:
         reader.submit([f for files in pending.values() for f in files])
         for lf in district_folders:
-            res = ingest_folder(con, lf.folder, lf.path, run_id=run_id, archive_dir=archive_dir, max_bytes=max_bytes,
-                                hashes=landing.get(lf.folder, {}), log=log,
-                                prefetched=reader.results_for(pending[lf.folder]))
+            res = ingest_folder(
+                con,
+                lf.folder,
+                lf.path,
+                run_id=run_id,
+                archive_dir=archive_dir,
+                max_bytes=max_bytes,
+                hashes=landing.get(lf.folder, {}),
+                log=log,
+                prefetched=reader.results_for(pending[lf.folder]),
+            )
             out[lf.folder] = res
             for name, code, msg in res.rejected:
                 if log:

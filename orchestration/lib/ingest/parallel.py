@@ -1,4 +1,5 @@
 """Reading landing files in worker processes (the readers are CPU-bound Python)."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ class PendingRead(NamedTuple):
     file_hash: str
 
 
-def read_safely(path: Path, max_bytes: int) -> "readers.ReadResult | readers.FileRejected":
+def read_safely(path: Path, max_bytes: int) -> readers.ReadResult | readers.FileRejected:
     """Never raises: a reader bug on one file must not stop the other files or districts."""
     try:
         return readers.read_file(path, max_bytes=max_bytes)
@@ -33,7 +34,7 @@ def _read_in_worker(path: str, max_bytes: int):
     return ("ok", out)
 
 
-def _from_worker(msg) -> "readers.ReadResult | readers.FileRejected":
+def _from_worker(msg) -> readers.ReadResult | readers.FileRejected:
     if msg[0] == "ok":
         return msg[1]
     return readers.FileRejected(msg[1], msg[2], **msg[3])

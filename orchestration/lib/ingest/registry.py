@@ -3,6 +3,7 @@
 Pure functions over a DuckDB connection so tests can drive them without Dagster. A file's content
 hash comes from the run's scan (:mod:`orchestration.lib.ingest.changes`): nothing is hashed twice.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,12 +24,16 @@ from orchestration.settings import WITA
 from sources import contract, readers
 
 
-def record_skipped(con: duckdb.DuckDBPyConnection, folder: str, skipped: list[Skipped], run_id: str, now: datetime) -> None:
+def record_skipped(
+    con: duckdb.DuckDBPyConnection, folder: str, skipped: list[Skipped], run_id: str, now: datetime
+) -> None:
     """Replace what was ignored in this folder at its last scan."""
     con.execute("DELETE FROM ingestion.entri_diabaikan WHERE folder = ?", [folder])
     for sk in skipped:
-        con.execute("INSERT INTO ingestion.entri_diabaikan VALUES (?, ?, ?, ?, ?, ?)",
-                    [folder, sk.name, sk.code, sk.detail or None, now, run_id])
+        con.execute(
+            "INSERT INTO ingestion.entri_diabaikan VALUES (?, ?, ?, ?, ?, ?)",
+            [folder, sk.name, sk.code, sk.detail or None, now, run_id],
+        )
 
 
 @dataclass
@@ -67,7 +72,7 @@ def ingest_folder(
     landing_root: bool = False,
     hashes: Mapping[str, Sequence] | None = None,
     log=None,
-    prefetched: dict[str, "readers.ReadResult | readers.FileRejected"] | None = None,
+    prefetched: dict[str, readers.ReadResult | readers.FileRejected] | None = None,
     now: datetime | None = None,
 ) -> IngestResult:
     """Register, archive and (for a district) load the raw rows of one landing folder.
@@ -88,7 +93,9 @@ def ingest_folder(
         archive_file(f.path, f.file_hash, archive_dir)  # archived before anything else happens
         if f.file_hash in seen_hashes:
             first = seen_hashes[f.file_hash].name
-            skipped.append(Skipped(f.name, "salinan_file_sama", f"isi sama dengan '{first}' / same content as '{first}'"))
+            skipped.append(
+                Skipped(f.name, "salinan_file_sama", f"isi sama dengan '{first}' / same content as '{first}'")
+            )
             if log:
                 log.warning(f"{folder}: '{f.name}' has the same content as '{first}'; registered once")
             continue
@@ -119,7 +126,8 @@ def ingest_folder(
 
     now = now or datetime.now(WITA).replace(tzinfo=None)
     last_scan_row = con.execute(
-        "SELECT terakhir_dipindai_pada FROM ingestion.pemindaian_folder WHERE folder = ?", [folder]).fetchone()
+        "SELECT terakhir_dipindai_pada FROM ingestion.pemindaian_folder WHERE folder = ?", [folder]
+    ).fetchone()
     last_scan = last_scan_row[0] if last_scan_row else None
     present_names = {f.name for f in seen_hashes.values()}
     with transaction(con):
@@ -136,10 +144,12 @@ def ingest_folder(
                 if old_name != f.name and h not in to_read_hashes:
                     # Same content under a new name: the file keeps its arrival; the feedback shows the new name.
                     rel = f"{folder}/{f.name}" if folder else f.name
-                    con.execute("UPDATE ingestion.file_registry SET nama_file = ?, path_relatif = ? "
-                                "WHERE folder = ? AND file_hash = ?", [f.name, rel, folder, h])
-                    _note(con, folder, h, f.name, "file_berganti_nama",
-                          f"sebelumnya / previously '{old_name}'", run_id)
+                    con.execute(
+                        "UPDATE ingestion.file_registry SET nama_file = ?, path_relatif = ? "
+                        "WHERE folder = ? AND file_hash = ?",
+                        [f.name, rel, folder, h],
+                    )
+                    _note(con, folder, h, f.name, "file_berganti_nama", f"sebelumnya / previously '{old_name}'", run_id)
                     res.changed = True
         for h, (status, name) in known.items():
             if status == "active" and h not in seen_hashes:
@@ -187,9 +197,16 @@ def ingest_folder(
             else:
                 arrival, clamp = arrival_time(f.mtime, last_scan, now)
                 if clamp:
-                    _note(con, folder, f.file_hash, f.name, clamp,
-                          f"waktu modifikasi / modification time {f.mtime:%Y-%m-%d %H:%M}; "
-                          f"waktu tiba dicatat / arrival recorded {arrival:%Y-%m-%d %H:%M}", run_id)
+                    _note(
+                        con,
+                        folder,
+                        f.file_hash,
+                        f.name,
+                        clamp,
+                        f"waktu modifikasi / modification time {f.mtime:%Y-%m-%d %H:%M}; "
+                        f"waktu tiba dicatat / arrival recorded {arrival:%Y-%m-%d %H:%M}",
+                        run_id,
+                    )
                 con.execute(
                     """INSERT INTO ingestion.file_registry (folder, file_hash, kode_kabupaten, nama_file, path_relatif,
                          ukuran_bytes, jenis, waktu_file, pertama_dilihat_run, terakhir_dilihat_run,
@@ -197,8 +214,24 @@ def ingest_folder(
                          waktu_modifikasi, ada_di_folder)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)""",
                     [
-                        folder, f.file_hash, folder if is_district else None, f.name, rel, f.size, jenis,
-                        arrival, run_id, run_id, now, status, code, msg, arsip, baris, encoding, f.mtime,
+                        folder,
+                        f.file_hash,
+                        folder if is_district else None,
+                        f.name,
+                        rel,
+                        f.size,
+                        jenis,
+                        arrival,
+                        run_id,
+                        run_id,
+                        now,
+                        status,
+                        code,
+                        msg,
+                        arsip,
+                        baris,
+                        encoding,
+                        f.mtime,
                     ],
                 )
         # Raw rows: exactly this district's rows, for its active files only.
@@ -209,8 +242,7 @@ def ingest_folder(
                         SELECT file_hash FROM ingestion.file_registry WHERE folder = ? AND status = 'active')""",
                     [folder, folder],
                 )
-        con.execute(
-            "INSERT OR REPLACE INTO ingestion.pemindaian_folder VALUES (?, ?, ?)", [folder, now, run_id])
+        con.execute("INSERT OR REPLACE INTO ingestion.pemindaian_folder VALUES (?, ?, ?)", [folder, now, run_id])
     stats = con.execute(
         """SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE status = 'rejected' AND ada_di_folder)
            FROM ingestion.file_registry WHERE folder = ?""",
@@ -228,14 +260,18 @@ def ingest_folder(
 
 def _note(con, folder: str, file_hash: str, name: str, code: str, detail: str, run_id: str, sheet: str = "") -> None:
     contract.reason(code)  # an unknown code fails here, in tests, not in a district's feedback
-    con.execute("INSERT INTO ingestion.catatan_file VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [folder, file_hash, name, sheet or None, code, detail or None, run_id])
+    con.execute(
+        "INSERT INTO ingestion.catatan_file VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [folder, file_hash, name, sheet or None, code, detail or None, run_id],
+    )
 
 
 def _insert_sheet(con: duckdb.DuckDBPyConnection, folder: str, f: LandingFile, sh: readers.SheetData) -> None:
     table = sh.table
     if "kode_kabupaten" in table.column_names:
-        table = table.rename_columns([KOLOM_KABUPATEN_BARIS if c == "kode_kabupaten" else c for c in table.column_names])
+        table = table.rename_columns(
+            [KOLOM_KABUPATEN_BARIS if c == "kode_kabupaten" else c for c in table.column_names]
+        )
     con.register("_p3jr_sheet", table)
     try:
         con.execute(
@@ -250,5 +286,15 @@ def _insert_sheet(con: duckdb.DuckDBPyConnection, folder: str, f: LandingFile, s
     for kolom, header, pos in sh.headers:
         con.execute(
             "INSERT INTO ingestion.sheet_headers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [f.file_hash, sh.sheet, sh.kind, kolom or None, header, pos, sh.header_row, sh.skipped_blank, sh.skipped_total],
+            [
+                f.file_hash,
+                sh.sheet,
+                sh.kind,
+                kolom or None,
+                header,
+                pos,
+                sh.header_row,
+                sh.skipped_blank,
+                sh.skipped_total,
+            ],
         )

@@ -1,4 +1,5 @@
 """DDL of the ``ingestion`` (file registry and what the scans saw) and ``raw`` schemas."""
+
 from __future__ import annotations
 
 import duckdb
@@ -15,9 +16,7 @@ def raw_columns(kind: str) -> list[str]:
 
 
 def _raw_ddl(kind: str) -> str:
-    cols = ",\n  ".join(
-        f"{c} BOOLEAN" if c.endswith("_numerik") else f"{c} VARCHAR" for c in raw_columns(kind)
-    )
+    cols = ",\n  ".join(f"{c} BOOLEAN" if c.endswith("_numerik") else f"{c} VARCHAR" for c in raw_columns(kind))
     return f"""CREATE TABLE IF NOT EXISTS raw.{kind} (
   kode_kabupaten VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, nama_file VARCHAR, sheet VARCHAR, baris INTEGER,
   {cols},

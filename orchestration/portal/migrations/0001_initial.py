@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,59 +14,94 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Kiriman',
+            name="Kiriman",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kode_kabupaten', models.CharField(db_index=True, max_length=5)),
-                ('nama_berkas', models.CharField(max_length=255)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('ukuran_bytes', models.BigIntegerField(default=0)),
-                ('sumber', models.CharField(default='portal', max_length=10)),
-                ('diterima_pada', models.DateTimeField()),
-                ('status', models.CharField(choices=[('menunggu', 'menunggu'), ('diproses', 'diproses'), ('diterima', 'diterima'), ('ditahan', 'ditahan'), ('ditolak', 'ditolak')], db_index=True, default='menunggu', max_length=10)),
-                ('jenis', models.CharField(blank=True, max_length=30)),
-                ('baris_dibaca', models.IntegerField(blank=True, null=True)),
-                ('baris_diterima', models.IntegerField(blank=True, null=True)),
-                ('baris_karantina', models.IntegerField(blank=True, null=True)),
-                ('alasan', models.TextField(blank=True)),
-                ('masih_di_folder', models.BooleanField(default=True)),
-                ('diperbarui_pada', models.DateTimeField(auto_now=True)),
-                ('diunggah_oleh', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kiriman_portal', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kode_kabupaten", models.CharField(db_index=True, max_length=5)),
+                ("nama_berkas", models.CharField(max_length=255)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("ukuran_bytes", models.BigIntegerField(default=0)),
+                ("sumber", models.CharField(default="portal", max_length=10)),
+                ("diterima_pada", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("menunggu", "menunggu"),
+                            ("diproses", "diproses"),
+                            ("diterima", "diterima"),
+                            ("ditahan", "ditahan"),
+                            ("ditolak", "ditolak"),
+                        ],
+                        db_index=True,
+                        default="menunggu",
+                        max_length=10,
+                    ),
+                ),
+                ("jenis", models.CharField(blank=True, max_length=30)),
+                ("baris_dibaca", models.IntegerField(blank=True, null=True)),
+                ("baris_diterima", models.IntegerField(blank=True, null=True)),
+                ("baris_karantina", models.IntegerField(blank=True, null=True)),
+                ("alasan", models.TextField(blank=True)),
+                ("masih_di_folder", models.BooleanField(default=True)),
+                ("diperbarui_pada", models.DateTimeField(auto_now=True)),
+                (
+                    "diunggah_oleh",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kiriman_portal",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kiriman',
-                'verbose_name_plural': 'kiriman',
-                'ordering': ['-diterima_pada', '-id'],
+                "verbose_name": "kiriman",
+                "verbose_name_plural": "kiriman",
+                "ordering": ["-diterima_pada", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BarisKarantina',
+            name="BarisKarantina",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kode_kabupaten', models.CharField(db_index=True, max_length=5)),
-                ('sheet', models.CharField(blank=True, max_length=100)),
-                ('baris', models.IntegerField(null=True)),
-                ('alasan', models.CharField(max_length=255)),
-                ('kolom', models.CharField(blank=True, max_length=255)),
-                ('pesan', models.TextField(blank=True)),
-                ('kiriman', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='karantina', to='portal.kiriman')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kode_kabupaten", models.CharField(db_index=True, max_length=5)),
+                ("sheet", models.CharField(blank=True, max_length=100)),
+                ("baris", models.IntegerField(null=True)),
+                ("alasan", models.CharField(max_length=255)),
+                ("kolom", models.CharField(blank=True, max_length=255)),
+                ("pesan", models.TextField(blank=True)),
+                (
+                    "kiriman",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="karantina", to="portal.kiriman"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'baris karantina',
-                'verbose_name_plural': 'baris karantina',
-                'ordering': ['kiriman_id', 'sheet', 'baris', 'id'],
+                "verbose_name": "baris karantina",
+                "verbose_name_plural": "baris karantina",
+                "ordering": ["kiriman_id", "sheet", "baris", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Profil',
+            name="Profil",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kode_kabupaten', models.CharField(blank=True, max_length=5, verbose_name='kode kabupaten/kota')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profil_portal', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kode_kabupaten", models.CharField(blank=True, max_length=5, verbose_name="kode kabupaten/kota")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profil_portal",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'profil portal',
-                'verbose_name_plural': 'profil portal',
+                "verbose_name": "profil portal",
+                "verbose_name_plural": "profil portal",
             },
         ),
     ]
