@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from orchestration.lib.reports.feedback import feedback_path
 from orchestration.portal import access, runs
 from orchestration.portal.models import PENDING, BarisKarantina, Kiriman
 from orchestration.portal.ranking import load_ranking
@@ -175,7 +176,7 @@ def umpan_balik(request, kode: str):
 def feedback_file(kode: str) -> Path | None:
     """The district's workbook, built by the pipeline; served only through the access check."""
     root = Path(settings.P3JR["feedback_dir"]).resolve()
-    path = (root / kode / f"umpan_balik_{kode}.xlsx").resolve()
+    path = feedback_path(root, kode).resolve()
     return path if path.parent.parent == root and path.is_file() else None
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.gate.planners import LEVELS, plan
+from orchestration.lib.gate.planner_base import LEVELS
+from orchestration.lib.gate.planners import plan
 from orchestration.lib.warehouse import quote_ident as _ident
 from orchestration.lib.warehouse import quote_literal as _q
 from sources import contract

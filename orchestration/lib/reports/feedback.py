@@ -45,6 +45,12 @@ from orchestration.lib.reports.query import fetch_rows
 FEEDBACK_FILE_MODE = GROUP_FILE_MODE
 
 
+def feedback_path(feedback_dir: Path, kode: str) -> Path:
+    """Where a district's workbook lives: `<feedback_dir>/<kode>/umpan_balik_<kode>.xlsx` (one convention for
+    the pipeline, the CLI summary and the portal)."""
+    return Path(feedback_dir) / kode / f"umpan_balik_{kode}.xlsx"
+
+
 def write_feedback(
     con: duckdb.DuckDBPyConnection,
     kode_kabupaten: str,
@@ -75,8 +81,8 @@ def write_feedback(
     # Quarantined rows quote NIK and names: the feedback folder is for the service account, which
     # hands each district its own workbook (never readable by the analysts' group).
     ensure_private_dir(Path(out_dir))
-    target_dir = ensure_private_dir(Path(out_dir) / kode)
-    target = target_dir / f"umpan_balik_{kode}.xlsx"
+    ensure_private_dir(Path(out_dir) / kode)
+    target = feedback_path(Path(out_dir), kode)
     with atomic_target(target, FEEDBACK_FILE_MODE) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp),
