@@ -285,19 +285,19 @@ def test_output_columns_match_architecture(con):
 
 
 def test_reference_tables(con):
-    prov = [r[0] for r in con.execute("SELECT kode FROM ref.kode_provinsi ORDER BY kode").fetchall()]
+    prov = [r[0] for r in con.execute("SELECT kode FROM lookup_kode_provinsi ORDER BY kode").fetchall()]
     assert len(prov) == 38 and {"11", "21", "36", "53", "65", "76", "82", "96"} <= set(prov)
     assert "20" not in prov and "99" not in prov
-    n = con.execute("SELECT count(*) FROM ref.wilayah WHERE tingkat = 'desa_kelurahan'").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM lookup_wilayah WHERE tingkat = 'desa_kelurahan'").fetchone()[0]
     assert n == sum(1 for w in reference.wilayah() if w.tingkat == "desa_kelurahan")
-    assert con.execute("SELECT kode_induk, nama_norm FROM ref.wilayah WHERE kode = '53.01.12.2005'").fetchone() == (
+    assert con.execute("SELECT kode_induk, nama_norm FROM lookup_wilayah WHERE kode = '53.01.12.2005'").fetchone() == (
         "53.01.12",
         "ohaem",
     )
     assert con.execute(
-        "SELECT nilai FROM ref.enum_alias WHERE domain = 'status_kepemilikan_rumah' AND alias_norm = 'numpang'"
+        "SELECT nilai FROM lookup_enum_alias WHERE domain = 'status_kepemilikan_rumah' AND alias_norm = 'numpang'"
     ).fetchone() == ("menumpang",)
-    assert con.execute("SELECT count(*) FROM ref.alasan").fetchone()[0] == sum(
+    assert con.execute("SELECT count(*) FROM lookup_alasan").fetchone()[0] == sum(
         1 for r in contract.reasons().values() if r.applies_to == "baris"
     )
 
@@ -400,7 +400,7 @@ def test_location_rejected(i):
 
 def test_ambiguity_is_real_in_reference(con):
     n = con.execute(
-        "SELECT count(*) FROM ref.wilayah WHERE kode_induk = '53.01.06' AND nama_norm = 'oesao'"
+        "SELECT count(*) FROM lookup_wilayah WHERE kode_induk = '53.01.06' AND nama_norm = 'oesao'"
     ).fetchone()[0]
     assert n == 2
 

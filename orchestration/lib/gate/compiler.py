@@ -95,9 +95,9 @@ def build_sql(
     prov = ", ".join(f"CAST({c} AS {'BIGINT' if c == 'baris' else 'VARCHAR'}) AS {c}" for c in PROVENANCE)
     ctes = [
         """_kec AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
-              FROM ref.wilayah WHERE tingkat = 'kecamatan' GROUP BY ALL)""",
+              FROM lookup_wilayah WHERE tingkat = 'kecamatan' GROUP BY ALL)""",
         """_desa AS (SELECT kode_induk, nama_norm, CASE WHEN count(*) = 1 THEN min(kode) END AS kode
-              FROM ref.wilayah WHERE tingkat = 'desa_kelurahan' GROUP BY ALL)""",
+              FROM lookup_wilayah WHERE tingkat = 'desa_kelurahan' GROUP BY ALL)""",
         *p.ctes,
     ]
     # rows the reader kept despite a problem in a cell: quarantined with the reader's reason (raw tables

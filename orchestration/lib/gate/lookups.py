@@ -1,8 +1,8 @@
 """Lookup tables the compiled row rules join against, built from the contract and the reference.
 
-``ref.wilayah`` (areas with normalised names), ``ref.enum_alias`` (alias → canonical value),
-``ref.alasan`` (reason messages), ``ref.kolom`` (per-column range texts for messages) and
-``ref.kode_provinsi`` (the province digits a NIK may start with).
+``lookup_wilayah`` (areas with normalised names), ``lookup_enum_alias`` (alias → canonical value),
+``lookup_alasan`` (reason messages), ``lookup_kolom`` (per-column range texts for messages) and
+``lookup_kode_provinsi`` (the province digits a NIK may start with).
 """
 
 from __future__ import annotations
@@ -73,8 +73,15 @@ def _arrow(rows: list[dict], schema: list[tuple[str, pa.DataType]]) -> pa.Table:
 def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: str) -> None:
     """Create the (temporary) parsing macros and the lookup tables on this connection."""
     install_macros(con, run_date=run_date, pseudonym_key=pseudonym_key)
-    con.execute("CREATE SCHEMA IF NOT EXISTS ref")
+    install_lookups(con)
 
+
+def install_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """The gate's lookup tables as TEMP tables of this connection, built from the reference seed CSVs
+    and the contract data: the warehouse keeps reference data once, under `referensi` (dbt seeds).
+    Needs the parsing macros (``p3jr_norm``) on the connection."""
+    con.execute("DROP SCHEMA IF EXISTS ref CASCADE")  # persisted by earlier versions
+    s = pa.string()
     wil = [
         {
             "kode": w.kode,
@@ -85,12 +92,31 @@ def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: st
         }
         for w in reference.wilayah()
     ]
-    s = pa.string()
     t_wil = _arrow(wil, [("kode", s), ("nama", s), ("tingkat", s), ("jenis", s), ("kode_induk", s)])
     t_enum = _arrow(
         [{"domain": d, "alias_norm": a, "nilai": v} for d, a, v in contract.enum_aliases()],
         [("domain", s), ("alias_norm", s), ("nilai", s)],
     )
+    t_prov = _arrow([{"kode": k, "nama": n} for k, n in KODE_PROVINSI], [("kode", s), ("nama", s)])
+    for name, tbl in (("wil", t_wil), ("enum", t_enum), ("prov", t_prov)):
+        con.register(f"_p3jr_src_{name}", tbl)
+    try:
+        con.execute("""CREATE OR REPLACE TEMP TABLE lookup_wilayah AS
+            SELECT kode, nama, tingkat, jenis, kode_induk, p3jr_norm(nama) AS nama_norm FROM _p3jr_src_wil ORDER BY kode""")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE lookup_enum_alias AS SELECT * FROM _p3jr_src_enum ORDER BY domain, alias_norm"
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE lookup_kode_provinsi AS SELECT * FROM _p3jr_src_prov ORDER BY kode")
+    finally:
+        for name in ("wil", "enum", "prov"):
+            con.unregister(f"_p3jr_src_{name}")
+    install_message_lookups(con)
+
+
+def install_message_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """The reason texts and column ranges the quarantine messages are written from (TEMP tables; no
+    macros needed, so the province step can build them on its own connection)."""
+    s = pa.string()
     t_alasan = _arrow(
         [
             {"kode": r.code, "tingkat": r.level, "pesan": r.message, "message_en": r.message_en}
@@ -128,19 +154,11 @@ def install(con: duckdb.DuckDBPyConnection, *, run_date: date, pseudonym_key: st
             ("max_teks", s),
         ],
     )
-    t_prov = _arrow([{"kode": k, "nama": n} for k, n in KODE_PROVINSI], [("kode", s), ("nama", s)])
-
-    for name, tbl in (("wil", t_wil), ("enum", t_enum), ("alasan", t_alasan), ("kolom", t_kolom), ("prov", t_prov)):
+    for name, tbl in (("alasan", t_alasan), ("kolom", t_kolom)):
         con.register(f"_p3jr_src_{name}", tbl)
     try:
-        con.execute("""CREATE OR REPLACE TABLE ref.wilayah AS
-            SELECT kode, nama, tingkat, jenis, kode_induk, p3jr_norm(nama) AS nama_norm FROM _p3jr_src_wil ORDER BY kode""")
-        con.execute(
-            "CREATE OR REPLACE TABLE ref.enum_alias AS SELECT * FROM _p3jr_src_enum ORDER BY domain, alias_norm"
-        )
-        con.execute("CREATE OR REPLACE TABLE ref.alasan AS SELECT * FROM _p3jr_src_alasan")
-        con.execute("CREATE OR REPLACE TABLE ref.kolom AS SELECT * FROM _p3jr_src_kolom")
-        con.execute("CREATE OR REPLACE TABLE ref.kode_provinsi AS SELECT * FROM _p3jr_src_prov ORDER BY kode")
+        con.execute("CREATE OR REPLACE TEMP TABLE lookup_alasan AS SELECT * FROM _p3jr_src_alasan")
+        con.execute("CREATE OR REPLACE TEMP TABLE lookup_kolom AS SELECT * FROM _p3jr_src_kolom")
     finally:
-        for name in ("wil", "enum", "alasan", "kolom", "prov"):
+        for name in ("alasan", "kolom"):
             con.unregister(f"_p3jr_src_{name}")

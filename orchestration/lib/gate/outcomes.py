@@ -64,8 +64,8 @@ def write_outcomes(
         WITH q AS (SELECT row_number() OVER () AS _id, * FROM {evaluated} WHERE len(alasan) > 0),
         u AS (SELECT _id, unnest(alasan) AS a, generate_subscripts(alasan, 1) AS i FROM q),
         m AS (SELECT u._id, string_agg({_pesan_sql(kind, "u.a")}, '; ' ORDER BY u.i) AS pesan
-              FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
-              LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
+              FROM u JOIN lookup_alasan _al ON _al.kode = u.a.kode
+              LEFT JOIN lookup_kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
               GROUP BY u._id)
         SELECT {j} AS jenis, {prov},
                list_transform(q.alasan, lambda x: x.kode) AS alasan,
@@ -78,8 +78,8 @@ def write_outcomes(
         WITH u AS (SELECT {prov}, unnest(peringatan) AS a FROM {evaluated}
                    WHERE len(alasan) = 0 AND len(peringatan) > 0)
         SELECT {j} AS jenis, {prov}, u.a.kode AS kode, u.a.kolom AS kolom, {_pesan_sql(kind, "u.a")} AS pesan
-        FROM u JOIN ref.alasan _al ON _al.kode = u.a.kode
-        LEFT JOIN ref.kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
+        FROM u JOIN lookup_alasan _al ON _al.kode = u.a.kode
+        LEFT JOIN lookup_kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
         ORDER BY {prov}, kode, kolom""")
     counts = con.execute(f"""SELECT
             (SELECT count(*) FROM {evaluated}),

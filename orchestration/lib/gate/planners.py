@@ -57,7 +57,7 @@ def _plan_kode_desa_lokasi(p: Plan, c: contract.Column, ctx: Ctx) -> None:
       FROM (SELECT y.*, _wd.kode AS _wd, _kec.kode AS _kec_kode, _desa.kode AS _nama_kode
             FROM (SELECT d.*, {_KODE_DESA} AS _kd, (d._tkec IS NOT NULL AND d._tds IS NOT NULL) AS _punya_nama
                   FROM {inner} d) y
-            LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan' AND _wd.kode = y._kd
+            LEFT JOIN lookup_wilayah _wd ON _wd.tingkat = 'desa_kelurahan' AND _wd.kode = y._kd
             LEFT JOIN _kec ON _kec.kode_induk = y.kab AND _kec.nama_norm = p3jr_norm(y._tkec)
             LEFT JOIN _desa ON _desa.kode_induk = _kec.kode AND _desa.nama_norm = p3jr_norm(y._tds)) x)""")
     on = " AND ".join(f"_d_{n}.{k} IS NOT DISTINCT FROM s.{e}" for k, e in keys.items())
@@ -97,7 +97,7 @@ def _plan_kode_desa(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     p.ctes.append(f"""_d_{n} AS (SELECT x.kab, x.v, {", ".join(stage_b)}
         FROM (SELECT d.*, p3jr_teks(d.v) AS _t FROM (SELECT DISTINCT kode_kabupaten AS kab, {src(n)} AS v
               FROM {source}) d) x
-        LEFT JOIN ref.wilayah _wd ON _wd.tingkat = 'desa_kelurahan'
+        LEFT JOIN lookup_wilayah _wd ON _wd.tingkat = 'desa_kelurahan'
               AND _wd.kode = {_KODE_DESA.replace("_t", "x._t")})""")
     p.joins.append(
         f"LEFT JOIN _d_{n} ON _d_{n}.kab IS NOT DISTINCT FROM s.kode_kabupaten "
@@ -119,7 +119,7 @@ def _plan_nik(p: Plan, c: contract.Column, ctx: Ctx) -> None:
     p.add(0, f"p3jr_teks({src(n)}) AS _t_{n}")
     p.add(0, f"p3jr_nik({src(n)}) AS _c_{n}")
     p.add(0, f"p3jr_nik_sains({src(n)}) AS _sains_{n}")
-    p.joins.append(f"LEFT JOIN ref.kode_provinsi _prov_{n} ON _prov_{n}.kode = substr(s._c_{n}, 1, 2)")
+    p.joins.append(f"LEFT JOIN lookup_kode_provinsi _prov_{n} ON _prov_{n}.kode = substr(s._c_{n}, 1, 2)")
     p.add(1, f"_prov_{n}.kode IS NOT NULL AS _prov_ok_{n}")
     p.add(1, f"{num} AS _num_{n}")
     c_ = f"_c_{n}"
@@ -200,7 +200,7 @@ def _plan_teks(p: Plan, c: contract.Column, ctx: Ctx) -> None:
 
 
 def _plan_enum(p: Plan, c: contract.Column, ctx: Ctx) -> None:
-    """Enum: normalize()d value looked up in ref.enum_alias (ya_tidak stored as BOOLEAN)."""
+    """Enum: normalize()d value looked up in lookup_enum_alias (ya_tidak stored as BOOLEAN)."""
     n = c.name
     wajib = c.required == "ya"
     a = f"_a_{c.name}"
@@ -224,7 +224,7 @@ def _plan_enum(p: Plan, c: contract.Column, ctx: Ctx) -> None:
         ["p3jr_teks(d.v) AS _t", "e.nilai AS _n"],
         stage_b,
         [f"_o_{n}", a if wajib else w],
-        joins_a=f"LEFT JOIN ref.enum_alias e ON e.domain = {_q(c.domain)} AND e.alias_norm = p3jr_norm(p3jr_teks(d.v))",
+        joins_a=f"LEFT JOIN lookup_enum_alias e ON e.domain = {_q(c.domain)} AND e.alias_norm = p3jr_norm(p3jr_teks(d.v))",
     )
     (p.alasan if wajib else p.warn).append(a if wajib else w)
     p.out.append(f"_o_{n} AS {n}")

@@ -9,6 +9,7 @@ import duckdb
 
 from orchestration.lib.gate.decision import ensure_schema
 from orchestration.lib.gate.duplicates import resolve_duplicates
+from orchestration.lib.gate.lookups import install_message_lookups
 from orchestration.lib.gate.outcomes import HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, write_outcomes
 from orchestration.lib.warehouse import transaction
 from sources import contract
@@ -17,6 +18,7 @@ from sources import contract
 def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
     """Deduplicate the released rows province-wide and write the outcome tables."""
     ensure_schema(con)
+    install_message_lookups(con)  # this step runs on its own connection: the gate's TEMP tables are gone
     for kind in contract.KINDS:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}")
     con.execute(

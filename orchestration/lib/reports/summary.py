@@ -7,7 +7,7 @@ import duckdb
 
 from orchestration.lib.reports.feedback import feedback_path
 from orchestration.settings import Settings
-from sources.reference import district_codes
+from sources.reference import district_codes, kabupaten
 
 
 def print_warehouse_summary(s: Settings) -> None:
@@ -26,7 +26,10 @@ def print_warehouse_summary(s: Settings) -> None:
                 """SELECT s.kode_kabupaten, k.nama, s.status, s.file_aktif, s.file_ditolak,
                           s.baris_dibaca_kiriman_terkini, s.baris_karantina_kiriman_terkini,
                           s.baris_diterima_versi_dipakai, s.alasan_tahan, s.file_versi_dipakai, s.versi_dipakai_dirilis_pada
-                   FROM quality.status_pengajuan s JOIN ref.wilayah k ON k.kode = s.kode_kabupaten ORDER BY 1"""
+                   FROM quality.status_pengajuan s
+                   JOIN (SELECT unnest(?::VARCHAR[]) AS kode, unnest(?::VARCHAR[]) AS nama) k ON k.kode = s.kode_kabupaten
+                   ORDER BY 1""",
+                [[k.kode for k in kabupaten()], [k.nama for k in kabupaten()]],
             ).fetchall()
             print("                                                           file terkini        versi dipakai")
             print(
