@@ -10,8 +10,9 @@ It does what the pipeline does, the straightforward way, in one process and one 
 2. headers renamed with the contract's alias list (``sources/kontrak/header_aliases.csv``), values
    normalised with ``enum_aliases.csv``, numbers parsed with ``pd.to_numeric``;
 3. drop rows without a 16-digit NIK, keep the last row per NIK (no province-wide tie rules);
-4. the Great Expectations suite ``expectations/rumah_tangga.json`` run directly with GX 1.x on the
-   whole frame, in one validation;
+4. a Great Expectations suite an analyst would write from the contract (required columns not null,
+   enum values in their domain, NIK 16 digits and unique), run directly with GX 1.x on the whole
+   frame, in one validation;
 5. a ``groupby`` computing the district backlog mart (households, backlog kepemilikan, RTLH) with the
    contract's criteria — approximate (no location resolution, no per-row rules, no quarantine).
 
@@ -39,7 +40,6 @@ import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 KONTRAK = ROOT / "sources" / "kontrak"
-SUITE = ROOT / "expectations" / "rumah_tangga.json"
 DISTRICT = re.compile(r"^53\.\d{2}$")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -72,6 +72,31 @@ def load_contract() -> tuple[dict[str, str], dict[str, str], dict[str, dict[str,
             d[norm(r["alias"])] = r["nilai"]
             d[norm(r["nilai"])] = r["nilai"]
     return headers, col_domain, enums, numeric
+
+
+def peer_expectations() -> list[dict]:
+    """The checks an analyst would write from the contract's CSVs (the pipeline itself enforces them in
+    the gate and checks them after it with dbt tests generated from the same files)."""
+    with open(KONTRAK / "columns.csv", newline="", encoding="utf-8") as f:
+        cols = [r for r in csv.DictReader(f) if r["jenis"] == "rumah_tangga"]
+    values: dict[str, set[str]] = {}
+    with open(KONTRAK / "enum_aliases.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            values.setdefault(r["domain"], set()).add(r["nilai"])
+    exps: list[dict] = []
+    for c in cols:
+        if c["wajib"] == "ya":
+            exps.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": c["kolom"]}})
+        if c.get("domain") in values:
+            exps.append(
+                {
+                    "type": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": c["kolom"], "value_set": sorted(values[c["domain"]])},
+                }
+            )
+    exps.append({"type": "expect_column_values_to_match_regex", "kwargs": {"column": "nik", "regex": r"^\d{16}$"}})
+    exps.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": "nik"}})
+    return exps
 
 
 def header_row(frame: pd.DataFrame, nik_aliases: set[str]) -> int | None:
@@ -189,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     import great_expectations as gx
 
     ctx = gx.get_context(mode="ephemeral")
-    spec = json.loads(SUITE.read_text(encoding="utf-8"))
-    exps = [{k: v for k, v in e.items() if k != "id"} for e in spec["expectations"]]
-    suite = ctx.suites.add(gx.ExpectationSuite(name="peer_rumah_tangga", expectations=exps))
+    suite = ctx.suites.add(gx.ExpectationSuite(name="peer_rumah_tangga", expectations=peer_expectations()))
     batch_def = (
         ctx.data_sources.add_pandas("peer").add_dataframe_asset("rt").add_batch_definition_whole_dataframe("all")
     )

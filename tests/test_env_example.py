@@ -1,4 +1,5 @@
-"""deploy/p3jr.env.example lists exactly the variables the code and the deployed instance read."""
+"""deploy/p3jr.env.example (pipeline) and deploy/portal/portal.env.example (portal) together list exactly the
+variables the code and the deployed instance read."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from orchestration.settings import TELEMETRY_OFF
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "deploy" / "p3jr.env.example"
+EXAMPLES = (EXAMPLE, ROOT / "deploy" / "portal" / "portal.env.example")
 NAME = re.compile(r"""["'](P3JR_[A-Z0-9_]+|DAGSTER_[A-Z0-9_]+)["']""")
 
 
 def example_variables() -> set[str]:
     """Set or commented-out (`# NAME=value`) assignments."""
     out = set()
-    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+    for line in "\n".join(p.read_text(encoding="utf-8") for p in EXAMPLES).splitlines():
         m = re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=", line.strip())
         if m:
             out.add(m.group(1))
