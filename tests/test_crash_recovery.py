@@ -213,7 +213,7 @@ def test_dead_run_is_failed_and_its_slot_freed_live_run_kept(tmp_path):
     from orchestration.instance.recovery import recover_dead_runs, slot_holders
     from orchestration.lib.processes import process_identity
     from orchestration.lib.runs import PROCESS_TAG
-    from orchestration.lib.warehouse import WRITER_POOL
+    from orchestration.settings import WRITER_POOL
 
     home = tmp_path / "dagster"
     home.mkdir()

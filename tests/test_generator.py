@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import python_calamine as pc
 
+from orchestration.lib.reports import style
 from sources import contract, reference
 from tools import demo_data
 from tools.demo_data import common
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 1
 NIK_CODES = {"nik_bukan_16_digit", "nik_tidak_valid", "nik_rusak_excel"}
 EXCEL_EPOCH = date(1899, 12, 30)
-BULAN = {b.lower(): i + 1 for i, b in enumerate(common.BULAN)}
+BULAN = {b.lower(): i + 1 for i, b in enumerate(style.BULAN)}
 BULAN.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "agt": 8, "sep": 9, "nov": 11})
 
 

@@ -16,10 +16,6 @@ from orchestration.lib.warehouse import table_exists
 from orchestration.settings import DBT_PROJECT_DIR, Settings, tanggal_run
 
 
-def today() -> str:
-    return tanggal_run()
-
-
 def _code_fingerprint() -> str:
     """The gate's contract fingerprint (contract files + row rules) plus the dbt project."""
     from orchestration.lib.gate import contract_fingerprint
@@ -55,7 +51,7 @@ def write_marker(settings: Settings, fingerprint: str, run_id: str) -> None:
     path = marker_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(
-        path, json.dumps({"tanggal": today(), "sidik_masukan": fingerprint, "run_id": run_id}), SHARED_FILE_MODE
+        path, json.dumps({"tanggal": tanggal_run(), "sidik_masukan": fingerprint, "run_id": run_id}), SHARED_FILE_MODE
     )
 
 
@@ -65,7 +61,10 @@ def already_published_today(settings: Settings, fingerprint: str, run_succeeded:
     officials' reports stale: the next run must redo them, not take this fast path)."""
     m = read_marker(settings)
     if not (
-        m and m.get("tanggal") == today() and m.get("sidik_masukan") == fingerprint and settings.published_db.exists()
+        m
+        and m.get("tanggal") == tanggal_run()
+        and m.get("sidik_masukan") == fingerprint
+        and settings.published_db.exists()
     ):
         return False
     return bool(m.get("run_id")) and run_succeeded(m["run_id"])
@@ -101,7 +100,7 @@ def nothing_changed(
     from sources.reference import district_codes
 
     m = read_marker(settings)
-    if not (settings.warehouse_path.exists() and m.get("tanggal") == today() and settings.published_db.exists()):
+    if not (settings.warehouse_path.exists() and m.get("tanggal") == tanggal_run() and settings.published_db.exists()):
         return False
     districts = list(districts or district_codes())
     landing = changes.scan(settings.landing_dir, districts=districts)

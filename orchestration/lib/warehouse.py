@@ -10,7 +10,7 @@ import duckdb
 from filelock import FileLock
 
 from orchestration.lib.files import ensure_private_dir, make_private
-from orchestration.settings import WRITER_POOL, load_settings  # noqa: F401  (WRITER_POOL: re-exported for the asset modules)
+from orchestration.settings import load_settings
 
 
 class WarehouseBusy(RuntimeError):

@@ -170,20 +170,6 @@ REQUIRED_ENUMS = (
     "fasilitas_sanitasi",
 )
 
-BULAN = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 # short forms only where unambiguous (ARSITEKTUR documents `Jan`, `Agt`)
 BULAN_PENDEK = ["Jan", "Feb", "Mar", "Apr", None, "Jun", "Jul", "Agt", "Sep", None, "Nov", None]
 

@@ -7,7 +7,8 @@ import random
 from datetime import date
 from typing import Any
 
-from tools.demo_data.common import BULAN, BULAN_PENDEK, dots, excel_serial, fmt_dec
+from orchestration.lib.reports.style import BULAN
+from tools.demo_data.common import BULAN_PENDEK, dots, excel_serial, fmt_dec
 from tools.demo_data.styles import Style
 from tools.demo_data.writers import Num
 

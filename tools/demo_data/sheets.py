@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from orchestration.lib.reports.style import BULAN
 from sources import contract
-from tools.demo_data.common import BULAN, DEADLINE, GARBAGE, TA, dots
+from tools.demo_data.common import DEADLINE, GARBAGE, TA, dots
 from tools.demo_data.households import DistrictContext
 from tools.demo_data.plan import FilePlan
 from tools.demo_data.render import case
