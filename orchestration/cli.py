@@ -322,10 +322,10 @@ def cmd_antrekan(args: argparse.Namespace) -> int:
 
 def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     """Build the dbt layers in PostgreSQL from the last gate's tables (deploy/README.md, dbt on PostgreSQL)."""
-    from orchestration.lib.dbt_cli import dbt_build_args, dbt_executable
+    from orchestration.lib.dbt_cli import BUILD_ARGS, dbt_executable
     from orchestration.lib.postgres_load import load_dbt_sources
     from orchestration.lib.warehouse import writer_lock
-    from orchestration.settings import dbt_postgres_connection, subprocess_env, tanggal_run
+    from orchestration.settings import RUN_DATE_VAR, dbt_postgres_connection, subprocess_env, tanggal_run
 
     _configure_env(None, args.data_dir)
     settings = load_settings()
@@ -340,9 +340,9 @@ def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     # Its own target folder: the DuckDB manifest the code location reads stays as it is.
     target = DBT_PROJECT_DIR / "target" / "postgres"
     proc = subprocess.run(
-        [dbt_executable(), *dbt_build_args(tanggal_run()), "--target", "postgres", "--target-path", str(target)],
+        [dbt_executable(), *BUILD_ARGS, "--target", "postgres", "--target-path", str(target)],
         cwd=DBT_PROJECT_DIR,
-        env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR)),
+        env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR), **{RUN_DATE_VAR: tanggal_run()}),
     )
     return proc.returncode
 

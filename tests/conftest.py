@@ -1,9 +1,15 @@
-"""Shared fixtures: one small generated province and one real pipeline run on it per session."""
+"""Shared fixtures: one small generated province and one real pipeline run on it per session.
+
+`make test` runs the suite in two pytest-xdist workers (one per core). The province and its run are
+still built once: the first worker that needs them builds them under a file lock, the other reuses
+them. Every test only reads them (tests that change data copy them first).
+"""
 
 from __future__ import annotations
 
 import csv
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -50,24 +56,46 @@ def read_manifest(landing: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="session")
-def small_landing(tmp_path_factory) -> Path:
+def build_once(tmp_path_factory, name: str, build) -> tuple[Path, dict]:
+    """``build(folder)`` once per test session, also across xdist workers: the folder and the result
+    (a JSON-able dict, kept beside the folder) for every caller."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this session
+    folder, done = root / name, root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            done.write_text(json.dumps(build(folder)), encoding="utf-8")
+        return folder, json.loads(done.read_text(encoding="utf-8"))
+
+
+def _generate_small(folder: Path) -> dict:
     from tools.demo_data import generate
 
-    out = tmp_path_factory.mktemp("landing_small")
-    generate(out, scale="small", seed=SMALL_SEED)
-    return out
+    generate(folder, scale="small", seed=SMALL_SEED)
+    return {}
+
+
+@pytest.fixture(scope="session")
+def small_landing(tmp_path_factory) -> Path:
+    return build_once(tmp_path_factory, "landing_small", _generate_small)[0]
 
 
 @pytest.fixture(scope="session")
 def small_run(small_landing, tmp_path_factory) -> dict:
-    """`p3jr run` exactly as a data officer runs it, on a copy of the small landing zone."""
-    data = tmp_path_factory.mktemp("data_small")
-    proc = run_cli("run", "--landing", str(small_landing), "--data-dir", str(data))
+    """`p3jr run` exactly as a data officer runs it, on the small landing zone."""
+
+    def run(data: Path) -> dict:
+        return {"stdout": run_cli("run", "--landing", str(small_landing), "--data-dir", str(data)).stdout}
+
+    data, result = build_once(tmp_path_factory, "data_small", run)
     return {
         "landing": small_landing,
         "data": data,
-        "stdout": proc.stdout,
+        "stdout": result["stdout"],
         "warehouse": data / "warehouse" / "p3jr.duckdb",
         "published": data / "published" / "p3jr.duckdb",
     }

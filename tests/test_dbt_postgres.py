@@ -228,7 +228,7 @@ def test_comparison_sees_a_difference():
 
 @pytest.fixture(scope="module")
 def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
-    from orchestration.lib.dbt_cli import dbt_build_args
+    from orchestration.settings import RUN_DATE_VAR
 
     started = time_module.monotonic()
     warehouse = small_run["warehouse"]
@@ -247,8 +247,6 @@ def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
     loaded = load_dbt_sources(warehouse, pg_kwargs)
     load_seconds = time_module.monotonic() - started
 
-    prod = dbt_build_args(tanggal)
-    dbt_vars = prod[prod.index("--vars") + 1]
     out = tmp_path_factory.mktemp("dbt_pg")
     env = {
         **os.environ,
@@ -260,14 +258,13 @@ def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
         "P3JR_DBT_PG_USER": postgres_server.user,
         "P3JR_DBT_PG_PASSWORD": postgres_server.password,
         "P3JR_DBT_PG_DB": dbname,
+        RUN_DATE_VAR: tanggal,  # as the pipeline passes the run date
     }
     cmd = [
         str(DBT),
         "build",
         "--target",
         "postgres",
-        "--vars",
-        dbt_vars,
         "--target-path",
         str(out / "target"),
         "--log-path",
@@ -283,7 +280,6 @@ def pg_build(postgres_server, small_run, tmp_path_factory) -> dict:
         "target": out / "target",
         "pg": pg_kwargs,
         "tanggal": tanggal,
-        "dbt_vars": dbt_vars,
         "loaded": loaded,
         "warehouse": warehouse,
         "server": postgres_server,

@@ -36,6 +36,7 @@ TANGGAL_RUN_1 = "2025-11-10"
 TANGGAL_RUN_2 = "2025-11-11"
 BATAS_WAKTU = date(2025, 10, 31)
 from orchestration.lib.publish.privacy import PERSONAL_COLUMNS  # noqa: E402  (the contract's pribadi flag)
+from orchestration.settings import RUN_DATE_VAR  # noqa: E402
 
 MARTS = [
     "backlog_kabupaten",
@@ -545,7 +546,12 @@ def built(workdir: Path):
     wh = workdir / "p3jr.duckdb"
     build_warehouse(wh)
     target = workdir / "target"
-    first = run_dbt(["build", "--vars", f'{{"tanggal_run": "{TANGGAL_RUN_1}"}}'], wh, target)
+    # day 1 the way the pipeline passes the date (settings.RUN_DATE_VAR), later days as dbt vars
+    os.environ[RUN_DATE_VAR] = TANGGAL_RUN_1
+    try:
+        first = run_dbt(["build"], wh, target)
+    finally:
+        os.environ.pop(RUN_DATE_VAR, None)
     day1 = query(wh, "select * from marts.capaian_pendataan_harian order by kode_kabupaten") if first.success else []
     second = run_dbt(
         ["run", "--select", "capaian_pendataan_harian", "--vars", f'{{"tanggal_run": "{TANGGAL_RUN_2}"}}'], wh, target
@@ -772,6 +778,28 @@ def test_failing_error_test_blocks_marts(workdir, built):
         assert st.get(f"model.p3jr.{mart}") == "skipped", (mart, st.get(f"model.p3jr.{mart}"))
     tables = {r[0] for r in query(wh, "select table_name from information_schema.tables where table_schema = 'marts'")}
     assert not tables & set(MARTS) - {"realisasi_program"}
+
+
+def test_broken_row_invariant_fails_the_mart_build(workdir):
+    """The marts' row-level invariants (not null, ranges, the arithmetic between columns) are CHECK and
+    NOT NULL constraints of their contracts: the database refuses a breaking row, the model fails and
+    nothing downstream of it is built. A negative unit price breaks `estimasi_... >= 0`."""
+    wh = workdir / "cek.duckdb"
+    build_warehouse(wh)
+    res = run_dbt(
+        ["build", "--exclude", "resource_type:unit_test", "--vars", '{"nilai_bsps_per_unit": -1}'],
+        wh,
+        workdir / "target_cek",
+    )
+    assert not res.success
+    by_id = {r.node.unique_id: r for r in res.result}
+    assert str(by_id["model.p3jr.backlog_desa"].status) == "error"
+    assert "CHECK constraint" in by_id["model.p3jr.backlog_desa"].message
+    assert str(by_id["model.p3jr.backlog_kecamatan"].status) == "error"  # same rule, its own contract
+    built_marts = {
+        r[0] for r in query(wh, "select table_name from information_schema.tables where table_schema = 'marts'")
+    }
+    assert not built_marts & {"backlog_desa", "backlog_kecamatan", "backlog_kabupaten"}
 
 
 def test_staging_invariants_are_generated_from_the_contract(tmp_path):

@@ -61,9 +61,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# the run date: var('tanggal_run') if given (YYYY-MM-DD), else the warehouse's current_date #}
+{# the run date (YYYY-MM-DD): var('tanggal_run') if given (unit tests), else the environment's
+   P3JR_TANGGAL_RUN (the pipeline: a changed var would re-parse the whole project), else current_date #}
 {% macro tanggal_run() -%}
-    {%- set nilai = var('tanggal_run', none) -%}
+    {%- set nilai = var('tanggal_run', none) or env_var('P3JR_TANGGAL_RUN', '') -%}
     {%- if nilai is none or nilai == '' -%}
         current_date
     {%- else -%}

@@ -5,12 +5,12 @@ One place for all three, used by the dbt asset, `p3jr gudang-postgres` and the t
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.lib.files import atomic_write
 from orchestration.settings import DBT_PROJECT_DIR, subprocess_env
 
 # Unit tests run in CI / pytest (`dbt test --select resource_type:unit_test`), not in production
@@ -28,9 +28,9 @@ def dbt_executable() -> str:
     return shutil.which("p3jr-dbt") or shutil.which("dbt") or "dbt"
 
 
-def dbt_build_args(tanggal_run: str) -> list[str]:
-    """The dbt CLI arguments of the production build (pure; unit-tested)."""
-    return ["build", "--exclude", EXCLUDE_UNIT_TESTS, "--vars", json.dumps({"tanggal_run": tanggal_run})]
+# The production build. The run date travels in the environment (settings.RUN_DATE_VAR), so the
+# command line stays the same from run to run and dbt can reuse its partial parse.
+BUILD_ARGS = ("build", "--exclude", EXCLUDE_UNIT_TESTS)
 
 
 def parse_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
@@ -48,6 +48,16 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """The manifest is built at install time (`make install`); parse it if someone removed it."""
     manifest = project_dir / "target" / "manifest.json"
     return manifest if manifest.exists() else parse_manifest(project_dir)
+
+
+def keep_partial_parse(invocation_target: Path, project_target: Path = DBT_PROJECT_DIR / "target") -> None:
+    """dagster-dbt starts every build from the project's `partial_parse.msgpack`; the one `make install`
+    wrote was parsed for another warehouse path, so dbt would parse everything again each run (~7 s).
+    Keep the last successful build's parse state instead (swapped atomically: a reader sees the old
+    file or the new one; a mismatching state only costs dbt a full parse)."""
+    source = invocation_target / "partial_parse.msgpack"
+    if source.exists():
+        atomic_write(project_target / "partial_parse.msgpack", source.read_bytes())
 
 
 def prune_invocation_dirs(target: Path, keep: int = 5) -> None:

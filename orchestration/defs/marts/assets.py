@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.lib.dbt_cli import EXCLUDE_UNIT_TESTS, dbt_build_args, prune_invocation_dirs
+from orchestration.lib.dbt_cli import BUILD_ARGS, EXCLUDE_UNIT_TESTS, keep_partial_parse, prune_invocation_dirs
 from orchestration.lib.warehouse import writer_lock
-from orchestration.settings import WRITER_POOL, export_warehouse_path, load_settings, tanggal_run
+from orchestration.settings import WRITER_POOL, export_dbt_env, load_settings, tanggal_run
 
 from .project import dbt_project
 from .translator import P3jrDbtTranslator
@@ -32,7 +32,10 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iter
     # dbt's profile reads the warehouse path from the same variable as the Python assets, and
     # the step holds the writer lock for the whole build (dbt runs as a separate process).
     warehouse = load_settings().warehouse_path
-    export_warehouse_path(warehouse)
+    export_dbt_env(warehouse, tanggal_run())
     with writer_lock(warehouse):
-        yield from dbt.cli(dbt_build_args(tanggal_run()), context=context).stream()
-    prune_invocation_dirs(dbt_project().project_dir / "target")
+        invocation = dbt.cli(list(BUILD_ARGS), context=context)
+        yield from invocation.stream()
+    target = dbt_project().project_dir / "target"
+    keep_partial_parse(invocation.target_path, target)
+    prune_invocation_dirs(target)
