@@ -79,7 +79,7 @@ lint: test-deps
 test: install test-deps chromium postgres libreoffice lint
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
 	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
-	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadscope
+	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup
 
 bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt

@@ -1230,16 +1230,14 @@ def main(argv: list[str] | None = None) -> int:
     result["elapsed_s"] = round(time.perf_counter() - t0, 1)
     result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
 
-    stamp = started.strftime("%Y%m%d-%H%M")
+    # One report per scale: git keeps the history of LATEST_<scale>.md, no timestamped copies.
     md = render(result)
-    base = out / f"bench_{args.scale}_{stamp}"
-    base.with_suffix(".md").write_text(md, encoding="utf-8")
-    base.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    shutil.copyfile(base.with_suffix(".md"), out / f"LATEST_{args.scale}.md")
-    shutil.copyfile(base.with_suffix(".json"), out / f"LATEST_{args.scale}.json")
+    report = out / f"LATEST_{args.scale}.md"
+    report.write_text(md, encoding="utf-8")
+    report.with_suffix(".json").write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
     print()
     print(stdout_table(result))
-    print(f"\nreport: {base.with_suffix('.md')} (copied to {out / f'LATEST_{args.scale}.md'})")
+    print(f"\nreport: {report}")
     return 0
 
 

@@ -119,3 +119,13 @@ def postgres_server():
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`, see the Makefile) the tests of a module that share a
+    module-scoped fixture (a deployment, a dbt build, a server) stay on one worker, so the fixture is
+    built once; every other test goes to whichever worker is free."""
+    for item in items:
+        if any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
