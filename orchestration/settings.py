@@ -3,13 +3,16 @@ the time zone, the writer pool and telemetry. Every other module asks this one.
 
 Environment variables are read when :func:`load_settings` is called (not cached), so a test or the
 CLI can point a run at another data directory; the values the CLI sets for the Dagster processes it
-starts are written here too (:func:`export_run_paths`, :func:`export_dbt_env`).
+starts are written here too (:func:`export_run_paths`, :func:`export_dbt_env`). Dagster assets and
+sensors get the same :class:`Settings` from the `settings` resource (orchestration/defs/resources.py),
+whose fields Dagster resolves from these variables when a run or sensor tick starts.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -68,8 +71,7 @@ MISSING_KEY_MESSAGE = (
 )
 
 
-def _path(var: str, default: Path) -> Path:
-    value = os.environ.get(var)
+def _path(value: str | None, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default.resolve()
 
 
@@ -118,24 +120,54 @@ class Settings:
         return self.data_dir / "dagster"
 
 
+# Each pipeline setting and the variable it is read from; SettingsResource (orchestration/defs/
+# resources.py) has one field per entry, given to Dagster as EnvVar(variable).
+SETTINGS_ENV = {
+    "landing_dir": "P3JR_LANDING_DIR",
+    "data_dir": "P3JR_DATA_DIR",
+    "warehouse_path": "P3JR_WAREHOUSE_PATH",
+    "max_file_mb": "P3JR_MAX_FILE_MB",
+    "max_withdrawal_share": "P3JR_MAX_WITHDRAWAL_SHARE",
+    "max_queue_minutes": "P3JR_MAX_QUEUE_MINUTES",
+    "alert_webhook_url": "P3JR_ALERT_WEBHOOK_URL",
+    "duckdb_memory_limit": "P3JR_DUCKDB_MEMORY_LIMIT",
+    "pseudonym_key": "P3JR_PSEUDONYM_KEY",
+}
+_NUMBERS = ("max_file_mb", "max_withdrawal_share", "max_queue_minutes")
+
+
+def settings_from_values(raw: Mapping[str, str | None]) -> Settings:
+    """The one place raw text becomes Settings, for load_settings() and the Dagster resource alike.
+    An empty or absent value means the default (the dataclass's own, or derived from the values
+    given: the warehouse follows the data directory), so an unset variable may be passed as ""."""
+    given = {k: v for k in SETTINGS_ENV if (v := raw.get(k))}
+    data_dir = _path(given.pop("data_dir", None), PROJECT_ROOT / "data")
+    landing_dir = _path(given.pop("landing_dir", None), PROJECT_ROOT / "sources" / "landing")
+    warehouse_path = _path(given.pop("warehouse_path", None), data_dir / "warehouse" / "p3jr.duckdb")
+    if "alert_webhook_url" in given:
+        given["alert_webhook_url"] = given["alert_webhook_url"].strip()
+    numbers = {k: float(given.pop(k)) for k in _NUMBERS if k in given}
+    return Settings(landing_dir=landing_dir, data_dir=data_dir, warehouse_path=warehouse_path, **numbers, **given)
+
+
 def load_settings() -> Settings:
-    data_dir = _path("P3JR_DATA_DIR", PROJECT_ROOT / "data")
-    return Settings(
-        landing_dir=_path("P3JR_LANDING_DIR", PROJECT_ROOT / "sources" / "landing"),
-        data_dir=data_dir,
-        warehouse_path=_path("P3JR_WAREHOUSE_PATH", data_dir / "warehouse" / "p3jr.duckdb"),
-        max_file_mb=_float("P3JR_MAX_FILE_MB", 200.0),
-        max_withdrawal_share=_float("P3JR_MAX_WITHDRAWAL_SHARE", DEFAULT_MAX_WITHDRAWAL_SHARE),
-        max_queue_minutes=_float("P3JR_MAX_QUEUE_MINUTES", 30.0),
-        alert_webhook_url=os.environ.get("P3JR_ALERT_WEBHOOK_URL", "").strip(),
-        duckdb_memory_limit=os.environ.get("P3JR_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
-        pseudonym_key=os.environ.get("P3JR_PSEUDONYM_KEY") or None,
-    )
+    return settings_from_values({field: os.environ.get(var) for field, var in SETTINGS_ENV.items()})
+
+
+def settings_env() -> dict[str, str]:
+    """SETTINGS_ENV, after giving every unset variable the value "": Dagster's EnvVar refuses an
+    unset variable with its own error, but these have defaults (and a missing pseudonym key must
+    give MISSING_KEY_MESSAGE), and "" means the default to settings_from_values. Called when the
+    resource is built and before each CLI run, as a test or caller may have removed one since."""
+    for var in SETTINGS_ENV.values():
+        os.environ.setdefault(var, "")
+    return dict(SETTINGS_ENV)
 
 
 def cli_default(var: str, default: str | None = None) -> str | None:
-    """A command-line option's default from the environment (`p3jr run --data-dir` etc.)."""
-    return os.environ.get(var, default)
+    """A command-line option's default from the environment (`p3jr run --data-dir` etc.); an empty
+    variable counts as unset (see settings_env)."""
+    return os.environ.get(var) or default
 
 
 def running_under_dagster_dev() -> bool:
@@ -150,6 +182,7 @@ def export_run_paths(landing: str | Path | None, data_dir: str | Path | None) ->
         os.environ["P3JR_LANDING_DIR"] = str(Path(landing).resolve())
     if data_dir:
         os.environ["P3JR_DATA_DIR"] = str(Path(data_dir).resolve())
+    settings_env()  # the in-process run resolves the settings resource's EnvVars
     settings = load_settings()
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     return settings

@@ -46,6 +46,16 @@ def run_cli(
     return proc
 
 
+def sensor_context(**kwargs):
+    """A sensor context with the `settings` resource as the code location registers it (EnvVar
+    fields): Dagster resolves them when the sensor is called, from the environment the test set."""
+    import dagster as dg
+
+    from orchestration.defs.resources import SettingsResource
+
+    return dg.build_sensor_context(resources={"settings": SettingsResource.from_env()}, **kwargs)
+
+
 def read_manifest(landing: Path) -> list[dict]:
     mdir = landing / "_manifest"
     path = mdir / "rows.csv"

@@ -13,6 +13,7 @@ import pytest
 
 from orchestration.defs.ingestion import sensors
 from orchestration.lib.ingest import changes, landing, load, parallel, registry
+from tests.conftest import sensor_context
 
 HEADER = (
     "kode_desa;NIK;Nama Kepala Keluarga;Jumlah Jiwa;Status Rumah;Luas Lantai (m2);Atap;Dinding;Lantai;"
@@ -298,10 +299,10 @@ def test_sensor_definition_yields_partitioned_run_requests(tmp_path, monkeypatch
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))  # no warehouse yet: everything is new
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
     sensor = sensors.landing_files_sensor
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = sensor_context(cursor=None)
     reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.12"]
-    ctx2 = dg.build_sensor_context(cursor=ctx.cursor)
+    ctx2 = sensor_context(cursor=ctx.cursor)
     assert [r for r in sensor(ctx2) if isinstance(r, dg.RunRequest)] == []
 
 
@@ -318,13 +319,13 @@ def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
     sensor = sensors.landing_files_sensor
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = sensor_context(cursor=None)
     reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
     assert len(reqs) == 1 and reqs[0].partition_key is None
     assert ALL_DISTRICTS_TAGS.items() <= reqs[0].tags.items()
     assert reqs[0].tags["p3jr/kabupaten_berubah"] == "53.01 53.12 53.71"
     write_csv(landing / "53.12" / "b.csv", 3)  # then one district corrects: a run for it alone
-    reqs = [r for r in sensor(dg.build_sensor_context(cursor=ctx.cursor)) if isinstance(r, dg.RunRequest)]
+    reqs = [r for r in sensor(sensor_context(cursor=ctx.cursor)) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.12"]
 
 
@@ -373,6 +374,6 @@ def test_sensor_first_tick_compares_with_the_registry(env, monkeypatch):
     monkeypatch.setenv("P3JR_LANDING_DIR", str(env["landing"]))
     monkeypatch.setenv("P3JR_WAREHOUSE_PATH", str(env["tmp"] / "wh.duckdb"))
     sensor = sensors.landing_files_sensor
-    reqs = [r for r in sensor(dg.build_sensor_context(cursor=None)) if isinstance(r, dg.RunRequest)]
+    reqs = [r for r in sensor(sensor_context(cursor=None)) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.05"]
     env["con"] = duckdb.connect(str(env["tmp"] / "wh.duckdb"))

@@ -12,6 +12,7 @@ import pytest
 from orchestration.lib import landing_guard
 from orchestration.lib.ingest import changes, landing, registry
 from orchestration.settings import WITA
+from tests.conftest import sensor_context
 from tests.test_ingestion import write_csv
 
 
@@ -281,17 +282,17 @@ def test_sensor_requests_no_run_for_a_missing_or_emptied_landing(tmp_path, monke
     monkeypatch.setenv("P3JR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("P3JR_WAREHOUSE_PATH", raising=False)
     sensor = sensors.landing_files_sensor
-    ctx = dg.build_sensor_context(cursor=None)
+    ctx = sensor_context(cursor=None)
     assert [r.partition_key for r in sensor(ctx) if isinstance(r, dg.RunRequest)] == ["53.12"]
     cursor = ctx.cursor
 
     (landing / "53.12" / "a.csv").unlink()  # emptied (a mount that went away, a wrong sync)
-    ctx2 = dg.build_sensor_context(cursor=cursor)
+    ctx2 = sensor_context(cursor=cursor)
     out = list(sensor(ctx2))
     assert not [r for r in out if isinstance(r, dg.RunRequest)]
     assert "kosong" in out[0].skip_message and ctx2.cursor == cursor  # looks again next tick
     import shutil
 
     shutil.rmtree(landing)
-    out = list(sensor(dg.build_sensor_context(cursor=cursor)))
+    out = list(sensor(sensor_context(cursor=cursor)))
     assert not [r for r in out if isinstance(r, dg.RunRequest)] and "tidak ada" in out[0].skip_message

@@ -27,6 +27,7 @@ from orchestration.lib.watchdog import (
     stale_reference,
 )
 from orchestration.settings import load_settings
+from tests.conftest import sensor_context
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
@@ -169,18 +170,18 @@ def test_sensor_alerts_a_queued_run_once(tmp_path, monkeypatch):
         run = _queued_run(instance)
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.QUEUED
         time.sleep(0.2)
-        context = dg.build_sensor_context(instance=instance, cursor=None)
+        context = sensor_context(instance=instance, cursor=None)
         watchdog.p3jr_pengawas(context)
         alerts = [json.loads(line) for line in (tmp_path / "data" / "alerts" / "alerts.jsonl").read_text().splitlines()]
         assert [(a["jenis"], a["run_id"]) for a in alerts] == [(JENIS_ANTREAN, run.run_id)]
         assert json.loads(context.cursor)["antrean"] == [run.run_id]
 
-        again = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        again = sensor_context(instance=instance, cursor=context.cursor)
         watchdog.p3jr_pengawas(again)  # same run still queued: no second alert
         assert len((tmp_path / "data" / "alerts" / "alerts.jsonl").read_text().splitlines()) == 1
 
         instance.report_run_canceled(instance.get_run_by_id(run.run_id))
-        third = dg.build_sensor_context(instance=instance, cursor=again.cursor)
+        third = sensor_context(instance=instance, cursor=again.cursor)
         watchdog.p3jr_pengawas(third)
         assert json.loads(third.cursor)["antrean"] == []  # forgotten once it left the queue
 
@@ -194,9 +195,9 @@ def test_sensor_alerts_a_stale_publish_once(tmp_path, monkeypatch):
     old = time.time() - 30 * HOUR
     os.utime(published, (old, old))  # no materialization in this instance: the file's mtime counts
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, cursor=None)
+        context = sensor_context(instance=instance, cursor=None)
         watchdog.p3jr_pengawas(context)
-        watchdog.p3jr_pengawas(dg.build_sensor_context(instance=instance, cursor=context.cursor))
+        watchdog.p3jr_pengawas(sensor_context(instance=instance, cursor=context.cursor))
     lines = (tmp_path / "data" / "alerts" / "alerts.jsonl").read_text().splitlines()
     assert [json.loads(line)["jenis"] for line in lines] == [JENIS_BASI]
     assert json.loads((tmp_path / "data" / "alerts" / "terakhir.json").read_text())["jam_sejak"] >= 30

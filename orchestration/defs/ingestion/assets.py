@@ -3,14 +3,14 @@
 import dagster as dg
 
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.defs.retries import TRANSIENT_RETRY_POLICY, quality_failure
 from orchestration.lib import landing_guard, state
 from orchestration.lib.ingest import changes
 from orchestration.lib.ingest.load import ingest_landing
 from orchestration.lib.ingest.schema import ensure_schema
 from orchestration.lib.runs import FORCE_TAG
-from orchestration.settings import MISSING_KEY_MESSAGE, WRITER_POOL, load_settings
+from orchestration.settings import MISSING_KEY_MESSAGE, WRITER_POOL
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
 RAW_RUMAH_TANGGA = dg.AssetKey(["raw", "rumah_tangga"])
@@ -53,36 +53,36 @@ def run_succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
     pool=WRITER_POOL,
     retry_policy=TRANSIENT_RETRY_POLICY,  # file-system hiccups only; bad data never raises here
 )
-def ingest_district_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def ingest_district_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource):
     """One bad file or district never stops the others: readers turn every failure into a `rejected` row."""
-    settings = load_settings()
-    if not settings.pseudonym_key:
+    s = settings.get()
+    if not s.pseudonym_key:
         raise quality_failure(MISSING_KEY_MESSAGE)
     districts = list(context.partition_keys)
     tags = context.run.tags
-    landing = changes.scan(settings.landing_dir, districts=districts)  # the run's only pass over the files' bytes
+    landing = changes.scan(s.landing_dir, districts=districts)  # the run's only pass over the files' bytes
     with warehouse.connect() as con:
         ensure_schema(con)
         verdict = landing_guard.check(
             con,
-            settings.landing_dir,
+            s.landing_dir,
             districts,
             landing,
-            max_share=settings.max_withdrawal_share,
+            max_share=s.max_withdrawal_share,
             confirmed=tags.get(landing_guard.CONFIRM_TAG) == "ya",
         )
         if not verdict.ok:
             raise quality_failure(
                 verdict.message(),
                 {
-                    "folder_kiriman": str(settings.landing_dir),
+                    "folder_kiriman": str(s.landing_dir),
                     "baris_akan_ditarik": verdict.withdrawn_rows,
                     "baris_diterima_provinsi": verdict.accepted_rows,
                     "folder_hilang": ", ".join(verdict.vanished_folders) or "-",
                 },
             )
         if tags.get(FORCE_TAG) != "ya" and state.unchanged_since_publish(
-            settings, landing, con, districts, lambda run_id: run_succeeded(context.instance, run_id)
+            s, landing, con, districts, lambda run_id: run_succeeded(context.instance, run_id)
         ):
             # The one decision (lib/state.py), taken before anything is written: no output, so the gate,
             # dbt and publish are skipped and the run still succeeds.
@@ -93,12 +93,12 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
             return
         per_district = ingest_landing(
             con,
-            settings.landing_dir,
+            s.landing_dir,
             landing,
             districts,
             run_id=context.run.run_id,
-            archive_dir=settings.archive_dir,
-            max_bytes=int(settings.max_file_mb * 1e6),
+            archive_dir=s.archive_dir,
+            max_bytes=int(s.max_file_mb * 1e6),
             log=context.log,
         )
     rows = ["| kabupaten | file aktif | ditolak | baris rumah tangga | baris realisasi |", "|---|---|---|---|---|"]

@@ -5,9 +5,9 @@ import json
 
 import dagster as dg
 
+from orchestration.defs.resources import SettingsResource
 from orchestration.lib.ingest import changes
 from orchestration.lib.runs import ALL_DISTRICTS_TAGS, REFRESH_JOB
-from orchestration.settings import load_settings
 from sources.reference import district_codes
 
 
@@ -24,31 +24,31 @@ def content_fingerprint(files: dict) -> str:
     description="Watches the landing folders: one district changed → a run for that district; several "
     "(first load, a busy morning) → one run over all districts.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext):
+def landing_files_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
     """The change detector (lib/ingest/changes.py) against the last scan this sensor acted on (its
     cursor, also the hash cache) or, on a fresh cursor (first tick after a deploy), against the
     registry: only districts whose landing folder differs from it get a run. The warehouse is read on
     that first tick only: a reader beside a running writer would make one of them fail."""
-    settings = load_settings()
+    s = settings.get()
     previous = changes.load_scan(json.loads(context.cursor)) if context.cursor else None
     if previous is not None:
         known = changes.as_known(previous)
     else:
         try:
-            known = changes.read_registry_state(settings.warehouse_path)
+            known = changes.read_registry_state(s.warehouse_path)
         except Exception as exc:  # the warehouse is being written: look again at the next tick
             yield dg.SkipReason(f"registry not readable yet ({type(exc).__name__}); retrying next tick")
             return
-    if not settings.landing_dir.is_dir():
+    if not s.landing_dir.is_dir():
         # Never a mass withdrawal: the runs would stop at the landing guard anyway.
-        yield dg.SkipReason(f"folder kiriman tidak ada / landing folder missing: {settings.landing_dir}")
+        yield dg.SkipReason(f"folder kiriman tidak ada / landing folder missing: {s.landing_dir}")
         return
     districts = list(district_codes())
-    current = changes.scan(settings.landing_dir, previous)
+    current = changes.scan(s.landing_dir, previous)
     had_files = any(k.present for d in districts for k in known.get(d, {}).values())
     if had_files and not any(current.get(d) for d in districts):
         yield dg.SkipReason(
-            f"folder kiriman kosong / landing folder {settings.landing_dir} holds no district file; "
+            f"folder kiriman kosong / landing folder {s.landing_dir} holds no district file; "
             "no run requested (check the path or run `p3jr run --izinkan-penarikan`)"
         )
         return

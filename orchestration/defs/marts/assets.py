@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.resources import SettingsResource
 from orchestration.lib.dbt_cli import BUILD_ARGS, EXCLUDE_UNIT_TESTS, keep_partial_parse, prune_invocation_dirs
 from orchestration.lib.warehouse import writer_lock
-from orchestration.settings import WRITER_POOL, export_dbt_env, load_settings, tanggal_run
+from orchestration.settings import WRITER_POOL, export_dbt_env, tanggal_run
 
 from .project import dbt_project
 from .translator import P3jrDbtTranslator
@@ -28,10 +29,10 @@ from .translator import P3jrDbtTranslator
     pool=WRITER_POOL,
     name="p3jr_dbt_assets",
 )
-def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
+def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, settings: SettingsResource) -> Iterator:
     # dbt's profile reads the warehouse path from the same variable as the Python assets, and
     # the step holds the writer lock for the whole build (dbt runs as a separate process).
-    warehouse = load_settings().warehouse_path
+    warehouse = settings.get().warehouse_path
     export_dbt_env(warehouse, tanggal_run())
     with writer_lock(warehouse):
         invocation = dbt.cli(list(BUILD_ARGS), context=context)

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.publish.assets import PUBLISHED_DB
+from orchestration.defs.resources import SettingsResource
 from orchestration.lib.alerts import deliver_alert
 from orchestration.lib.watchdog import (
     STALE_AFTER_HOURS,
@@ -60,19 +61,21 @@ def _last_publish(instance: dg.DagsterInstance, published_db: Path) -> float | N
 
 @dg.sensor(
     name=WATCHDOG_SENSOR_NAME,
+    # Read once when the code location loads: the daemon schedules ticks from the definition, before
+    # any resource exists (the settings resource is per evaluation), so this value is load_settings()'s.
     minimum_interval_seconds=sensor_interval(load_settings().max_queue_minutes),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Peringatan bila run terlalu lama di antrean (P3JR_MAX_QUEUE_MINUTES) atau database analis "
     f"tidak diterbitkan {STALE_AFTER_HOURS:g} jam.",
 )
-def p3jr_pengawas(context: dg.SensorEvaluationContext):
-    settings, now, instance = load_settings(), time.time(), context.instance
+def p3jr_pengawas(context: dg.SensorEvaluationContext, settings: SettingsResource):
+    s, now, instance = settings.get(), time.time(), context.instance
     cursor = parse_cursor(context.cursor, now)
     queued = {
         r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
     }
     since = {rid: r.create_timestamp.timestamp() for rid, r in queued.items()}
-    late = runs_queued_too_long(since, now, settings.max_queue_minutes, cursor["antrean"])
+    late = runs_queued_too_long(since, now, s.max_queue_minutes, cursor["antrean"])
     if late:
         running = [
             r.run_id
@@ -87,13 +90,13 @@ def p3jr_pengawas(context: dg.SensorEvaluationContext):
             run = queued[rid].dagster_run
             deliver_alert(
                 queue_alert(
-                    rid, run.job_name, dict(run.tags or {}), since[rid], now, settings.max_queue_minutes, running, slots
+                    rid, run.job_name, dict(run.tags or {}), since[rid], now, s.max_queue_minutes, running, slots
                 ),
                 context.log,
             )
     cursor["antrean"] = sorted((set(cursor["antrean"]) | set(late)) & set(queued))
 
-    last = _last_publish(instance, settings.published_db)
+    last = _last_publish(instance, s.published_db)
     reference = stale_reference(last, cursor["sejak"], now, STALE_AFTER_HOURS, cursor["basi"])
     if reference is not None:
         deliver_alert(stale_alert(last, reference, now, STALE_AFTER_HOURS), context.log)

@@ -5,9 +5,9 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration.defs.marts.assets import p3jr_dbt_assets
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.lib import state
-from orchestration.settings import WRITER_POOL, load_settings
+from orchestration.settings import WRITER_POOL
 
 # What analysts get: every dbt mart and reference seed, as the dbt project defines them.
 PUBLISHED_INPUTS = sorted(
@@ -29,19 +29,21 @@ FRESHNESS = dg.FreshnessPolicy.time_window(warn_window=timedelta(hours=26), fail
     description="Read-only copy of the marts for analysts: fresh file, checkpoint, atomic rename over "
     "<data>/published/p3jr.duckdb, plus Parquet per mart. No personal data.",
 )
-def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def database_analis(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
     from orchestration.lib.publish.database import publish_database
 
-    settings = load_settings()
+    s = settings.get()
     with warehouse.connect() as con:  # the writer lock: nothing writes the warehouse while it is copied
-        info = publish_database(warehouse.db_path(), settings.published_db, warehouse_con=con)
-        state.write_marker(settings, state.input_fingerprint(con), context.run.run_id)
-    context.log.info(f"published {settings.published_db}")
+        info = publish_database(warehouse.db_path(), s.published_db, warehouse_con=con)
+        state.write_marker(s, state.input_fingerprint(con), context.run.run_id)
+    context.log.info(f"published {s.published_db}")
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(settings.published_db)),
+            "path": dg.MetadataValue.path(str(s.published_db)),
             "tabel": dg.MetadataValue.json(info.get("tables", {})),
-            "cara_membuka": f".venv/bin/duckdb -readonly {settings.published_db}",
+            "cara_membuka": f".venv/bin/duckdb -readonly {s.published_db}",
         }
     )
 
@@ -53,11 +55,11 @@ def database_analis(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     kinds={"excel"},
     description="Excel summary (ranking with every index component, backlog/RTLH, programme output) and PNG charts.",
 )
-def laporan_pejabat(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def laporan_pejabat(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     from orchestration.lib.reports.officials import build_official_reports
 
-    settings = load_settings()
-    out = build_official_reports(settings.published_db, settings.reports_dir)
+    s = settings.get()
+    out = build_official_reports(s.published_db, s.reports_dir)
     meta = {k: dg.MetadataValue.path(str(v)) for k, v in out.items() if k != "markdown_preview"}
     meta["peringkat"] = dg.MetadataValue.md(out.get("markdown_preview", ""))
     return dg.MaterializeResult(metadata=meta)

@@ -8,11 +8,11 @@ import dagster as dg
 
 from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.lib import gate
 from orchestration.lib.runs import FORCE_TAG
 from orchestration.lib.warehouse import release_memory
-from orchestration.settings import WRITER_POOL, load_settings, today
+from orchestration.settings import WRITER_POOL, today
 
 GERBANG = dg.AssetKey(["quality", "gerbang_kabupaten"])
 RILIS_RUMAH_TANGGA = dg.AssetKey(["quality", "rilis_rumah_tangga"])
@@ -72,8 +72,9 @@ CHECK_REKONSILIASI = "rekonsiliasi_baris_dibaca_sama_dengan_diterima_plus_karant
     can_subset=True,  # the per-partition check evaluations are yielded directly, not as one output
     pool=WRITER_POOL,
 )
-def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    settings = load_settings()
+def gate_district_submissions(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+):
     districts = list(context.partition_keys)
     with warehouse.connect() as con:
         decisions = gate.gate_districts(
@@ -81,7 +82,7 @@ def gate_district_submissions(context: dg.AssetExecutionContext, warehouse: Ware
             districts,
             run_id=context.run.run_id,
             run_date=today(),
-            pseudonym_key=settings.pseudonym_key,
+            pseudonym_key=settings.get().pseudonym_key,
             force=context.run.tags.get(FORCE_TAG) == "ya",
         )
         current = {

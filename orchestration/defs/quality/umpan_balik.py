@@ -3,9 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.quality.assets import STATUS_PENGAJUAN
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.lib.reports import feedback
-from orchestration.settings import load_settings
 
 FEEDBACK = dg.AssetKey(["quality", "umpan_balik_kabupaten"])
 
@@ -18,8 +17,10 @@ FEEDBACK = dg.AssetKey(["quality", "umpan_balik_kabupaten"])
     description="One feedback workbook per district (reports/umpan_balik/<kode>/): files, counts, hold reason, "
     "quarantined rows with reasons in Indonesian. Personal data: only for the district itself.",
 )
-def umpan_balik_kabupaten(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = load_settings()
+def umpan_balik_kabupaten(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    feedback_dir = settings.get().feedback_dir
     written = {}
     with warehouse.connect(read_only=False) as con:
         capaian = {
@@ -32,7 +33,7 @@ def umpan_balik_kabupaten(context: dg.AssetExecutionContext, warehouse: Warehous
             ).fetchall()
         ]
         for kode in sorted(codes):
-            path = feedback.write_feedback(con, kode, settings.feedback_dir, capaian=capaian.get(kode))
+            path = feedback.write_feedback(con, kode, feedback_dir, capaian=capaian.get(kode))
             if path:
                 written[kode] = str(path)
     return dg.MaterializeResult(metadata={"file": dg.MetadataValue.json(written), "jumlah": len(written)})
