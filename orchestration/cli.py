@@ -258,8 +258,8 @@ def _recover(instance, wait: float) -> int:
 def _run_locked(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    from orchestration.defs.ingestion.assets import run_succeeded
     from orchestration.lib import state
+    from orchestration.lib.runs import run_succeeded
     from orchestration.lib.warehouse import WarehouseBusy
 
     t0 = time.perf_counter()

@@ -15,3 +15,10 @@ ALL_DISTRICTS_TAGS = {
 }
 # Identity of the process that runs a CLI run (pid + kernel start time): orchestration/instance/recovery.py.
 PROCESS_TAG = "p3jr/proses"
+
+
+def run_succeeded(instance, run_id: str) -> bool:
+    """Whether that run finished successfully (today's publish marker names the run that wrote it).
+    Duck-typed on the Dagster instance, so the CLI's "nothing changed" check imports no definitions."""
+    run = instance.get_run_by_id(run_id)
+    return run is not None and run.status.value == "SUCCESS"

@@ -9,17 +9,12 @@ from orchestration.lib import landing_guard, state
 from orchestration.lib.ingest import changes
 from orchestration.lib.ingest.load import ingest_landing
 from orchestration.lib.ingest.schema import ensure_schema
-from orchestration.lib.runs import FORCE_TAG
+from orchestration.lib.runs import FORCE_TAG, run_succeeded
 from orchestration.settings import MISSING_KEY_MESSAGE, WRITER_POOL
 
 FILE_REGISTRY = dg.AssetKey(["ingestion", "file_registry"])
 RAW_RUMAH_TANGGA = dg.AssetKey(["raw", "rumah_tangga"])
 RAW_REALISASI = dg.AssetKey(["raw", "realisasi_program"])
-
-
-def run_succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
-    run = instance.get_run_by_id(run_id)
-    return run is not None and run.status == dg.DagsterRunStatus.SUCCESS
 
 
 @dg.multi_asset(
