@@ -1,6 +1,7 @@
 -- One row per district per day the pipeline ran; history is kept across runs.
 -- A re-run on the same day replaces that day's rows (delete+insert on tanggal, kode_kabupaten).
--- tanggal = var('tanggal_run') (Dagster passes today's date in Asia/Makassar), else current_date.
+-- tanggal = macro tanggal_run(): var('tanggal_run') when given, else the pipeline's P3JR_TANGGAL_RUN
+-- (today in Asia/Makassar), else current_date.
 {{
     config(
         materialized='incremental',
