@@ -572,7 +572,10 @@ def test_build_succeeds_with_unit_tests(built):
     assert res.success, f"dbt build failed: {failed} {res.exception}"
     ids = statuses(res)
     assert sum(1 for k in ids if k.startswith("unit_test.")) >= 6, "unit tests did not run"
-    assert sum(1 for k in ids if k.startswith("test.")) >= 50
+    # every model and seed's row rules ran as its one `invarian_baris_<model>` check
+    ran = {k.split(".")[2] for k in ids if k.startswith("test.")}
+    models = {k.split(".")[2] for k in ids if k.startswith(("model.", "seed."))}
+    assert {f"invarian_baris_{m}" for m in models} <= ran, sorted({f"invarian_baris_{m}" for m in models} - ran)
 
 
 def test_mart_row_counts(built):
@@ -749,25 +752,50 @@ def test_no_personal_columns_in_marts(built):
 
 
 def test_failing_error_test_blocks_marts(workdir, built):
-    """A duplicate household (same NIK hash twice) fails an error-severity test; no mart is built."""
+    """Rows that break the post-gate invariants fail the staging model's one `invarian_baris` check, which
+    names every broken rule (one query, one row per rule); no mart is built."""
     wh = workdir / "rusak.duckdb"
-    dup = HOUSEHOLDS[0]
+    dup, a, b = HOUSEHOLDS[0], HOUSEHOLDS[1], HOUSEHOLDS[2]
+    other_kabupaten = "53.71" if b.kode_kabupaten != "53.71" else "53.01"
     build_warehouse(
         wh,
         extra_sql=(
+            # the same NIK hash twice
             "insert into quality.rumah_tangga_diterima select * replace (baris + 1000 as baris) "
-            f"from quality.rumah_tangga_diterima where nik = '{dup.nik}'"
+            f"from quality.rumah_tangga_diterima where nik = '{dup.nik}';"
+            # a value outside its code list and its range, a required value missing, a desa not in the reference
+            "insert into quality.rumah_tangga_diterima select * replace (baris + 2000 as baris, nik_hash || 'a' as "
+            "nik_hash, 'X' as jenis_kelamin, 99 as jumlah_anggota_keluarga, null as luas_lantai_m2, "
+            "kode_kecamatan || '.9999' as kode_desa) "
+            f"from quality.rumah_tangga_diterima where nik = '{a.nik}';"
+            # a real desa outside the sending district
+            "insert into quality.rumah_tangga_diterima select * replace (baris + 3000 as baris, nik_hash || 'b' as "
+            f"nik_hash, '{other_kabupaten}' as kode_kabupaten) from quality.rumah_tangga_diterima where nik = '{b.nik}'"
         ),
     )
+    target = workdir / "target"
     res = run_dbt(
         ["build", "--exclude", "resource_type:unit_test", "--vars", f'{{"tanggal_run": "{TANGGAL_RUN_1}"}}'],
         wh,
-        workdir / "target",
+        target,
     )
     assert not res.success
     st = statuses(res)
     failed = [k for k, v in st.items() if v == "fail"]
-    assert any("unique_stg_rumah_tangga_nik_hash" in k for k in failed), failed
+    assert any("invarian_baris_stg_rumah_tangga" in k for k in failed), failed
+
+    def broken(test: str) -> dict:
+        compiled = next((target / "compiled").rglob(f"{test}.sql")).read_text()
+        return {(kolom, aturan): n for kolom, aturan, n in query(wh, compiled)}
+
+    assert broken("invarian_baris_stg_rumah_tangga") == {
+        ("nik_hash", "unik"): 1,
+        ("jenis_kelamin", "nilai_baku"): 1,
+        ("jumlah_anggota_keluarga", "rentang_nilai"): 1,
+        ("luas_lantai_m2", "wajib_diisi"): 1,
+        ("kode_desa", "ekspresi_benar"): 1,
+    }
+    assert broken("invarian_referensi_stg_rumah_tangga") == {("kode_desa", "ada_di_referensi"): 1}
     for mart in (
         "backlog_kabupaten",
         "backlog_kecamatan",

@@ -115,7 +115,7 @@ def test_error_tests_are_blocking_checks(manifest):
     specs = list(p3jr_dbt_assets.check_specs)
     assert specs, "dbt tests should load as asset checks"
     by_name = {(tuple(s.asset_key.path), s.name): s for s in specs}
-    assert by_name[(("staging", "stg_rumah_tangga"), "unique_stg_rumah_tangga_nik_hash")].blocking
+    assert by_name[(("staging", "stg_rumah_tangga"), "invarian_baris_stg_rumah_tangga")].blocking
     assert by_name[(("marts", "backlog_kabupaten"), "backlog_total_desa_kecamatan_kabupaten_konsisten")].blocking
     assert by_name[(("marts", "capaian_pendataan"), "capaian_peringkat_lengkap_tanpa_celah")].blocking
     severities = {}

@@ -87,6 +87,9 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
     assert not failed.success
     done = _materialized(failed)
     assert "marts/capaian_pendataan" not in done and "publish/database_analis" not in done, done
-    checks = [e for e in failed.get_asset_check_evaluations() if not e.passed]
-    assert any("material_atap" in e.check_name for e in checks), [e.check_name for e in checks]
+    checks = {e.check_name: e for e in failed.get_asset_check_evaluations() if not e.passed}
+    assert "invarian_baris_stg_rumah_tangga" in checks, list(checks)
+    # the failed check names the column and the rule it broke
+    broken = checks["invarian_baris_stg_rumah_tangga"].metadata["pelanggaran"].value
+    assert broken == [{"kolom": "material_atap", "aturan": "nilai_baku", "jumlah_baris": 1}], broken
     assert _digest(published) == before

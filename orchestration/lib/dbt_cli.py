@@ -33,6 +33,22 @@ def dbt_executable() -> str:
 BUILD_ARGS = ("build", "--exclude", EXCLUDE_UNIT_TESTS)
 
 
+# Every model's row rules are one dbt test, `invarian_baris_<model>` (dbt_project/tests/generic/
+# invarian_baris.sql); its query returns one row per broken rule (kolom, aturan, jumlah_baris).
+ROW_RULES_TEST_PREFIX = "invarian_baris_"
+
+
+def broken_rules(con, invocation_target: Path, test_name: str) -> list[dict]:
+    """The rules a failed `invarian_baris_<model>` test found broken: its compiled query run again after
+    the build, so the failed check names the column and the rule instead of only "Got 2 results"."""
+    compiled = next((Path(invocation_target) / "compiled").rglob(f"{test_name}.sql"), None)
+    if compiled is None:
+        return []
+    cur = con.execute(compiled.read_text(encoding="utf-8"))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
 def parse_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """`dbt parse` (needs no warehouse connection); returns the manifest's path."""
     subprocess.run(

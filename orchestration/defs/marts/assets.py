@@ -9,12 +9,21 @@ the marts (publish, reports) do not run on bad data either.
 
 from collections.abc import Iterator
 
+import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import SettingsResource
-from orchestration.lib.dbt_cli import BUILD_ARGS, EXCLUDE_UNIT_TESTS, keep_partial_parse, prune_invocation_dirs
-from orchestration.lib.warehouse import writer_lock
+from orchestration.lib.dbt_cli import (
+    BUILD_ARGS,
+    EXCLUDE_UNIT_TESTS,
+    ROW_RULES_TEST_PREFIX,
+    broken_rules,
+    keep_partial_parse,
+    prune_invocation_dirs,
+)
+from orchestration.lib.warehouse import connect, writer_lock
 from orchestration.settings import WRITER_POOL, export_dbt_env, tanggal_run
 
 from .project import dbt_project
@@ -34,9 +43,44 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
     # the step holds the writer lock for the whole build (dbt runs as a separate process).
     warehouse = settings.get().warehouse_path
     export_dbt_env(warehouse, tanggal_run())
+    failed_rules = []
     with writer_lock(warehouse):
         invocation = dbt.cli(list(BUILD_ARGS), context=context)
-        yield from invocation.stream()
+        failure = None
+        try:
+            for event in invocation.stream():
+                if _failed_row_rules(event):
+                    failed_rules.append(event)  # reported after the build, with the broken rules
+                else:
+                    yield event
+        except Exception as exc:  # dbt exits 1 after a failed test: report the checks first
+            failure = exc
+        if failed_rules:
+            yield from _with_broken_rules(failed_rules, warehouse, invocation.target_path)
+        if failure is not None:
+            raise failure
     target = dbt_project().project_dir / "target"
     keep_partial_parse(invocation.target_path, target)
     prune_invocation_dirs(target)
+
+
+def _failed_row_rules(event) -> bool:
+    return (
+        isinstance(event, dg.AssetCheckResult)
+        and not event.passed
+        and (event.check_name or "").startswith(ROW_RULES_TEST_PREFIX)
+    )
+
+
+def _with_broken_rules(events: list, warehouse, target_path) -> Iterator:
+    """A failed `invarian_baris_<model>` check carries the rules it found broken (`pelanggaran`): the
+    engineer on call sees "material_atap: nilai_baku, 1 baris" in the UI. dbt has ended, so the
+    warehouse can be read; a failure to read never hides the failed check."""
+    try:
+        with connect(warehouse, read_only=True) as con:
+            found = {e.check_name: broken_rules(con, target_path, e.check_name) for e in events}
+    except duckdb.Error as exc:
+        found = {e.check_name: [{"kesalahan": str(exc)}] for e in events}
+    for event in events:
+        metadata = {**(event.metadata or {}), "pelanggaran": dg.MetadataValue.json(found[event.check_name])}
+        yield event._replace(metadata=metadata)
