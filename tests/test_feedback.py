@@ -335,3 +335,311 @@ def test_summary_says_dibaca_for_rows_read_and_diterima_for_rows_accepted(con, t
     assert dibaca and all(v == {5} for v in dibaca.values()), dibaca
     assert diterima and all(v == {4} for v in diterima.values()), diterima
     assert not [k for k in seen if "nama lama" in k]
+
+
+# ------------------------------------------------------------------ rewrite only what changed (feedback_digest)
+
+CAPAIAN = {
+    "53.01": {"kode_kabupaten": "53.01", "nama_kabupaten": "Kabupaten Kupang", "cakupan": 12.5, "peringkat": 3},
+    "53.71": {"kode_kabupaten": "53.71", "nama_kabupaten": "Kota Kupang", "cakupan": 40.0, "peringkat": 1},
+}
+DISTRICTS = ("53.01", "53.71")  # 53.01 is held (reads the held tables), 53.71 is not
+
+
+def _write_all(con, out, *, capaian=None, labels=None, **kw) -> dict:
+    from orchestration.lib.publish.data_dictionary import Labels
+    from orchestration.lib.reports.feedback_digest import write_feedback_if_changed
+
+    capaian = CAPAIAN if capaian is None else capaian
+    return {
+        kode: write_feedback_if_changed(con, kode, out, capaian=capaian.get(kode), labels=labels or Labels({}), **kw)
+        for kode in DISTRICTS
+    }
+
+
+def _stamp(path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns
+
+
+def _rewritten(con, out, **kw) -> dict[str, tuple]:
+    """Write every district once more: {kode: (reason, changed inputs)} of those rewritten, checked on disk."""
+    from orchestration.lib.reports.feedback import feedback_path
+
+    before = {k: _stamp(feedback_path(out, k)) for k in DISTRICTS if feedback_path(out, k).exists()}
+    results = _write_all(con, out, **kw)
+    for kode, res in results.items():
+        on_disk = before.get(kode) != _stamp(feedback_path(out, kode))
+        assert res.written == on_disk, (kode, res)
+    return {k: (r.reason, r.changed) for k, r in results.items() if r.written}
+
+
+def test_unchanged_warehouse_rewrites_nothing(con, tmp_path):
+    from orchestration.lib.reports.feedback import FEEDBACK_FILE_MODE, feedback_path
+    from orchestration.lib.reports.feedback_digest import digest_path, recorded_digest
+
+    first = _write_all(con, tmp_path)
+    assert {k: (r.written, r.reason) for k, r in first.items()} == {k: (True, "file_tidak_ada") for k in DISTRICTS}
+    for kode in DISTRICTS:
+        assert first[kode].path == feedback_path(tmp_path, kode)
+        assert stat.S_IMODE(os.stat(digest_path(tmp_path, kode)).st_mode) == FEEDBACK_FILE_MODE
+        assert stat.S_IMODE(os.stat(feedback_path(tmp_path, kode)).st_mode) == FEEDBACK_FILE_MODE
+        assert recorded_digest(tmp_path, kode) is not None
+    # no temp file left: the workbook and its digest only
+    assert sorted(p.name for p in (tmp_path / "53.01").iterdir()) == [
+        ".umpan_balik_53.01.digest",
+        "umpan_balik_53.01.xlsx",
+    ]
+    stamps = {k: _stamp(feedback_path(tmp_path, k)) for k in DISTRICTS}
+    digests = {k: _stamp(digest_path(tmp_path, k)) for k in DISTRICTS}
+    second = _write_all(con, tmp_path)
+    assert {k: (r.written, r.reason, r.path) for k, r in second.items()} == {
+        k: (False, "tidak_berubah", feedback_path(tmp_path, k)) for k in DISTRICTS
+    }
+    assert {k: _stamp(feedback_path(tmp_path, k)) for k in DISTRICTS} == stamps
+    assert {k: _stamp(digest_path(tmp_path, k)) for k in DISTRICTS} == digests
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "pesan = 'NIK harus 16 digit (diubah)'",
+        "alasan = ['nik_tidak_valid']",
+        'nilai_asli = \'{"nik": "530102"}\'',
+        "baris = 55",
+        "sheet = 'RT2'",
+        "jenis = 'realisasi_program'",
+    ],
+)
+def test_a_changed_quarantine_row_rewrites_its_district_only(con, tmp_path, change):
+    _write_all(con, tmp_path)
+    # 53.01 is held: its workbook shows the rows of its current files (the held table)
+    con.execute(f"UPDATE quality.karantina_kiriman_ditahan SET {change} WHERE kode_kabupaten = '53.01' AND baris = 5")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("karantina",))}
+    assert _rewritten(con, tmp_path) == {}
+    con.execute(f"UPDATE quality.karantina SET {change} WHERE kode_kabupaten = '53.71'")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("karantina",))}
+
+
+def test_quarantine_rows_added_or_removed_and_warnings_rewrite_their_district_only(con, tmp_path):
+    _write_all(con, tmp_path)
+    # a second, identical row does not cancel out in the aggregate
+    con.execute("INSERT INTO quality.karantina SELECT * FROM quality.karantina WHERE kode_kabupaten = '53.71'")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("karantina",))}
+    con.execute("INSERT INTO quality.karantina SELECT * FROM quality.karantina WHERE kode_kabupaten = '53.71'")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("karantina",))}
+    con.execute("DELETE FROM quality.karantina_kiriman_ditahan WHERE baris = 6")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("karantina",))}
+    con.execute("UPDATE quality.peringatan_kiriman_ditahan SET pesan = 'lain' WHERE kode_kabupaten = '53.01'")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("peringatan",))}
+    con.execute("UPDATE quality.peringatan SET kolom = 'no_kk' WHERE kode_kabupaten = '53.71'")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("peringatan",))}
+    # the version still in use of a held district is not in its workbook: no rewrite
+    con.execute("UPDATE quality.karantina SET pesan = 'lain' WHERE kode_kabupaten = '53.01'")
+    con.execute("UPDATE quality.peringatan SET pesan = 'lain' WHERE kode_kabupaten = '53.01'")
+    assert _rewritten(con, tmp_path) == {}
+
+
+def test_a_changed_capaian_or_status_rewrites_its_district_only(con, tmp_path):
+    _write_all(con, tmp_path)
+    capaian = {**CAPAIAN, "53.01": {**CAPAIAN["53.01"], "cakupan": 13.0}}
+    assert _rewritten(con, tmp_path, capaian=capaian) == {"53.01": ("sidik_berubah", ("capaian",))}
+    assert _rewritten(con, tmp_path, capaian=capaian) == {}
+    # same number, other type: the sheet prints an int and a float differently
+    capaian = {**capaian, "53.71": {**CAPAIAN["53.71"], "peringkat": 1.0}}
+    assert _rewritten(con, tmp_path, capaian=capaian) == {"53.71": ("sidik_berubah", ("capaian",))}
+    con.execute("UPDATE quality.status_pengajuan SET alasan_tahan = 'alasan lain' WHERE kode_kabupaten = '53.01'")
+    assert _rewritten(con, tmp_path, capaian=capaian) == {"53.01": ("sidik_berubah", ("status",))}
+    # released: it now shows the released tables' rows
+    con.execute("UPDATE quality.status_pengajuan SET status = 'diterima' WHERE kode_kabupaten = '53.01'")
+    assert _rewritten(con, tmp_path, capaian=capaian) == {
+        "53.01": ("sidik_berubah", ("karantina", "peringatan", "status"))
+    }
+
+
+def test_other_inputs_of_the_workbook_change_the_digest(con, tmp_path):
+    from orchestration.lib.publish.data_dictionary import Labels
+
+    _write_all(con, tmp_path)
+    con.execute("UPDATE ingestion.file_registry SET alasan = 'lain' WHERE file_hash = 'h2'")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("file",))}
+    con.execute("UPDATE ingestion.file_registry SET ada_di_folder = false WHERE file_hash = 'h3'")
+    assert _rewritten(con, tmp_path) == {}  # an active file: the sheet prints no ada_di_folder for it
+    con.execute("UPDATE ingestion.file_registry SET status = 'rejected' WHERE file_hash = 'h3'")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("file",))}
+    labels = Labels({"capaian_pendataan": {"cakupan": "Cakupan pendataan (%)"}})
+    assert _rewritten(con, tmp_path, labels=labels) == {
+        "53.01": ("sidik_berubah", ("label",)),
+        "53.71": ("sidik_berubah", ("label",)),
+    }
+    # without a status row the summary counts the accepted rows itself
+    con.execute("CREATE TABLE quality.rumah_tangga_diterima (kode_kabupaten VARCHAR)")
+    con.execute("INSERT INTO quality.rumah_tangga_diterima VALUES ('53.71'), ('53.01')")
+    assert _rewritten(con, tmp_path, labels=labels) == {"53.71": ("sidik_berubah", ("cadangan",))}
+    # notes on files and entries of the folder that were not read
+    con.execute("ALTER TABLE ingestion.file_registry ADD COLUMN folder VARCHAR")
+    con.execute("UPDATE ingestion.file_registry SET folder = kode_kabupaten")
+    con.execute(
+        "CREATE TABLE ingestion.catatan_file (folder VARCHAR, file_hash VARCHAR, nama_file VARCHAR, "
+        "sheet VARCHAR, kode VARCHAR, catatan VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE ingestion.entri_diabaikan (folder VARCHAR, nama VARCHAR, kode VARCHAR, keterangan VARCHAR)"
+    )
+    assert _rewritten(con, tmp_path, labels=labels) == {}  # still no notes
+    con.execute(
+        "INSERT INTO ingestion.entri_diabaikan VALUES ('53.01', 'tautan.xlsx', 'tautan_simbolik_diabaikan', 'x')"
+    )
+    assert _rewritten(con, tmp_path, labels=labels) == {"53.01": ("sidik_berubah", ("catatan",))}
+
+
+def test_a_changed_proyeksi_row_rewrites_its_district_only(con, tmp_path):
+    _write_all(con, tmp_path)
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.proyeksi_capaian (kode_kabupaten VARCHAR, status_proyeksi VARCHAR, "
+        "proyeksi_cakupan_batas_waktu DOUBLE, batas_waktu_proyeksi DATE)"
+    )
+    con.execute("INSERT INTO marts.proyeksi_capaian VALUES ('53.01', 'terlambat', 80.0, DATE '2025-10-31')")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("label", "proyeksi"))}
+    con.execute("UPDATE marts.proyeksi_capaian SET proyeksi_cakupan_batas_waktu = 81.5")
+    assert _rewritten(con, tmp_path) == {"53.01": ("sidik_berubah", ("proyeksi",))}
+    assert _rewritten(con, tmp_path) == {}
+
+
+def test_the_deadline_passing_changes_the_digest(con):
+    from datetime import date
+
+    from orchestration.lib.publish.data_dictionary import Labels
+    from orchestration.lib.reports.feedback_digest import feedback_digest
+
+    def digest(today, batas=date(2025, 10, 31)):
+        capaian = {**CAPAIAN["53.01"], "batas_waktu": batas}
+        return feedback_digest(con, "53.01", capaian=capaian, proyeksi=None, labels=Labels({}), today=today)
+
+    assert digest(date(2025, 10, 1)) == digest(date(2025, 10, 31))  # "Paling lambat" reads the same
+    assert digest(date(2025, 10, 31)).sidik != digest(date(2025, 11, 1)).sidik  # "(sudah lewat: ...)"
+    assert digest(date(2025, 11, 1)) == digest(date(2026, 1, 1))
+    passed, before = digest(date(2025, 11, 1)), digest(date(2025, 10, 1))
+    assert [k for k in passed.bagian if passed.bagian[k] != before.bagian[k]] == ["tanggal"]
+
+
+def test_a_missing_workbook_is_written_although_its_digest_is_recorded(con, tmp_path):
+    from orchestration.lib.reports.feedback import feedback_path
+    from orchestration.lib.reports.feedback_digest import digest_path
+
+    _write_all(con, tmp_path)
+    feedback_path(tmp_path, "53.01").unlink()
+    assert digest_path(tmp_path, "53.01").exists()
+    assert _rewritten(con, tmp_path) == {"53.01": ("file_tidak_ada", ())}
+    assert feedback_path(tmp_path, "53.01").is_file()
+    # a missing or unreadable digest: written again, then recorded
+    digest_path(tmp_path, "53.71").write_text("rusak")
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_tidak_ada", ())}
+    assert _rewritten(con, tmp_path) == {}
+
+
+def test_force_rewrites_every_workbook(con, tmp_path):
+    _write_all(con, tmp_path)
+    assert _rewritten(con, tmp_path, force=True) == {k: ("dipaksa", ()) for k in DISTRICTS}
+    assert _rewritten(con, tmp_path) == {}
+
+
+def test_a_new_layout_version_rewrites_every_workbook(con, tmp_path, monkeypatch):
+    from orchestration.lib.publish.data_dictionary import Labels
+    from orchestration.lib.reports import feedback_digest
+
+    def digest():
+        return feedback_digest.feedback_digest(con, "53.71", capaian=None, proyeksi=None, labels=Labels({}))
+
+    _write_all(con, tmp_path)
+    before = digest()
+    monkeypatch.setattr(feedback_digest, "LAYOUT_VERSION", feedback_digest.LAYOUT_VERSION + 1)
+    assert digest().sidik != before.sidik
+    assert _rewritten(con, tmp_path) == {k: ("sidik_berubah", ("tata_letak",)) for k in DISTRICTS}
+    assert _rewritten(con, tmp_path) == {}
+
+
+@pytest.mark.parametrize("step", ["write_feedback", "atomic_write"])
+def test_a_crash_while_writing_costs_one_rewrite_never_a_stale_workbook(con, tmp_path, monkeypatch, step):
+    """A crash while the workbook is written, or after it and before its digest is recorded: the next run
+    writes it again (the digest is recorded last)."""
+    from orchestration.lib.reports import feedback_digest
+
+    _write_all(con, tmp_path)
+    con.execute("UPDATE quality.karantina SET pesan = 'baru' WHERE kode_kabupaten = '53.71'")
+
+    def crash(*a, **k):
+        raise OSError("disk penuh")
+
+    with monkeypatch.context() as m:
+        m.setattr(feedback_digest, step, crash)
+        with pytest.raises(OSError):
+            _write_all(con, tmp_path)
+    assert _rewritten(con, tmp_path) == {"53.71": ("sidik_berubah", ("karantina",))}
+    assert _rewritten(con, tmp_path) == {}
+
+
+def test_no_workbook_and_no_digest_for_a_district_without_files(con, tmp_path):
+    from orchestration.lib.publish.data_dictionary import Labels
+    from orchestration.lib.reports.feedback_digest import write_feedback_if_changed
+
+    res = write_feedback_if_changed(con, "53.05", tmp_path, labels=Labels({}), force=True)
+    assert (res.path, res.written, res.reason) == (None, False, "tanpa_file")
+    assert not (tmp_path / "53.05").exists()
+
+
+def test_the_workbook_written_when_changed_is_the_one_write_feedback_writes(con, tmp_path):
+    from orchestration.lib.publish.data_dictionary import Labels
+
+    _write_all(con, tmp_path / "a")
+    for kode in DISTRICTS:
+        a = openpyxl.load_workbook(tmp_path / "a" / kode / f"umpan_balik_{kode}.xlsx")
+        b = openpyxl.load_workbook(write_feedback(con, kode, tmp_path / "b", capaian=CAPAIAN[kode], labels=Labels({})))
+        assert a.sheetnames == b.sheetnames
+        for ws in a.worksheets:
+            rows_a, rows_b = _values(ws), _values(b[ws.title])
+            if ws.title == "Ringkasan":  # the time it was written
+                rows_a, rows_b = ([r for r in rows if r[0] != "Dibuat"] for rows in (rows_a, rows_b))
+            assert rows_a == rows_b, ws.title
+
+
+def test_the_asset_reports_what_it_rewrote(con, tmp_path):
+    import dagster as dg
+
+    from orchestration.defs.quality.umpan_balik import umpan_balik_kabupaten
+    from orchestration.defs.resources import SettingsResource, WarehouseResource
+    from orchestration.lib.runs import FORCE_TAG
+    from orchestration.settings import SETTINGS_ENV
+
+    con.execute("ALTER TABLE ingestion.file_registry ADD COLUMN folder VARCHAR")
+    con.execute("UPDATE ingestion.file_registry SET folder = kode_kabupaten")
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.capaian_pendataan (kode_kabupaten VARCHAR, cakupan DOUBLE)")
+    con.execute("INSERT INTO marts.capaian_pendataan VALUES ('53.01', 12.5), ('53.71', 40.0)")
+    db = tmp_path / "data" / "warehouse" / "p3jr.duckdb"
+    db.parent.mkdir(parents=True)
+    con.execute(f"ATTACH '{db}' AS gudang")
+    con.execute("COPY FROM DATABASE memory TO gudang")
+    con.execute("DETACH gudang")
+    settings = SettingsResource(
+        **{**dict.fromkeys(SETTINGS_ENV, ""), "data_dir": str(tmp_path / "data"), "pseudonym_key": "kunci-uji"}
+    )
+    resources = {"settings": settings, "warehouse": WarehouseResource(settings=settings)}
+
+    def run(**tags) -> dict:
+        result = dg.materialize([umpan_balik_kabupaten], resources=resources, tags=tags)
+        meta = result.asset_materializations_for_node("quality__umpan_balik_kabupaten")[0].metadata
+        return {k: v.value for k, v in meta.items()}
+
+    out = tmp_path / "data" / "reports" / "umpan_balik"
+    files = {k: str(out / k / f"umpan_balik_{k}.xlsx") for k in DISTRICTS}
+    first = run()
+    assert first["file"] == files and first["jumlah"] == 2
+    assert first["ditulis"] == list(DISTRICTS) and first["jumlah_ditulis"] == 2
+    assert first["tidak_berubah"] == [] and first["jumlah_tidak_berubah"] == 0
+    again = run()
+    assert again["file"] == files and again["jumlah"] == 2
+    assert again["ditulis"] == [] and again["tidak_berubah"] == list(DISTRICTS)
+    forced = run(**{FORCE_TAG: "ya"})
+    assert forced["ditulis"] == list(DISTRICTS) and forced["alasan_ditulis"] == dict.fromkeys(DISTRICTS, "dipaksa")

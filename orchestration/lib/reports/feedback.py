@@ -19,7 +19,8 @@ Labels of capaian and projection figures come from the column dictionary (dbt do
 This file holds personal data (NIK, names) by design: it is written only into the district's own
 folder. Every text cell is written with ``write_string`` and the workbook has ``strings_to_formulas``
 / ``strings_to_numbers`` / ``strings_to_urls`` off, so a value such as ``=HYPERLINK(...)`` sent by
-anyone stays inert text (no formula injection). The file is replaced atomically.
+anyone stays inert text (no formula injection). The file is replaced atomically; the pipeline rewrites
+it only when what it shows changed (``feedback_digest.write_feedback_if_changed``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def feedback_path(feedback_dir: Path, kode: str) -> Path:
     return Path(feedback_dir) / kode / f"umpan_balik_{kode}.xlsx"
 
 
+def registry_rows(con: duckdb.DuckDBPyConnection, kode: str) -> tuple[list[str], list[tuple]]:
+    """The district's rows of the file registry as the *File diterima* sheet prints them (also an input of
+    the workbook's digest, ``feedback_digest``)."""
+    return fetch_rows(
+        con,
+        "SELECT nama_file, path_relatif, jenis, CASE WHEN status = 'rejected' AND NOT coalesce(ada_di_folder, true) "
+        "THEN 'rejected_gone' ELSE status END AS status, alasan_kode, alasan, waktu_file, baris_dibaca "
+        "FROM ingestion.file_registry WHERE kode_kabupaten = ? "
+        "ORDER BY CASE status WHEN 'active' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, waktu_file, nama_file",
+        [kode],
+    )
+
+
 def write_feedback(
     con: duckdb.DuckDBPyConnection,
     kode_kabupaten: str,
@@ -67,14 +81,7 @@ def write_feedback(
     import xlsxwriter
 
     kode = kode_kabupaten
-    files_cols, files = fetch_rows(
-        con,
-        "SELECT nama_file, path_relatif, jenis, CASE WHEN status = 'rejected' AND NOT coalesce(ada_di_folder, true) "
-        "THEN 'rejected_gone' ELSE status END AS status, alasan_kode, alasan, waktu_file, baris_dibaca "
-        "FROM ingestion.file_registry WHERE kode_kabupaten = ? "
-        "ORDER BY CASE status WHEN 'active' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, waktu_file, nama_file",
-        [kode],
-    )
+    files_cols, files = registry_rows(con, kode)
     if not files:
         return None
 
