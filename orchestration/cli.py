@@ -255,14 +255,45 @@ def _recover(instance, wait: float) -> int:
     return 0
 
 
+def _nothing_changed_message(t0: float) -> int:
+    # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
+    print(
+        "Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
+        "Nothing changed since today's publish; no run started (use --force to rebuild)."
+    )
+    print(f"Database analis : {load_settings().published_db}")
+    print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _unchanged_without_instance(args: argparse.Namespace) -> bool:
+    """The same decision when the last `p3jr run` finished: its journal says whether the publishing run
+    succeeded, so Dagster is not even imported (a nightly rerun with nothing new takes about a second).
+    Any doubt (a run that did not finish, a run started elsewhere, a busy warehouse) takes the full path."""
+    from orchestration.lib import state
+    from orchestration.lib.warehouse import WarehouseBusy
+
+    settings = load_settings()
+    succeeded = None if args.force else state.cli_run_succeeded(settings)
+    if succeeded is None:
+        return False
+    try:
+        return state.nothing_changed(settings, succeeded, args.district or None)
+    except WarehouseBusy:
+        return False
+
+
 def _run_locked(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    if _unchanged_without_instance(args):
+        return _nothing_changed_message(t0)
+
     import dagster as dg
 
     from orchestration.lib import state
     from orchestration.lib.runs import run_succeeded
     from orchestration.lib.warehouse import WarehouseBusy
 
-    t0 = time.perf_counter()
     instance = dg.DagsterInstance.get()
     if rc := _recover(instance, args.tunggu):
         return rc
@@ -274,15 +305,10 @@ def _run_locked(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 3
     if unchanged:
-        # No run at all: a run whose steps are all skipped would show every check as skipped in the UI.
-        print(
-            "Tidak ada perubahan sejak publikasi hari ini: tidak ada file baru, database analis tetap.\n"
-            "Nothing changed since today's publish; no run started (use --force to rebuild)."
-        )
-        print(f"Database analis : {load_settings().published_db}")
-        print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
-        return 0
+        return _nothing_changed_message(t0)
+    state.record_cli_runs(load_settings(), None)
     results = run_pipeline(args.district or None, force=args.force, allow_withdrawal=args.izinkan_penarikan)
+    state.record_cli_runs(load_settings(), [r.run_id for r in results], all(r.success for r in results))
     print_summary(results)
     if not all(r.success for r in results):
         _alert_cli_failure(results)

@@ -212,6 +212,14 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
 
     # --force rebuilds every step although nothing changed.
     assert "Tidak ada perubahan" in p3jr(landing, data).stdout
+    # "Nothing changed" is decided without importing Dagster when the last `p3jr run` finished (its
+    # journal); when the journal says a run did not finish, the instance is opened (dead runs are ended).
+    assert _no_change_probe(landing, data) == (True, False)
+    journal = data / ".p3jr_run_terakhir.json"
+    finished = journal.read_text()
+    journal.write_text(json.dumps({"selesai": False, "berhasil": False, "run_id": []}))
+    assert _no_change_probe(landing, data) == (True, True)
+    journal.write_text(finished)
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         decided = dict(con.execute("SELECT kode_kabupaten, run_id FROM quality.gerbang_kabupaten").fetchall())
     marker = (data / "published" / ".p3jr_state.json").stat().st_ino  # rewritten = replaced by a new file
@@ -259,6 +267,21 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
         assert con.execute("SELECT DISTINCT kode_kabupaten FROM quality.karantina_kiriman_ditahan").fetchall() == [
             ("53.14",)
         ]
+
+
+def _no_change_probe(landing: Path, data: Path) -> tuple[bool, bool]:
+    """(`p3jr run` said nothing changed, Dagster was imported to decide it)."""
+    import sys
+
+    code = (
+        "import sys; from orchestration import cli; "
+        f"rc = cli.main(['run', '--landing', {str(landing)!r}, '--data-dir', {str(data)!r}]); "
+        "print('PROBE', rc, 'dagster' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rc, imported = proc.stdout.strip().splitlines()[-1].split()[1:]
+    return "Tidak ada perubahan" in proc.stdout and rc == "0", imported == "True"
 
 
 def households(data: Path, kode: str) -> int:

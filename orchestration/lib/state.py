@@ -90,6 +90,31 @@ def unchanged_since_publish(
     return already_published_today(settings, input_fingerprint(con), run_succeeded)
 
 
+def journal_path(settings: Settings) -> Path:
+    return settings.data_dir / ".p3jr_run_terakhir.json"
+
+
+def record_cli_runs(settings: Settings, run_ids: list[str] | None, succeeded: bool = False) -> None:
+    """What `p3jr run` knows about its own runs, so the next call can answer "nothing changed" without
+    opening the Dagster instance: ``None`` = a run is starting (a killed run leaves this behind, and the
+    next call then takes the path that ends dead runs); afterwards the run ids and whether all succeeded."""
+    data = {"selesai": run_ids is not None, "berhasil": bool(succeeded), "run_id": list(run_ids or [])}
+    atomic_write(journal_path(settings), json.dumps(data))
+
+
+def cli_run_succeeded(settings: Settings) -> Callable[[str], bool] | None:
+    """``run_succeeded`` from the journal when the last `p3jr run` finished; ``None`` when it did not (or
+    never ran): then only the Dagster instance can tell."""
+    try:
+        data = json.loads(journal_path(settings).read_text())
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(data, dict) and data.get("selesai")):
+        return None
+    good = set(data.get("run_id") or []) if data.get("berhasil") else set()
+    return lambda run_id: run_id in good
+
+
 def nothing_changed(
     settings: Settings, run_succeeded: Callable[[str], bool], districts: list[str] | None = None
 ) -> bool:
