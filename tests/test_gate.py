@@ -77,8 +77,8 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
     #    accepted row carries a value outside its enum domain. The row counts still reconcile.
     real_resolve = gate.resolve_province
 
-    def broken_resolve(con):
-        counts = real_resolve(con)
+    def broken_resolve(con, **kwargs):
+        counts = real_resolve(con, **kwargs)
         con.execute("UPDATE quality.rumah_tangga_diterima SET material_atap = 'bukan_nilai_baku' WHERE rowid = 0")
         return counts
 

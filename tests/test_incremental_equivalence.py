@@ -51,9 +51,38 @@ def _marts(published: Path, with_history: set[str]) -> dict[str, list[tuple]]:
         return out
 
 
-def _run(monkeypatch, landing: Path, data: Path) -> None:
+OUTCOME_TABLES = ("rumah_tangga_diterima", "realisasi_program_diterima", "karantina", "peringatan")
+
+
+def _outcome(con) -> dict[str, list[tuple]]:
+    return {t: sorted(con.execute(f"SELECT * FROM quality.{t}").fetchall(), key=repr) for t in OUTCOME_TABLES}
+
+
+def _same_outcome_as_a_full_resolve(warehouse: Path, copy: Path) -> None:
+    from orchestration.lib import gate
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        incremental = _outcome(con)
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        counts = gate.resolve_province(con, full=True)
+        assert counts["kabupaten_diputuskan_ulang"] is None
+        full = _outcome(con)
+    assert all(incremental[t] for t in OUTCOME_TABLES)
+    for t in OUTCOME_TABLES:
+        assert incremental[t] == full[t], t
+
+
+def _run(monkeypatch, landing: Path, data: Path):
+    """One run; returns how many districts the province step re-decided ("semua" = every row)."""
     result = _in_process_run(monkeypatch, landing, data)
     assert result.success
+    [redecided] = [
+        e.materialization.metadata["kabupaten_diputuskan_ulang"].value
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path == ["quality", "rumah_tangga_diterima"]
+    ]
+    return redecided
 
 
 @pytest.mark.slow
@@ -69,7 +98,7 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
         for p in sorted(landing.iterdir())
         if p.name.startswith("53.") and p.name not in (X, Y, V, W) and any(p.iterdir())
     )
-    _run(monkeypatch, landing, data)
+    assert _run(monkeypatch, landing, data) == "semua"
 
     # 1. X corrects one value (a floor area), Y replaces its file, a third district withdraws its files.
     corrected = x_rows.replace("Yohanes Tefa 905;4;Milik Sendiri;36,5", "Yohanes Tefa 905;4;Milik Sendiri;12,0")
@@ -79,7 +108,7 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
     write(landing / Y / "tambahan_v2.csv", rows("53.12.04.2001", "531204", 950, 25))
     for f in withdrawn.iterdir():
         f.unlink() if f.is_file() else shutil.rmtree(f)
-    _run(monkeypatch, landing, data)
+    assert _run(monkeypatch, landing, data) == 3  # only the three districts' rows (and their NIKs) re-decided
 
     # 2. W sends a household whose NIK X already sent; V resubmits with 15 of 20 NIKs broken: held.
     duplicate = "53.71.01.1001;5301045203850907;Maria Dupa;3;Sewa;20,0;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n"
@@ -98,6 +127,9 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
     # 3. V fixes its file: released.
     write(landing / V / "tambahan.csv", rows("53.14.01.2005", "531401", 900, 21))
     _run(monkeypatch, landing, data)
+
+    # The province step re-decided only what changed; deciding every row again gives the same tables.
+    _same_outcome_as_a_full_resolve(data / "warehouse" / "p3jr.duckdb", tmp_path / "penuh.duckdb")
 
     # From scratch over the same landing zone.
     scratch = tmp_path / "dari_awal"

@@ -188,7 +188,7 @@ def gate_district_submissions(
 )
 def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        counts = gate.resolve_province(con)
+        counts = gate.resolve_province(con, full=context.run.tags.get(FORCE_TAG) == "ya")
         mismatches = gate.reconciliation(con)
         release_memory()
     yield dg.AssetCheckResult(
@@ -198,7 +198,14 @@ def resolve_accepted_rows(context: dg.AssetExecutionContext, warehouse: Warehous
         metadata={"file_tidak_cocok": len(mismatches), "contoh": str(mismatches[:5])},
     )
     rt, rp = counts["rumah_tangga"], counts["realisasi_program"]
-    yield dg.MaterializeResult(asset_key=RUMAH_TANGGA_DITERIMA, metadata={"dagster/row_count": rt["diterima"]})
+    redecided = counts["kabupaten_diputuskan_ulang"]  # None = every district (first run, --force)
+    yield dg.MaterializeResult(
+        asset_key=RUMAH_TANGGA_DITERIMA,
+        metadata={
+            "dagster/row_count": rt["diterima"],
+            "kabupaten_diputuskan_ulang": "semua" if redecided is None else redecided,
+        },
+    )
     yield dg.MaterializeResult(asset_key=REALISASI_DITERIMA, metadata={"dagster/row_count": rp["diterima"]})
     yield dg.MaterializeResult(asset_key=KARANTINA, metadata={"dagster/row_count": rt["karantina"] + rp["karantina"]})
     yield dg.MaterializeResult(

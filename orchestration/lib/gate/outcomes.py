@@ -43,12 +43,15 @@ def write_outcomes(
     accepted: str | None = "",
     quarantine: str = "quality.karantina",
     warnings: str = "quality.peringatan",
+    only: str | None = None,
 ) -> dict:
     """Accepted table, this kind's quarantine and warning rows; returns the counts.
 
     The same outcome for held submissions goes to other tables (``accepted=None``: no accepted
-    table, the rows are counted only), so the marts never see them. Several statements: the caller
-    wraps them in ``warehouse.transaction`` (DuckDB transactions do not nest)."""
+    table, the rows are counted only), so the marts never see them. ``only`` (a table of district
+    codes, column ``kode``): re-decide only those districts' rows and the rows of ``evaluated`` (by
+    provenance); every other row keeps its outcome. Several statements: the caller wraps them in
+    ``warehouse.transaction`` (DuckDB transactions do not nest)."""
     accepted = f"quality.{kind}_diterima" if accepted == "" else accepted
     if kind not in contract.KINDS:
         raise ValueError(f"jenis tidak dikenal: {kind}")
@@ -56,10 +59,22 @@ def write_outcomes(
     prov = ", ".join(PROVENANCE)
     j = _q(kind)
     _ensure_outcome_tables(con, quarantine, warnings)
-    if accepted:
-        con.execute(f"""CREATE OR REPLACE TABLE {accepted} AS
-            SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0 ORDER BY {prov}""")
-    con.execute(f"DELETE FROM {quarantine} WHERE jenis = {j}")
+    if only is None:
+        if accepted:
+            con.execute(f"""CREATE OR REPLACE TABLE {accepted} AS
+                SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0 ORDER BY {prov}""")
+        con.execute(f"DELETE FROM {quarantine} WHERE jenis = {j}")
+        con.execute(f"DELETE FROM {warnings} WHERE jenis = {j}")
+    else:
+        for table, of_kind in ((accepted, ""), (quarantine, f" AND t.jenis = {j}"), (warnings, f" AND t.jenis = {j}")):
+            if not table:
+                continue
+            con.execute(f"DELETE FROM {table} t WHERE kode_kabupaten IN (SELECT kode FROM {only}){of_kind}")
+            con.execute(f"""DELETE FROM {table} t USING {evaluated} e
+                WHERE t.kode_kabupaten = e.kode_kabupaten AND t.file_hash = e.file_hash
+                  AND t.sheet IS NOT DISTINCT FROM e.sheet AND t.baris = e.baris{of_kind}""")
+        if accepted:
+            con.execute(f"INSERT INTO {accepted} BY NAME SELECT {cols} FROM {evaluated} WHERE len(alasan) = 0")
     con.execute(f"""INSERT INTO {quarantine} BY NAME
         WITH q AS (SELECT row_number() OVER () AS _id, * FROM {evaluated} WHERE len(alasan) > 0),
         u AS (SELECT _id, unnest(alasan) AS a, generate_subscripts(alasan, 1) AS i FROM q),
@@ -73,7 +88,6 @@ def write_outcomes(
                m.pesan, q.nilai_asli
         FROM q JOIN m USING (_id)
         ORDER BY {prov}""")
-    con.execute(f"DELETE FROM {warnings} WHERE jenis = {j}")
     con.execute(f"""INSERT INTO {warnings} BY NAME
         WITH u AS (SELECT {prov}, unnest(peringatan) AS a FROM {evaluated}
                    WHERE len(alasan) = 0 AND len(peringatan) > 0)
@@ -83,7 +97,7 @@ def write_outcomes(
         ORDER BY {prov}, kode, kolom""")
     counts = con.execute(f"""SELECT
             (SELECT count(*) FROM {evaluated}),
-            (SELECT count(*) FROM {evaluated} WHERE len(alasan) = 0),
+            (SELECT count(*) FROM {accepted or evaluated + " WHERE len(alasan) = 0"}),
             (SELECT count(*) FROM {quarantine} WHERE jenis = {j}),
             (SELECT count(*) FROM {warnings} WHERE jenis = {j})""").fetchone()
     return dict(zip(("dibaca", "diterima", "karantina", "peringatan"), counts))

@@ -11,24 +11,48 @@ from orchestration.lib.gate.decision import ensure_schema
 from orchestration.lib.gate.duplicates import resolve_duplicates
 from orchestration.lib.gate.lookups import install_message_lookups
 from orchestration.lib.gate.outcomes import HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, write_outcomes
-from orchestration.lib.warehouse import transaction
+from orchestration.lib.warehouse import table_exists, transaction
 from sources import contract
 
+# The release of every district the outcome tables reflect (gerbang_kabupaten.dirilis_pada when this step
+# last ran): a district whose release is newer is re-decided, the others keep their rows.
+PROCESSED = "quality.rilis_terproses"
 
-def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
-    """Deduplicate the released rows province-wide and write the outcome tables."""
+
+def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> dict:
+    """Deduplicate the released rows province-wide and write the outcome tables.
+
+    Work proportional to the change: only districts released since the last call are re-decided, with
+    every released row that shares a NIK with their old accepted rows or their new rows (the only rows
+    whose duplicate outcome can change). ``full`` (or no record of the last call): every row."""
     ensure_schema(con)
     install_message_lookups(con)  # this step runs on its own connection: the gate's TEMP tables are gone
-    for kind in contract.KINDS:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}")
+    changed = None if full else _released_since_last_call(con)
+    if changed is None:
+        for kind in contract.KINDS:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _prov_changed AS SELECT unnest(?::VARCHAR[]) AS kode", [changed])
+        con.execute("""CREATE OR REPLACE TEMP TABLE _prov_nik AS
+            SELECT nik FROM quality.rilis_rumah_tangga
+            WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) AND len(alasan) = 0 AND nik IS NOT NULL
+            UNION SELECT nik FROM quality.rumah_tangga_diterima
+            WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) AND nik IS NOT NULL""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE _prov_rumah_tangga AS SELECT * FROM quality.rilis_rumah_tangga
+            WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) OR nik IN (SELECT nik FROM _prov_nik)""")
+        for kind in contract.KINDS:
+            if kind != "rumah_tangga":
+                con.execute(f"""CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}
+                    WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed)""")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _file_times AS
            SELECT file_hash, min(waktu_file) AS waktu_file FROM ingestion.file_registry GROUP BY 1"""
     )
     resolve_duplicates(con, "_prov_rumah_tangga", "_file_times")
+    only = None if changed is None else "_prov_changed"
     # one transaction: the accepted rows, the quarantine and the warnings never disagree on disk
     with transaction(con):
-        counts = {kind: write_outcomes(con, kind, f"_prov_{kind}") for kind in contract.KINDS}
+        counts = {kind: write_outcomes(con, kind, f"_prov_{kind}", only=only) for kind in contract.KINDS}
         for kind in contract.KINDS:
             # Held submissions: the same outcome, in their own tables (no province-wide NIK dedup: they
             # are not released, so they cannot win or lose against released rows).
@@ -44,7 +68,24 @@ def resolve_province(con: duckdb.DuckDBPyConnection) -> dict:
                 warnings=HELD_WARNINGS,
             )
             counts[kind]["karantina_kiriman_ditahan"] = held["karantina"]
+        con.execute(
+            f"CREATE OR REPLACE TABLE {PROCESSED} AS SELECT kode_kabupaten, dirilis_pada FROM quality.gerbang_kabupaten"
+        )
+    counts["kabupaten_diputuskan_ulang"] = None if changed is None else len(changed)
     return counts
+
+
+def _released_since_last_call(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """Districts whose release is not the one the outcome tables reflect; ``None``: no record (all)."""
+    needed = [("quality", PROCESSED.split(".")[1])] + [("quality", f"{k}_diterima") for k in contract.KINDS]
+    if not all(table_exists(con, schema, table) for schema, table in needed):
+        return None
+    return [
+        r[0]
+        for r in con.execute(f"""SELECT kode_kabupaten FROM quality.gerbang_kabupaten g
+            FULL JOIN {PROCESSED} t USING (kode_kabupaten)
+            WHERE g.dirilis_pada IS DISTINCT FROM t.dirilis_pada ORDER BY 1""").fetchall()
+    ]
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> list[tuple]:
