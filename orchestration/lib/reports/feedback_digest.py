@@ -40,7 +40,7 @@ from orchestration.lib.files import atomic_write
 from orchestration.lib.gate import HELD_QUARANTINE, HELD_WARNINGS
 from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports.feedback import FEEDBACK_FILE_MODE, feedback_path, registry_rows, write_feedback
-from orchestration.lib.reports.feedback_sheets import STATUS_LABEL
+from orchestration.lib.reports.feedback_sheets import STATUS_LABEL, catatan_rows
 from orchestration.lib.reports.feedback_summary import (
     CAPAIAN_SKIP,
     PENGAJUAN_LABEL,
@@ -50,7 +50,6 @@ from orchestration.lib.reports.feedback_summary import (
     proyeksi_row,
     summary,
 )
-from orchestration.lib.reports.query import fetch_rows
 from orchestration.lib.warehouse import table_exists
 from orchestration.settings import WITA
 from sources import contract
@@ -142,22 +141,6 @@ def row_aggregate(con: duckdb.DuckDBPyConnection, table: str, columns: str, kode
     return [table, int(n), None if xor is None else str(xor), None if total is None else str(total)]
 
 
-def _catatan_rows(con: duckdb.DuckDBPyConnection, kode: str) -> list[tuple]:
-    """The rows of the *Catatan file* sheet (the query of ``feedback_sheets.write_catatan``)."""
-    if not table_exists(con, "ingestion", "catatan_file"):
-        return []
-    return fetch_rows(
-        con,
-        """SELECT c.nama_file, c.sheet, c.kode, c.catatan FROM ingestion.catatan_file c
-           JOIN ingestion.file_registry f ON f.folder = c.folder AND f.file_hash = c.file_hash
-           WHERE c.folder = ? AND coalesce(f.ada_di_folder, true)
-           UNION ALL
-           SELECT nama, NULL, kode, keterangan FROM ingestion.entri_diabaikan WHERE folder = ?
-           ORDER BY 1, 2, 3""",
-        [kode, kode],
-    )[1]
-
-
 def _deadline_passed(capaian: dict, today: date) -> bool:
     """Whether "Paling lambat" says the deadline has passed (the test of ``feedback_summary.write_ringkasan``)."""
     batas = capaian.get("batas_waktu")
@@ -209,7 +192,7 @@ def feedback_digest(
         "proyeksi": _plain_items(proyeksi),
         "label": [[k, labels("capaian_pendataan", k)] for k in cap if k not in CAPAIAN_SKIP]
         + [[k, labels("proyeksi_capaian", k)] for k in (proyeksi or {})],
-        "catatan": _catatan_rows(con, kode),
+        "catatan": catatan_rows(con, kode),
         "tanggal": _deadline_passed(cap, today),
     }
     bagian = {name: _hash(value) for name, value in parts.items()}

@@ -233,6 +233,23 @@ def write_peringatan(wb, w: Writer, con, kode: str, table: str) -> None:
         ws.autofilter(0, 0, min(len(rows), limit), 6)
 
 
+def catatan_rows(con, kode: str) -> list[tuple]:
+    """The rows of the *Catatan file* sheet: notes on the files read, entries of the folder not read (also
+    an input of the workbook's digest, ``feedback_digest``)."""
+    if not table_exists(con, "ingestion", "catatan_file"):
+        return []
+    return fetch_rows(
+        con,
+        """SELECT c.nama_file, c.sheet, c.kode, c.catatan FROM ingestion.catatan_file c
+           JOIN ingestion.file_registry f ON f.folder = c.folder AND f.file_hash = c.file_hash
+           WHERE c.folder = ? AND coalesce(f.ada_di_folder, true)
+           UNION ALL
+           SELECT nama, NULL, kode, keterangan FROM ingestion.entri_diabaikan WHERE folder = ?
+           ORDER BY 1, 2, 3""",
+        [kode, kode],
+    )[1]
+
+
 def write_catatan(wb, w: Writer, con, kode: str) -> None:
     """What was noticed about files that were read, and what in the folder was not read at all."""
     ws = wb.add_worksheet("Catatan file")
@@ -243,18 +260,7 @@ def write_catatan(wb, w: Writer, con, kode: str) -> None:
     ws.set_column(2, 2, 28)
     ws.set_column(3, 3, 80)
     ws.set_column(4, 4, 50)
-    rows: list[tuple] = []
-    if table_exists(con, "ingestion", "catatan_file"):
-        _, rows = fetch_rows(
-            con,
-            """SELECT c.nama_file, c.sheet, c.kode, c.catatan FROM ingestion.catatan_file c
-               JOIN ingestion.file_registry f ON f.folder = c.folder AND f.file_hash = c.file_hash
-               WHERE c.folder = ? AND coalesce(f.ada_di_folder, true)
-               UNION ALL
-               SELECT nama, NULL, kode, keterangan FROM ingestion.entri_diabaikan WHERE folder = ?
-               ORDER BY 1, 2, 3""",
-            [kode, kode],
-        )
+    rows = catatan_rows(con, kode)
     reasons = contract.reasons()
     for i, (name, sheet, code, detail) in enumerate(rows, start=1):
         reason = reasons.get(code)
