@@ -65,7 +65,9 @@ def _same_outcome_as_a_full_resolve(warehouse: Path, copy: Path) -> None:
         incremental = _outcome(con)
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        counts = gate.resolve_province(con, full=True)
+        # an accepted table without a column the contract now has (a contract change): every row again
+        con.execute("ALTER TABLE quality.rumah_tangga_diterima DROP COLUMN usulan_program")
+        counts = gate.resolve_province(con)
         assert counts["kabupaten_diputuskan_ulang"] is None
         full = _outcome(con)
     assert all(incremental[t] for t in OUTCOME_TABLES)

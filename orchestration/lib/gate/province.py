@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration.lib.gate.compiler import output_columns
 from orchestration.lib.gate.decision import ensure_schema
 from orchestration.lib.gate.duplicates import resolve_duplicates
 from orchestration.lib.gate.lookups import install_message_lookups
@@ -76,10 +77,22 @@ def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> d
 
 
 def _released_since_last_call(con: duckdb.DuckDBPyConnection) -> list[str] | None:
-    """Districts whose release is not the one the outcome tables reflect; ``None``: no record (all)."""
+    """Districts whose release is not the one the outcome tables reflect; ``None``: every row (no record, or
+    an accepted table whose columns are not the contract's any more: a contract change rebuilds them)."""
     needed = [("quality", PROCESSED.split(".")[1])] + [("quality", f"{k}_diterima") for k in contract.KINDS]
     if not all(table_exists(con, schema, table) for schema, table in needed):
         return None
+    for kind in contract.KINDS:
+        have = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'quality' "
+                "AND table_name = ? ORDER BY ordinal_position",
+                [f"{kind}_diterima"],
+            ).fetchall()
+        ]
+        if have != list(output_columns(kind)):
+            return None
     return [
         r[0]
         for r in con.execute(f"""SELECT kode_kabupaten FROM quality.gerbang_kabupaten g
