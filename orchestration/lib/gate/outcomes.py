@@ -95,12 +95,13 @@ def write_outcomes(
         FROM u JOIN lookup_alasan _al ON _al.kode = u.a.kode
         LEFT JOIN lookup_kolom _ko ON _ko.jenis = {j} AND _ko.kolom = u.a.kolom
         ORDER BY {prov}, kode, kolom""")
-    counts = con.execute(f"""SELECT
-            (SELECT count(*) FROM {evaluated}),
+    # Totals of the tables, so they hold whether every row or only some were re-decided (``only``):
+    # rows read = accepted + quarantined.
+    diterima, karantina, peringatan = con.execute(f"""SELECT
             (SELECT count(*) FROM {accepted or evaluated + " WHERE len(alasan) = 0"}),
             (SELECT count(*) FROM {quarantine} WHERE jenis = {j}),
             (SELECT count(*) FROM {warnings} WHERE jenis = {j})""").fetchone()
-    return dict(zip(("dibaca", "diterima", "karantina", "peringatan"), counts))
+    return {"dibaca": diterima + karantina, "diterima": diterima, "karantina": karantina, "peringatan": peringatan}
 
 
 def reason_counts(con: duckdb.DuckDBPyConnection, evaluated: str) -> dict[str, int]:
