@@ -82,7 +82,7 @@ test: install test-deps chromium postgres libreoffice lint
 	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup
 
 bench: install test-deps
-	$(BIN)/python bench/run_bench.py --scale ntt
+	$(BIN)/python bench/run_bench.py --scale ntt --sizes 1,2
 
 clean:
 	rm -rf $(DATA) dbt_project/target

@@ -365,8 +365,10 @@ def cmd_gudang_postgres(args: argparse.Namespace) -> int:
     ensure_manifest()
     # Its own target folder: the DuckDB manifest the code location reads stays as it is.
     target = DBT_PROJECT_DIR / "target" / "postgres"
+    # Every source table was just replaced: every model is computed again (incremental ones too; the
+    # history model opts out of --full-refresh and keeps its days).
     proc = subprocess.run(
-        [dbt_executable(), *BUILD_ARGS, "--target", "postgres", "--target-path", str(target)],
+        [dbt_executable(), *BUILD_ARGS, "--full-refresh", "--target", "postgres", "--target-path", str(target)],
         cwd=DBT_PROJECT_DIR,
         env=subprocess_env(DBT_PROFILES_DIR=str(DBT_PROJECT_DIR), **{RUN_DATE_VAR: tanggal_run()}),
     )

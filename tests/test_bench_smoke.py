@@ -46,6 +46,8 @@ def test_bench_small_end_to_end(tmp_path):
             str(out),
             "--query-runs",
             "3",
+            "--sizes",
+            "1,2",
         ],
         cwd=ROOT,
         env=env,
@@ -61,7 +63,7 @@ def test_bench_small_end_to_end(tmp_path):
     md = latest.read_text(encoding="utf-8")
 
     # every measurement row, with numeric wall / CPU / peak RSS
-    for label in ("floor", "full", "incremental", "no change", "peer"):
+    for label in ("floor", "full", "incremental (", "incremental, smallest district", "no change", "peer"):
         cells = _row(md, label)
         for c in cells[1:4]:
             assert re.fullmatch(NUM, c), (label, cells)
@@ -80,7 +82,7 @@ def test_bench_small_end_to_end(tmp_path):
     m = raw["main"]
     assert m["rows"]["xlsx"] > 0 and m["rows"]["csv"] > 0
     assert m["floor"]["rows_xlsx"] > 0 and m["floor"]["rows_csv"] > 0 and m["floor"]["skipped"] >= 1
-    for key in ("full", "incremental", "no_change", "peer"):
+    for key in ("full", "incremental", "incremental_small", "no_change", "peer"):
         assert m[key]["rc"] == 0, key
         assert m[key]["wall_s"] > 0 and m[key]["peak_rss_bytes"] > 0, key
     assert m["full"]["cpu_s"] > 0
@@ -90,6 +92,16 @@ def test_bench_small_end_to_end(tmp_path):
     # the corrected value reached the analysts' database
     assert m["incremental"]["visible_in_published"] is True
     assert m["incremental"]["jumlah_jiwa_after"] == m["incremental"]["jumlah_jiwa_before"] + 1
+    # ... also from the smallest district that sent a CSV, a different one
+    small, large = m["incremental_small"], m["incremental"]
+    assert small["visible_in_published"] is True and small["pick"]["district"] != large["pick"]["district"]
+    assert small["pick"]["district_rows"] <= large["pick"]["district_rows"]
+    # the scaling rows: 1 x and 2 x the scale, twice the rows, each with a full and an incremental run
+    one, two = raw["scaling"]
+    assert (one["size_factor"], two["size_factor"]) == (1.0, 2.0)
+    assert 1.6 < two["rows"] / one["rows"] < 2.4
+    assert all(s["full_wall_s"] > 0 and s["incremental_wall_s"] > 0 and s["peak_rss_bytes"] > 0 for s in (one, two))
+    assert "## Scaling" in md
     # every documented analyst query was timed
     sys.path.insert(0, str(ROOT / "bench"))
     from run_bench import parse_queries

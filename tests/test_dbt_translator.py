@@ -6,6 +6,7 @@ The manifest comes from ``dbt parse`` (`make test` runs it first; the fixture pa
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,3 +158,37 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"] + [
         f"p3jr_dbt_assets-abc{i}-x" for i in range(3, 8)
     ]
+
+
+def test_a_changed_dbt_project_rebuilds_every_district(tmp_path):
+    """The incremental model keeps unchanged districts' rows as the project computed them: any change to a
+    file that defines a model's result (SQL, macro, var, reference seed) asks for --full-refresh."""
+    import duckdb
+
+    from orchestration.lib.dbt_cli import PROJECT_LOGIC, needs_full_refresh, project_fingerprint, record_build
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    before = project_fingerprint(project)
+    assert project_fingerprint(project) == before
+    (project / "tests" / "baru.sql").write_text("select 1 where false")  # a test computes nothing
+    (project / "target").mkdir()
+    (project / "target" / "manifest.json").write_text("{}")
+    assert project_fingerprint(project) == before
+    with duckdb.connect() as con:
+        assert needs_full_refresh(con, before)  # nothing recorded: a warehouse built before this existed
+        record_build(con, before)
+        assert not needs_full_refresh(con, before)
+        for rel, edit in (
+            ("dbt_project.yml", lambda t: t.replace("luas_minimum_per_orang: 7.2", "luas_minimum_per_orang: 9")),
+            ("macros/backlog.sql", lambda t: t + "\n"),
+            ("seeds/kabupaten_kota_ntt.csv", lambda t: t.replace("Kupang", "Kupang ")),
+        ):
+            path = project / rel
+            old = path.read_bytes()
+            assert edit(old.decode()) != old.decode() and rel.split("/")[0] in PROJECT_LOGIC
+            path.write_bytes(edit(old.decode()).encode())
+            changed = project_fingerprint(project)
+            assert changed != before and needs_full_refresh(con, changed), rel
+            path.write_bytes(old)
+        assert project_fingerprint(project) == before

@@ -75,10 +75,32 @@ def _same_outcome_as_a_full_resolve(warehouse: Path, copy: Path) -> None:
         assert incremental[t] == full[t], t
 
 
-def _run(monkeypatch, landing: Path, data: Path):
+INCREMENTAL_MODEL = "intermediate.int_rumah_tangga_kriteria"
+
+
+def _dbt_build_mode(run_id: str) -> str:
+    """The dbt asset's own log line: "dbt build inkremental" or "... --full-refresh ..."."""
+    import dagster as dg
+
+    lines = [
+        e.user_message
+        for e in dg.DagsterInstance.get().all_logs(run_id)
+        if (e.user_message or "").startswith("dbt build")
+    ]
+    assert len(lines) == 1, lines
+    return "penuh" if "--full-refresh" in lines[0] else "inkremental"
+
+
+def _rows(warehouse: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+
+
+def _run(monkeypatch, landing: Path, data: Path, dbt_build: str = "inkremental"):
     """One run; returns how many districts the province step re-decided ("semua" = every row)."""
     result = _in_process_run(monkeypatch, landing, data)
     assert result.success
+    assert _dbt_build_mode(result.run_id) == dbt_build
     [redecided] = [
         e.materialization.metadata["kabupaten_diputuskan_ulang"].value
         for e in result.get_asset_materialization_events()
@@ -100,7 +122,7 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
         for p in sorted(landing.iterdir())
         if p.name.startswith("53.") and p.name not in (X, Y, V, W) and any(p.iterdir())
     )
-    assert _run(monkeypatch, landing, data) == "semua"
+    assert _run(monkeypatch, landing, data, dbt_build="penuh") == "semua"  # nothing recorded: every row
 
     # 1. X corrects one value (a floor area), Y replaces its file, a third district withdraws its files.
     corrected = x_rows.replace("Yohanes Tefa 905;4;Milik Sendiri;36,5", "Yohanes Tefa 905;4;Milik Sendiri;12,0")
@@ -135,7 +157,10 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
 
     # From scratch over the same landing zone.
     scratch = tmp_path / "dari_awal"
-    _run(monkeypatch, landing, scratch)
+    _run(monkeypatch, landing, scratch, dbt_build="penuh")
+    # the per-district incremental model holds exactly what a rebuild computes (fingerprints included)
+    kept = _rows(data / "warehouse" / "p3jr.duckdb", INCREMENTAL_MODEL)
+    assert kept and kept == _rows(scratch / "warehouse" / "p3jr.duckdb", INCREMENTAL_MODEL)
     with duckdb.connect(str(data / "published" / "p3jr.duckdb"), read_only=True) as con:
         history = con.execute(
             "SELECT status_pengajuan, ada_kiriman FROM marts.capaian_pendataan WHERE kode_kabupaten = ?",

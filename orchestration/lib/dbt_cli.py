@@ -5,10 +5,13 @@ One place for all three, used by the dbt asset, `p3jr gudang-postgres` and the t
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
 
 from orchestration.lib.files import atomic_write
 from orchestration.settings import DBT_PROJECT_DIR, subprocess_env
@@ -31,6 +34,44 @@ def dbt_executable() -> str:
 # The production build. The run date travels in the environment (settings.RUN_DATE_VAR), so the
 # command line stays the same from run to run and dbt can reuse its partial parse.
 BUILD_ARGS = ("build", "--exclude", EXCLUDE_UNIT_TESTS)
+
+
+# What a model computes is defined by these files of the dbt project (SQL, macros, vars, reference).
+PROJECT_LOGIC = ("dbt_project.yml", "models", "macros", "seeds")
+
+# The project the warehouse's incremental models were last built with (one row).
+BUILT_PROJECT = "quality.proyek_dbt_terbangun"
+
+
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of every file that defines what the models compute (PROJECT_LOGIC)."""
+    h = hashlib.sha256()
+    for rel in PROJECT_LOGIC:
+        path = project_dir / rel
+        files = [path] if path.is_file() else sorted(f for f in path.rglob("*") if f.is_file())
+        for f in files:
+            h.update(f.relative_to(project_dir).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def needs_full_refresh(con, fingerprint: str) -> bool:
+    """An incremental model (int_rumah_tangga_kriteria) keeps the rows of unchanged districts as the project
+    computed them then: when the project changed since the last successful build, or nothing records
+    it, every row is computed again (`dbt build --full-refresh`; the history model opts out)."""
+    try:
+        row = con.execute(f"SELECT sidik_proyek FROM {BUILT_PROJECT}").fetchone()
+    except duckdb.CatalogException:
+        return True
+    return row is None or row[0] != fingerprint
+
+
+def record_build(con, fingerprint: str) -> None:
+    """After a successful build: the project the incremental models now reflect."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {BUILT_PROJECT} AS SELECT ?::VARCHAR AS sidik_proyek, now() AS dibangun_pada",
+        [fingerprint],
+    )
 
 
 # Every model's row rules are one dbt test, `invarian_baris_<model>` (dbt_project/tests/generic/

@@ -3,7 +3,15 @@
 -- indicative BSPS eligibility, and the fill rate of the optional fields (for kelengkapan).
 -- Unknown is never turned into a known value: an empty optional input gives NULL / 'tidak_diketahui'
 -- in the figures that need it (backlog_kepenghunian, status_bsps), see the kelayakan_bsps CTE.
-{{ config(materialized='table') }}
+-- Incremental by district (macros/inkremental.sql): only districts whose accepted rows changed are rebuilt.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ hapus_kabupaten_berubah(ref('stg_rumah_tangga')) }}"
+    )
+}}
 
 {%- set atap_layak = ['beton', 'genteng', 'seng', 'asbes', 'kayu_sirap'] -%}
 {%- set dinding_layak = ['tembok', 'plesteran_anyaman_bambu', 'kayu_papan', 'batang_kayu'] -%}
@@ -22,7 +30,12 @@
 ] -%}
 
 with rumah_tangga as (
-    select * from {{ ref('stg_rumah_tangga') }}
+    select * from {{ ref('stg_rumah_tangga') }} as rt
+    {{- hanya_kabupaten_baru('rt') }}
+),
+
+sidik as (
+    {{ sidik_per_kabupaten('rumah_tangga') }}
 ),
 
 kriteria as (
@@ -146,11 +159,13 @@ kelayakan_bsps as (
 )
 
 select
-    *,
-    cast(jumlah_kolom_opsional_terisi as double precision) / {{ kolom_opsional | length }} as rasio_keterisian,
+    kelayakan_bsps.*,
+    cast(kelayakan_bsps.jumlah_kolom_opsional_terisi as double precision) / {{ kolom_opsional | length }} as rasio_keterisian,
     case
-        when indikatif_layak_bsps then 'layak'
-        when not indikatif_layak_bsps then 'tidak_memenuhi_syarat'
+        when kelayakan_bsps.indikatif_layak_bsps then 'layak'
+        when not kelayakan_bsps.indikatif_layak_bsps then 'tidak_memenuhi_syarat'
         else 'tidak_diketahui'
-    end as status_bsps
+    end as status_bsps,
+    sidik.sidik_kabupaten
 from kelayakan_bsps
+left join sidik on kelayakan_bsps.kode_kabupaten is not distinct from sidik.kode_kabupaten

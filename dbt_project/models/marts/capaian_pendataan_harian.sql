@@ -1,5 +1,6 @@
 -- One row per district per day the pipeline ran; history is kept across runs.
 -- A re-run on the same day replaces that day's rows (delete+insert on tanggal, kode_kabupaten).
+-- full_refresh=false: `dbt build --full-refresh` (the pipeline's after a project change) keeps the history.
 -- tanggal = macro tanggal_run(): var('tanggal_run') when given, else the pipeline's P3JR_TANGGAL_RUN
 -- (today in Asia/Makassar), else current_date.
 {{
@@ -8,6 +9,7 @@
         unique_key=['tanggal', 'kode_kabupaten'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        full_refresh=false,
         post_hook="update {{ this }} set baris_dibaca = baris_diterima where baris_dibaca is null"
     )
 }}

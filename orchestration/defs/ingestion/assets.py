@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.resources import SettingsResource, WarehouseResource
 from orchestration.defs.retries import TRANSIENT_RETRY_POLICY, quality_failure
-from orchestration.lib import landing_guard, state
+from orchestration.lib import gx, landing_guard, state
 from orchestration.lib.ingest import changes
 from orchestration.lib.ingest.load import ingest_landing
 from orchestration.lib.ingest.schema import ensure_schema
@@ -86,6 +86,7 @@ def ingest_district_files(context: dg.AssetExecutionContext, warehouse: Warehous
                 "ingestion, gate, dbt and publish skipped"
             )
             return
+        gx.warm_up()  # the gate needs GX next; importing it overlaps the reading below
         per_district = ingest_landing(
             con,
             s.landing_dir,

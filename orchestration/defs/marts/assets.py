@@ -8,6 +8,7 @@ the marts (publish, reports) do not run on bad data either.
 """
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import dagster as dg
 import duckdb
@@ -21,9 +22,13 @@ from orchestration.lib.dbt_cli import (
     ROW_RULES_TEST_PREFIX,
     broken_rules,
     keep_partial_parse,
+    needs_full_refresh,
+    project_fingerprint,
     prune_invocation_dirs,
+    record_build,
 )
-from orchestration.lib.warehouse import connect, writer_lock
+from orchestration.lib.runs import FORCE_TAG
+from orchestration.lib.warehouse import connect, open_duckdb, writer_lock
 from orchestration.settings import WRITER_POOL, export_dbt_env, tanggal_run
 
 from .project import dbt_project
@@ -45,7 +50,11 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
     export_dbt_env(warehouse, tanggal_run())
     failed_rules = []
     with writer_lock(warehouse):
-        invocation = dbt.cli(list(BUILD_ARGS), context=context)
+        project = project_fingerprint()
+        with closing(open_duckdb(warehouse)) as con:  # the writer lock is held: open, not connect()
+            full = context.run.tags.get(FORCE_TAG) == "ya" or needs_full_refresh(con, project)
+        context.log.info("dbt build --full-refresh: proyek dbt berubah / dipaksa" if full else "dbt build inkremental")
+        invocation = dbt.cli([*BUILD_ARGS, *(["--full-refresh"] if full else [])], context=context)
         failure = None
         try:
             for event in invocation.stream():
@@ -59,6 +68,8 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
             yield from _with_broken_rules(failed_rules, warehouse, invocation.target_path)
         if failure is not None:
             raise failure
+        with closing(open_duckdb(warehouse)) as con:
+            record_build(con, project)
     target = dbt_project().project_dir / "target"
     keep_partial_parse(invocation.target_path, target)
     prune_invocation_dirs(target)

@@ -6,6 +6,7 @@ from orchestration.lib.gx.runner import (
     SuiteResult,
     run_per_group,
     run_suite,
+    warm_up,
 )
 from orchestration.lib.gx.suites import SUITE_NAMES, build_suite_dicts, build_suites, load_suite_json, suite_path
 
@@ -20,4 +21,5 @@ __all__ = [
     "run_per_group",
     "run_suite",
     "suite_path",
+    "warm_up",
 ]

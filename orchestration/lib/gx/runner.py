@@ -113,6 +113,16 @@ def _get_context() -> Any:
         return _context
 
 
+def warm_up() -> threading.Thread:
+    """Import GX and build the context in a background thread (it takes ~5 s). The ingestion step calls
+    this before reading files: it mostly waits on its reader processes and DuckDB (both without the GIL),
+    so the gate, which needs GX next, does not start by importing it. `_get_context` holds the lock:
+    a validation that starts earlier waits for the same context instead of building a second one."""
+    thread = threading.Thread(target=_get_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def _make_vd(label: str, meta: dict, expectations: list[dict]) -> tuple[Any, dict[str, int]]:
     """A ValidationDefinition over ``expectations`` (each carrying its spec index in ``_idx``)."""
     import great_expectations as gx
