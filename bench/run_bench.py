@@ -1253,13 +1253,15 @@ def render(result: dict) -> str:
         L.append("## Scaling")
         L.append("")
         L.append(
-            "| size factor | rows | full wall s | full s per million rows | full CPU s | peak RSS MB | incremental wall s | data dir MB |"
+            "| size factor | rows | full wall s | full s per million rows | full CPU s | peak RSS MB | full run's peak during "
+            "| incremental wall s | data dir MB |"
         )
-        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        L.append("|---:|---:|---:|---:|---:|---:|---|---:|---:|")
         for s in result["scaling"]:
             L.append(
                 f"| {s['size_factor']:g} | {s['rows']:,} | {s['full_wall_s']:.1f} | {s['full_wall_s'] / (s['rows'] / 1e6):.1f} | "
-                f"{s['full_cpu_s']:.1f} | {s['peak_rss_bytes'] / MB:.0f} | {s['incremental_wall_s']:.1f} | {s['data_bytes'] / MB:.1f} |"
+                f"{s['full_cpu_s']:.1f} | {s['peak_rss_bytes'] / MB:.0f} | {s.get('peak_rss_step', '-')} | "
+                f"{s['incremental_wall_s']:.1f} | {s['data_bytes'] / MB:.1f} |"
             )
         L.append("")
     if fl.get("skipped_files"):
@@ -1341,6 +1343,7 @@ def main(argv: list[str] | None = None) -> int:
                 "full_wall_s": m["full"]["wall_s"],
                 "full_cpu_s": m["full"]["cpu_s"],
                 "peak_rss_bytes": max(m["full"]["peak_rss_bytes"], m["incremental"]["peak_rss_bytes"]),
+                "peak_rss_step": m["full"]["peak_rss_step"],
                 "incremental_wall_s": m["incremental"]["wall_s"],
                 "data_bytes": m["disk"]["total"],
                 "steps": m["full"]["steps"],
