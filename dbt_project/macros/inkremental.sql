@@ -52,9 +52,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# The input rows of districts the model does not hold (all of them on a full build). #}
-{% macro hanya_kabupaten_baru(alias) -%}
+{# A where clause: the input rows of districts the model does not hold (none on a full build). #}
+{% macro hanya_kabupaten_baru() -%}
     {%- if is_incremental() %}
-    where not exists (select 1 from {{ this }} as ada where ada.kode_kabupaten = {{ alias }}.kode_kabupaten)
+    where kode_kabupaten not in (
+        select ada.kode_kabupaten from {{ this }} as ada where ada.kode_kabupaten is not null
+    )
     {%- endif -%}
 {%- endmacro %}

@@ -30,8 +30,8 @@
 ] -%}
 
 with rumah_tangga as (
-    select * from {{ ref('stg_rumah_tangga') }} as rt
-    {{- hanya_kabupaten_baru('rt') }}
+    select * from {{ ref('stg_rumah_tangga') }}
+    {{- hanya_kabupaten_baru() }}
 ),
 
 sidik as (
