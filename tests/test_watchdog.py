@@ -19,6 +19,7 @@ from orchestration.lib.processes import process_start_time, worker_alive
 from orchestration.lib.watchdog import (
     JENIS_ANTREAN,
     JENIS_BASI,
+    holder_between_steps,
     parse_cursor,
     queue_alert,
     runs_queued_too_long,
@@ -66,6 +67,14 @@ def test_runs_queued_too_long_once_per_run_longest_first():
     assert runs_queued_too_long({"x": NOW - 30 * 60}, NOW, 30, alerted=[]) == []  # exactly at the limit: not yet
     assert runs_queued_too_long({"x": NOW - 4}, NOW, 0.05, alerted=[]) == ["x"]  # fractional minutes
     assert runs_queued_too_long({}, NOW, 30, alerted=["gone"]) == []
+
+
+def test_queue_alert_waits_while_the_running_run_is_between_steps():
+    slot = [{"pool": "duckdb_writer", "run_id": "r1", "langkah": "p3jr_dbt_assets", "status": "STARTED"}]
+    assert holder_between_steps(["r1"], [], waited_s=31 * 60, max_minutes=30)  # no holder to name yet
+    assert not holder_between_steps(["r1"], slot, waited_s=31 * 60, max_minutes=30)
+    assert not holder_between_steps(["r1"], [], waited_s=61 * 60, max_minutes=30)  # not forever
+    assert not holder_between_steps([], [], waited_s=31 * 60, max_minutes=30)  # nothing runs: the daemon's fault
 
 
 def test_stale_reference_once_per_stale_period():

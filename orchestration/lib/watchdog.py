@@ -35,6 +35,12 @@ def runs_queued_too_long(
     return sorted(late, key=lambda rid: queued_since[rid])
 
 
+def holder_between_steps(running: Collection[str], slots: Collection, waited_s: float, max_minutes: float) -> bool:
+    """A run in progress that holds no pool slot is between two steps (each step claims and releases
+    the slot): an alert now would name no holder. Wait for the next tick, up to twice the limit."""
+    return bool(running) and not slots and waited_s <= 2 * max_minutes * 60
+
+
 def stale_reference(
     last_publish: float | None, watching_since: float, now: float, max_hours: float, alerted_for: float | None
 ) -> float | None:

@@ -18,6 +18,7 @@ from orchestration.lib.alerts import deliver_alert
 from orchestration.lib.watchdog import (
     STALE_AFTER_HOURS,
     _when,
+    holder_between_steps,
     parse_cursor,
     queue_alert,
     runs_queued_too_long,
@@ -86,6 +87,7 @@ def p3jr_pengawas(context: dg.SensorEvaluationContext, settings: SettingsResourc
             )
         ]
         slots = _slots_held(instance)
+        late = [rid for rid in late if not holder_between_steps(running, slots, now - since[rid], s.max_queue_minutes)]
         for rid in late:
             run = queued[rid].dagster_run
             deliver_alert(
