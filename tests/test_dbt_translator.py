@@ -160,6 +160,42 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     ]
 
 
+def test_each_warehouse_keeps_its_own_dbt_parse_state(tmp_path):
+    """dbt parses the whole project again when the profile changes, and the profile holds the warehouse
+    path: a build seeded with its own warehouse's state parses nothing again, one seeded with another
+    warehouse's state parses everything (the reason the state is kept per warehouse)."""
+    import subprocess
+
+    from orchestration.lib.dbt_cli import dbt_executable, invocation_target, keep_partial_parse, parse_state_path
+    from orchestration.settings import subprocess_env
+
+    targets = tmp_path / "target"
+    a, b = tmp_path / "a" / "p3jr.duckdb", tmp_path / "b" / "p3jr.duckdb"
+    a.parent.mkdir()
+    b.parent.mkdir()
+
+    def parse(run_id: str, warehouse: Path, seed_from: Path | None = None) -> str:
+        target = invocation_target(run_id, warehouse, targets)
+        if seed_from is not None:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(parse_state_path(seed_from), target / "partial_parse.msgpack")
+        subprocess.run(
+            [dbt_executable(), "parse", "--target-path", str(target), "--log-path", str(target)],
+            cwd=DBT_DIR,
+            env=subprocess_env(DBT_PROFILES_DIR=".", P3JR_WAREHOUSE_PATH=str(warehouse)),
+            check=True,
+            capture_output=True,
+        )
+        keep_partial_parse(target, warehouse)
+        return (target / "dbt.log").read_text(encoding="utf-8")
+
+    assert "Unable to do partial parsing" in parse("run0001", a)  # no state yet
+    assert parse_state_path(a).exists() and not parse_state_path(b).exists()
+    parse("run0002", b)
+    assert "Unable to do partial parsing" not in parse("run0003", a)  # b's build did not replace a's state
+    assert "Unable to do partial parsing because profile has changed" in parse("run0004", a, seed_from=b)
+
+
 def test_a_changed_dbt_project_rebuilds_every_district(tmp_path):
     """The incremental model keeps unchanged districts' rows as the project computed them: any change to a
     file that defines a model's result (SQL, macro, var, reference seed) asks for --full-refresh."""

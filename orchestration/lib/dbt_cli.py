@@ -9,6 +9,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -107,14 +108,29 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return manifest if manifest.exists() else parse_manifest(project_dir)
 
 
-def keep_partial_parse(invocation_target: Path, project_target: Path = DBT_PROJECT_DIR / "target") -> None:
-    """dagster-dbt starts every build from the project's `partial_parse.msgpack`; the one `make install`
-    wrote was parsed for another warehouse path, so dbt would parse everything again each run (~7 s).
-    Keep the last successful build's parse state instead (swapped atomically: a reader sees the old
-    file or the new one; a mismatching state only costs dbt a full parse)."""
+def parse_state_path(warehouse: Path) -> Path:
+    """dbt re-parses the whole project (~5 s) when its profile changes, and the profile holds the
+    warehouse path: each warehouse keeps the parse state of its own last build, beside it."""
+    return warehouse.with_name(f"{warehouse.stem}.dbt_parse.msgpack")
+
+
+def invocation_target(run_id: str, warehouse: Path, project_target: Path = DBT_PROJECT_DIR / "target") -> Path:
+    """A fresh target folder for one build (named as dagster-dbt names them), holding this warehouse's
+    parse state, so dbt parses only what changed. Without a state dagster-dbt copies the project's."""
+    path = project_target / f"p3jr_dbt_assets-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    state = parse_state_path(warehouse)
+    if state.exists():
+        path.mkdir(parents=True)
+        shutil.copyfile(state, path / "partial_parse.msgpack")
+    return path
+
+
+def keep_partial_parse(invocation_target: Path, warehouse: Path) -> None:
+    """Keep the parse state of a successful build for the next build of this warehouse (swapped
+    atomically: a mismatching state only costs dbt a full parse)."""
     source = invocation_target / "partial_parse.msgpack"
     if source.exists():
-        atomic_write(project_target / "partial_parse.msgpack", source.read_bytes())
+        atomic_write(parse_state_path(warehouse), source.read_bytes())
 
 
 def prune_invocation_dirs(target: Path, keep: int = 5) -> None:

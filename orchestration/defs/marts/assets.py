@@ -21,6 +21,7 @@ from orchestration.lib.dbt_cli import (
     EXCLUDE_UNIT_TESTS,
     ROW_RULES_TEST_PREFIX,
     broken_rules,
+    invocation_target,
     keep_partial_parse,
     needs_full_refresh,
     project_fingerprint,
@@ -54,7 +55,11 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
         with closing(open_duckdb(warehouse)) as con:  # the writer lock is held: open, not connect()
             full = context.run.tags.get(FORCE_TAG) == "ya" or needs_full_refresh(con, project)
         context.log.info("dbt build --full-refresh: proyek dbt berubah / dipaksa" if full else "dbt build inkremental")
-        invocation = dbt.cli([*BUILD_ARGS, *(["--full-refresh"] if full else [])], context=context)
+        invocation = dbt.cli(
+            [*BUILD_ARGS, *(["--full-refresh"] if full else [])],
+            context=context,
+            target_path=invocation_target(context.run.run_id, warehouse),
+        )
         failure = None
         try:
             for event in invocation.stream():
@@ -70,9 +75,8 @@ def p3jr_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, setting
             raise failure
         with closing(open_duckdb(warehouse)) as con:
             record_build(con, project)
-    target = dbt_project().project_dir / "target"
-    keep_partial_parse(invocation.target_path, target)
-    prune_invocation_dirs(target)
+    keep_partial_parse(invocation.target_path, warehouse)
+    prune_invocation_dirs(dbt_project().project_dir / "target")
 
 
 def _failed_row_rules(event) -> bool:
