@@ -364,6 +364,29 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
     assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1
 
 
+def test_parallel_reader_reads_at_most_a_window_ahead_of_the_loading(env):
+    """Read results wait in the loading process until their district is loaded: the reader keeps at
+    most `window` files in flight or waiting, and still answers every district in full."""
+    groups = {}
+    for d, n in (("53.01", 3), ("53.02", 6), ("53.03", 2)):  # 53.02 alone is more than the window
+        for i in range(n):
+            write_csv(env["landing"] / d / f"f{i}.csv", 3, start=1000 * i + 100_000 * int(d[-1]))
+        scan = changes.scan(env["landing"], districts=[d])
+        groups[d] = [parallel.PendingRead(env["landing"] / d / n, e.size, e.sha256) for n, e in sorted(scan[d].items())]
+    reader = parallel.ParallelReader(10**8, workers=2, min_total_bytes=0)
+    try:
+        reader.submit([f for files in groups.values() for f in files])
+        assert len(reader._futures) == reader.window == 4
+        for d, files in groups.items():
+            got = reader.results_for(files)
+            assert set(got) == {f.file_hash for f in files}, d
+            assert all(got[f.file_hash].sheets for f in files)
+            assert len(reader._futures) <= reader.window
+    finally:
+        reader.close()
+    assert not reader._futures and not reader._waiting
+
+
 def test_sensor_first_tick_compares_with_the_registry(env, monkeypatch):
     import dagster as dg
 

@@ -41,32 +41,50 @@ def _from_worker(msg) -> readers.ReadResult | readers.FileRejected:
 
 
 class ParallelReader:
-    """Reads files in worker processes; results are collected district by district so only a few
-    districts' rows are in memory at once."""
+    """Reads files in worker processes, in the order the districts are loaded, at most ``window``
+    files ahead of the loading: a read file waits in this process until its district is loaded, so
+    reading far ahead holds many districts' rows at once (2 × the province peaked above 2 GB)."""
 
     def __init__(self, max_bytes: int, workers: int | None = None, min_total_bytes: int = 5_000_000):
         self.max_bytes = max_bytes
         self.min_total_bytes = min_total_bytes
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
+        self.window = 3 * self.workers
         self._pool = None
+        self._waiting: list[PendingRead] = []
         self._futures: dict[str, object] = {}
 
     def submit(self, files: list[PendingRead]) -> None:
+        """``files`` in the order ``results_for`` will ask for them."""
         if self.workers < 2 or sum(f.size for f in files) < self.min_total_bytes:
             return  # small jobs: starting processes costs more than it saves
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        for f in sorted(files, key=lambda f: -f.size):
-            self._futures[f.file_hash] = self._pool.submit(_read_in_worker, str(f.path), self.max_bytes)
+        self._waiting = list(files)
+        self._top_up(self.window)
+
+    def _top_up(self, until: int, also: set[str] = frozenset()) -> None:
+        """Start reads from the front of the queue until ``until`` are in flight, and every file in ``also``."""
+        keep = []
+        for f in self._waiting:
+            if (len(self._futures) < until or f.file_hash in also) and f.file_hash not in self._futures:
+                self._futures[f.file_hash] = self._pool.submit(_read_in_worker, str(f.path), self.max_bytes)
+            elif f.file_hash not in self._futures:
+                keep.append(f)
+        self._waiting = keep
 
     def results_for(self, files: list[PendingRead]) -> dict:
+        if self._pool is None:
+            return {}
+        self._top_up(self.window, also={f.file_hash for f in files})
         out = {}
         for f in files:
             fut = self._futures.pop(f.file_hash, None)
             if fut is not None:
                 out[f.file_hash] = _from_worker(fut.result())
+                self._top_up(self.window)  # the next file starts while this district loads
         return out
 
     def close(self) -> None:
