@@ -291,10 +291,12 @@ def test_oversize_upload_is_refused_before_landing(world, no_runs):
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
+    """The same bytes in every process: the bytes are part of the test ids, and the two xdist workers
+    must collect the same ids (a member's time would differ when they collect a second apart)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for n, d in members.items():
-            zf.writestr(n, d)
+            zf.writestr(zipfile.ZipInfo(n, date_time=(2026, 1, 1, 0, 0, 0)), d)
     return buf.getvalue()
 
 
