@@ -368,7 +368,7 @@ def test_parallel_reader_reads_at_most_a_window_ahead_of_the_loading(env):
     """Read results wait in the loading process until their district is loaded: the reader keeps at
     most `window` files in flight or waiting, and still answers every district in full."""
     groups = {}
-    for d, n in (("53.01", 3), ("53.02", 6), ("53.03", 2)):  # 53.02 alone is more than the window
+    for d, n in (("53.01", 3), ("53.02", 8), ("53.03", 2)):  # 53.02 alone is more than the window
         for i in range(n):
             write_csv(env["landing"] / d / f"f{i}.csv", 3, start=1000 * i + 100_000 * int(d[-1]))
         scan = changes.scan(env["landing"], districts=[d])
@@ -376,7 +376,7 @@ def test_parallel_reader_reads_at_most_a_window_ahead_of_the_loading(env):
     reader = parallel.ParallelReader(10**8, workers=2, min_total_bytes=0)
     try:
         reader.submit([f for files in groups.values() for f in files])
-        assert len(reader._futures) == reader.window == 4
+        assert reader.window < 8 and len(reader._futures) == reader.window  # not all 13 files at once
         for d, files in groups.items():
             got = reader.results_for(files)
             assert set(got) == {f.file_hash for f in files}, d
