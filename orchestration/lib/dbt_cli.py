@@ -108,6 +108,10 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     return manifest if manifest.exists() else parse_manifest(project_dir)
 
 
+# The build's target folders, named as dagster-dbt names them: `<op name>-<run id[:7]>-<random>`.
+INVOCATION_DIR_PREFIX = "p3jr_dbt_assets-"
+
+
 def parse_state_path(warehouse: Path) -> Path:
     """dbt re-parses the whole project (~5 s) when its profile changes, and the profile holds the
     warehouse path: each warehouse keeps the parse state of its own last build, beside it."""
@@ -117,7 +121,7 @@ def parse_state_path(warehouse: Path) -> Path:
 def invocation_target(run_id: str, warehouse: Path, project_target: Path = DBT_PROJECT_DIR / "target") -> Path:
     """A fresh target folder for one build (named as dagster-dbt names them), holding this warehouse's
     parse state, so dbt parses only what changed. Without a state dagster-dbt copies the project's."""
-    path = project_target / f"p3jr_dbt_assets-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    path = project_target / f"{INVOCATION_DIR_PREFIX}{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     state = parse_state_path(warehouse)
     if state.exists():
         path.mkdir(parents=True)
@@ -135,6 +139,6 @@ def keep_partial_parse(invocation_target: Path, warehouse: Path) -> None:
 
 def prune_invocation_dirs(target: Path, keep: int = 5) -> None:
     """dagster-dbt gives every invocation its own target folder (~10 MB); keep the latest few."""
-    dirs = sorted((d for d in target.glob("p3jr_dbt_assets-*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    dirs = sorted((d for d in target.glob(f"{INVOCATION_DIR_PREFIX}*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
     for d in dirs[:-keep]:
         shutil.rmtree(d, ignore_errors=True)

@@ -63,28 +63,31 @@ class ParallelReader:
 
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         self._waiting = list(files)
-        self._top_up(self.window)
+        self._start()
 
-    def _top_up(self, until: int, also: set[str] = frozenset()) -> None:
-        """Start reads from the front of the queue until ``until`` are in flight, and every file in ``also``."""
+    def _start(self, also: frozenset[str] = frozenset()) -> None:
+        """Start reads from the front of the queue while fewer than ``window`` are in flight or waiting
+        here, and every file of ``also`` (the district being loaded) regardless."""
         keep = []
         for f in self._waiting:
-            if (len(self._futures) < until or f.file_hash in also) and f.file_hash not in self._futures:
+            if f.file_hash in self._futures:
+                continue  # the same content is already being read
+            if len(self._futures) < self.window or f.file_hash in also:
                 self._futures[f.file_hash] = self._pool.submit(_read_in_worker, str(f.path), self.max_bytes)
-            elif f.file_hash not in self._futures:
+            else:
                 keep.append(f)
         self._waiting = keep
 
     def results_for(self, files: list[PendingRead]) -> dict:
         if self._pool is None:
             return {}
-        self._top_up(self.window, also={f.file_hash for f in files})
+        self._start(also=frozenset(f.file_hash for f in files))
         out = {}
         for f in files:
             fut = self._futures.pop(f.file_hash, None)
             if fut is not None:
                 out[f.file_hash] = _from_worker(fut.result())
-                self._top_up(self.window)  # the next file starts while this district loads
+                self._start()  # the next file starts while this district loads
         return out
 
     def close(self) -> None:
