@@ -76,12 +76,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def run_pipeline(
     districts: list[str] | None = None, *, quiet: bool = False, force: bool = False, allow_withdrawal: bool = False
 ):
-    """Run the refresh job in-process on the persistent instance; returns the Dagster result(s)."""
+    """Run the refresh job in-process on the persistent instance; returns the Dagster result(s).
+
+    Without ``districts``, one run over the districts that have work (:func:`state.districts_with_work`,
+    the first to the last of them in code order): a correction in one district costs one district's
+    run, not 22 partitions' bookkeeping. Every district when that cannot be told, when none has work
+    (the province steps still run) and with ``force``."""
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.lib import state
     from orchestration.lib.landing_guard import CONFIRM_TAG
-    from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG, REFRESH_JOB
+    from orchestration.lib.runs import FORCE_TAG, REFRESH_JOB, range_tags
+    from sources.reference import district_codes
 
     ensure_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
@@ -95,7 +102,15 @@ def run_pipeline(
     if allow_withdrawal:
         tags[CONFIRM_TAG] = "ya"
     if not districts:
-        return [job.execute_in_process(instance=instance, tags={**tags, **ALL_DISTRICTS_TAGS}, raise_on_error=False)]
+        work = None if force else state.districts_with_work(load_settings())
+        first, last = (work[0], work[-1]) if work else (district_codes()[0], district_codes()[-1])
+        if work and not quiet:
+            print(f"Kabupaten dengan perubahan / districts with changes: {' '.join(work)}")
+        if first == last:
+            return [job.execute_in_process(instance=instance, partition_key=first, tags=tags, raise_on_error=False)]
+        return [
+            job.execute_in_process(instance=instance, tags={**tags, **range_tags(first, last)}, raise_on_error=False)
+        ]
     return [
         job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts
     ]

@@ -139,3 +139,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    # The long end-to-end tests first: the two workers then end together on short tests instead of one
+    # waiting for the other's last pipeline run.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

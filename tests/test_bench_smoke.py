@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.run_bench import TARGETS, evaluate_targets, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,7 @@ def _row(md: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r} in the report:\n{md}")
 
 
+@pytest.mark.slow
 def test_bench_small_end_to_end(tmp_path):
     work, out = tmp_path / "work", tmp_path / "out"
     env = {

@@ -28,6 +28,8 @@ from orchestration.instance.launcher import worker_pid
 from orchestration.lib.runs import ALL_DISTRICTS_TAGS, FORCE_TAG
 from orchestration.lib.watchdog import JENIS_ANTREAN
 
+pytestmark = pytest.mark.slow  # long end to end: scheduled first (tests/conftest.py)
+
 LANDING_SENSOR = "landing_files_sensor"
 DBT_STEP = "p3jr_dbt_assets"
 # Bounds asserted (seconds): the test timings are 5 s for the monitoring poll and for freeing slots.

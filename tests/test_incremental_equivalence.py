@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sources.reference import district_codes
 from tests.test_gate import _in_process_run, rows, write
 
 # Columns that say WHEN something was processed, not what the data is: they differ by design between a
@@ -96,10 +97,21 @@ def _rows(warehouse: Path, table: str) -> list[tuple]:
         return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
 
 
-def _run(monkeypatch, landing: Path, data: Path, dbt_build: str = "inkremental"):
-    """One run; returns how many districts the province step re-decided ("semua" = every row)."""
+def _partitions(result) -> tuple[str, str]:
+    """(first, last) district of the run's partition range."""
+    tags = result.dagster_run.tags
+    if "dagster/partition" in tags:
+        return tags["dagster/partition"], tags["dagster/partition"]
+    return tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
+
+
+def _run(monkeypatch, landing: Path, data: Path, dbt_build: str = "inkremental", districts=None):
+    """One run; returns how many districts the province step re-decided ("semua" = every row).
+    ``districts``: the (first, last) district the run must cover: only those with changes."""
     result = _in_process_run(monkeypatch, landing, data)
     assert result.success
+    if districts is not None:
+        assert _partitions(result) == districts
     assert _dbt_build_mode(result.run_id) == dbt_build
     [redecided] = [
         e.materialization.metadata["kabupaten_diputuskan_ulang"].value
@@ -122,7 +134,8 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
         for p in sorted(landing.iterdir())
         if p.name.startswith("53.") and p.name not in (X, Y, V, W) and any(p.iterdir())
     )
-    assert _run(monkeypatch, landing, data, dbt_build="penuh") == "semua"  # nothing recorded: every row
+    codes = district_codes()
+    assert _run(monkeypatch, landing, data, dbt_build="penuh", districts=(codes[0], codes[-1])) == "semua"
 
     # 1. X corrects one value (a floor area), Y replaces its file, a third district withdraws its files.
     corrected = x_rows.replace("Yohanes Tefa 905;4;Milik Sendiri;36,5", "Yohanes Tefa 905;4;Milik Sendiri;12,0")
@@ -132,13 +145,16 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
     write(landing / Y / "tambahan_v2.csv", rows("53.12.04.2001", "531204", 950, 25))
     for f in withdrawn.iterdir():
         f.unlink() if f.is_file() else shutil.rmtree(f)
-    assert _run(monkeypatch, landing, data) == 3  # only the three districts' rows (and their NIKs) re-decided
+    # one run over the changed districts only (first to last in code order), and only their rows (and
+    # their NIKs) re-decided
+    changed = sorted((X, Y, withdrawn.name), key=codes.index)
+    assert _run(monkeypatch, landing, data, districts=(changed[0], changed[-1])) == 3
 
     # 2. W sends a household whose NIK X already sent; V resubmits with 15 of 20 NIKs broken: held.
     duplicate = "53.71.01.1001;5301045203850907;Maria Dupa;3;Sewa;20,0;Seng;Tembok;Semen;Sumur Bor;Jamban Sendiri\n"
     write(landing / W / "tambahan.csv", rows("53.71.01.1001", "537101", 900, 10) + duplicate)
     write(landing / V / "tambahan.csv", rows("53.14.01.2005", "531401", 900, 20, bad=15))
-    _run(monkeypatch, landing, data)
+    _run(monkeypatch, landing, data, districts=(V, W))
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         held = con.execute("SELECT sedang_ditahan FROM quality.status_pengajuan WHERE kode_kabupaten = ?", [V])
         assert held.fetchone() == (True,)
@@ -150,7 +166,7 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
 
     # 3. V fixes its file: released.
     write(landing / V / "tambahan.csv", rows("53.14.01.2005", "531401", 900, 21))
-    _run(monkeypatch, landing, data)
+    _run(monkeypatch, landing, data, districts=(V, V))
 
     # The province step re-decided only what changed; deciding every row again gives the same tables.
     _same_outcome_as_a_full_resolve(data / "warehouse" / "p3jr.duckdb", tmp_path / "penuh.duckdb")

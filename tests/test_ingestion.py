@@ -310,7 +310,7 @@ def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
     """A fresh deploy sees every district folder as new: one full-range run, not 22."""
     import dagster as dg
 
-    from orchestration.lib.runs import ALL_DISTRICTS_TAGS
+    from orchestration.lib.runs import ALL_DISTRICTS_TAGS, range_tags
 
     landing = tmp_path / "landing"
     for kode in ("53.01", "53.12", "53.71"):
@@ -325,8 +325,15 @@ def test_sensor_first_load_is_one_run_over_all_districts(tmp_path, monkeypatch):
     assert ALL_DISTRICTS_TAGS.items() <= reqs[0].tags.items()
     assert reqs[0].tags["p3jr/kabupaten_berubah"] == "53.01 53.12 53.71"
     write_csv(landing / "53.12" / "b.csv", 3)  # then one district corrects: a run for it alone
-    reqs = [r for r in sensor(sensor_context(cursor=ctx.cursor)) if isinstance(r, dg.RunRequest)]
+    ctx = sensor_context(cursor=ctx.cursor)
+    reqs = [r for r in sensor(ctx) if isinstance(r, dg.RunRequest)]
     assert [r.partition_key for r in reqs] == ["53.12"]
+    write_csv(landing / "53.12" / "c.csv", 4)  # two districts: one run from the first to the last of them
+    write_csv(landing / "53.01" / "b.csv", 5)
+    [req] = [r for r in sensor(sensor_context(cursor=ctx.cursor)) if isinstance(r, dg.RunRequest)]
+    assert (
+        range_tags("53.01", "53.12").items() <= req.tags.items() and req.tags["p3jr/kabupaten_berubah"] == "53.01 53.12"
+    )
 
 
 def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):

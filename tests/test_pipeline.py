@@ -218,3 +218,42 @@ def test_every_row_of_every_file_has_a_fate(small_run):
             ).fetchall()
         )
     assert len(per_district) >= 15 and all(fates.get(k, 0) == n for k, n in per_district), (per_district, fates)
+
+
+def test_a_run_works_only_on_districts_with_changes(small_run, tmp_path, monkeypatch):
+    """What `p3jr run` hands to Dagster: the districts whose folder differs from the registry, and
+    every district with files when the contract changed (their decisions are out of date)."""
+    import shutil
+
+    from orchestration.lib import state
+    from orchestration.lib.gate import decision
+    from orchestration.settings import settings_from_values
+    from sources.reference import district_codes
+
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    shutil.copytree(small_run["landing"], landing)
+    (data / "warehouse").mkdir(parents=True)
+    shutil.copyfile(small_run["warehouse"], data / "warehouse" / "p3jr.duckdb")
+    settings = settings_from_values({"landing_dir": str(landing), "data_dir": str(data)})
+    assert state.districts_with_work(settings) == []
+
+    codes = district_codes()
+    with duckdb.connect(str(small_run["warehouse"]), read_only=True) as con:
+        active = {
+            r[0] for r in con.execute("SELECT folder FROM ingestion.file_registry WHERE status = 'active'").fetchall()
+        }
+    with_files = [d for d in codes if d in active]
+    assert len(with_files) >= 3
+    edited, emptied = with_files[-1], with_files[0]
+    one = sorted(p for p in (landing / edited).iterdir() if p.is_file())[0]
+    one.write_bytes(one.read_bytes() + b"\n")
+    for p in (landing / emptied).iterdir():
+        p.unlink()
+    assert state.districts_with_work(settings) == [emptied, edited]
+
+    monkeypatch.setattr(decision, "contract_fingerprint", lambda: "kontrak-lain")
+    assert state.districts_with_work(settings) == with_files
+    assert (
+        state.districts_with_work(settings_from_values({"landing_dir": str(landing), "data_dir": str(tmp_path)}))
+        is None
+    )

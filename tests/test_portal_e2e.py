@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: scheduled first (tests/conftest.py)
 
 
 def _free_port() -> int:

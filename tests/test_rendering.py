@@ -22,6 +22,8 @@ from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports.charts import chart_title
 from orchestration.lib.reports.style import angka, tanggal_id
 
+pytestmark = pytest.mark.slow  # long end to end: scheduled first (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "rendering"
 SHEET = re.compile(r"Lembar: (.+?)(?:\s{2,}|$)", re.M)

@@ -8,11 +8,15 @@ REFRESH_JOB = "p3jr_refresh"
 PARTITION_TAG = "dagster/partition"
 # Run tag set by `p3jr run --force`: every step rebuilds, even when today's publish used these files.
 FORCE_TAG = "p3jr/paksa"
-# One run over the whole partition range (all 22 districts): the single-run backfill policy.
-ALL_DISTRICTS_TAGS = {
-    "dagster/asset_partition_range_start": district_codes()[0],
-    "dagster/asset_partition_range_end": district_codes()[-1],
-}
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """One run over the districts ``first`` to ``last`` (code order): the single-run backfill policy."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+# One run over the whole partition range (all 22 districts).
+ALL_DISTRICTS_TAGS = range_tags(district_codes()[0], district_codes()[-1])
 # Identity of the process that runs a CLI run (pid + kernel start time): orchestration/instance/recovery.py.
 PROCESS_TAG = "p3jr/proses"
 

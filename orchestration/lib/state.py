@@ -131,3 +131,28 @@ def nothing_changed(
     landing = changes.scan(settings.landing_dir, districts=districts)
     with connect(settings.warehouse_path, read_only=True) as con:  # WarehouseBusy when a writer holds it
         return unchanged_since_publish(settings, landing, con, districts, run_succeeded)
+
+
+def districts_with_work(settings: Settings) -> list[str] | None:
+    """The districts (code order) a run over the province would work on: landing folders that differ
+    from the registry (:func:`changes.diff`) and districts whose gate decision is out of date (a
+    contract change, a run killed between ingestion and the gate: ``gate.undecided_districts``).
+    ``None`` when that cannot be told before the run (no warehouse yet, a writer holds it). Read-only;
+    the hashes are kept for the run that follows in this process."""
+    from orchestration.lib import gate
+    from orchestration.lib.warehouse import WarehouseBusy, connect
+    from sources.reference import district_codes
+
+    codes = list(district_codes())
+    if not (settings.warehouse_path.exists() and settings.landing_dir.is_dir()):
+        return None
+    landing = changes.scan(settings.landing_dir, districts=codes)
+    try:
+        with connect(settings.warehouse_path, read_only=True) as con:
+            if not table_exists(con, "ingestion", "file_registry"):
+                return None
+            work = set(changes.diff(landing, changes.registry_state(con), codes))
+            work |= set(gate.undecided_districts(con, codes))
+    except WarehouseBusy:
+        return None
+    return [d for d in codes if d in work]

@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.defs.resources import SettingsResource
 from orchestration.lib.ingest import changes
-from orchestration.lib.runs import ALL_DISTRICTS_TAGS, REFRESH_JOB
+from orchestration.lib.runs import REFRESH_JOB, range_tags
 from sources.reference import district_codes
 
 
@@ -22,7 +22,7 @@ def content_fingerprint(files: dict) -> str:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches the landing folders: one district changed → a run for that district; several "
-    "(first load, a busy morning) → one run over all districts.",
+    "(first load, a busy morning) → one run from the first to the last changed district.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
     """The change detector (lib/ingest/changes.py) against the last scan this sensor acted on (its
@@ -52,14 +52,20 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, settings: Settings
             "no run requested (check the path or run `p3jr run --izinkan-penarikan`)"
         )
         return
-    changed = sorted(changes.diff(current, known, districts))
+    diff = changes.diff(current, known, districts)
+    changed = [d for d in districts if d in diff]
     if len(changed) > 1:
-        # A first load or a busy morning: one run over the whole range, not one per district (each
-        # run costs start-up, dbt and publish; unchanged districts are skipped inside the run).
+        # A first load or a busy morning: one run from the first to the last changed district, not one
+        # per district (each run costs start-up, dbt and publish; unchanged districts in between are
+        # skipped inside the run).
         everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
         yield dg.RunRequest(
             run_key=f"semua:{everything.hexdigest()[:16]}",
-            tags={**ALL_DISTRICTS_TAGS, "p3jr/pemicu": "landing_sensor", "p3jr/kabupaten_berubah": " ".join(changed)},
+            tags={
+                **range_tags(changed[0], changed[-1]),
+                "p3jr/pemicu": "landing_sensor",
+                "p3jr/kabupaten_berubah": " ".join(changed),
+            },
         )
     for kode in changed if len(changed) == 1 else []:
         yield dg.RunRequest(

@@ -19,7 +19,13 @@ from orchestration.lib.gate.compiler import (
     evaluate,
     output_columns,
 )
-from orchestration.lib.gate.decision import SUBMISSION_SUITE, GateDecision, ensure_schema, gate_districts
+from orchestration.lib.gate.decision import (
+    SUBMISSION_SUITE,
+    GateDecision,
+    ensure_schema,
+    gate_districts,
+    undecided_districts,
+)
 from orchestration.lib.gate.duplicates import resolve_duplicates
 from orchestration.lib.gate.fingerprint import RULES_VERSION, contract_fingerprint
 from orchestration.lib.gate.lookups import install
@@ -52,5 +58,6 @@ __all__ = [
     "reconciliation",
     "resolve_duplicates",
     "resolve_province",
+    "undecided_districts",
     "write_outcomes",
 ]

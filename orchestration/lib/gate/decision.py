@@ -52,6 +52,32 @@ def _active_fingerprint(con: duckdb.DuckDBPyConnection, kode: str, contract_fp: 
     return hashlib.sha256((contract_fp + "|" + ",".join(hashes)).encode()).hexdigest()[:24]
 
 
+def _decision_state(con: duckdb.DuckDBPyConnection, districts: list[str]) -> tuple[dict, dict, list[str]]:
+    """(the stored decisions, each district's fingerprint now, the districts whose decision is out of
+    date): THE rule for which districts the gate decides again (new files, a withdrawal, a contract
+    change; everything before the first release)."""
+    contract_fp = contract_fingerprint()
+    prev = {
+        r[0]: r
+        for r in con.execute(
+            "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis, dirilis_pada "
+            "FROM quality.gerbang_kabupaten"
+        ).fetchall()
+    }
+    fingerprints = {d: _active_fingerprint(con, d, contract_fp) for d in districts}
+    released = table_exists(con, "quality", "rilis_rumah_tangga")
+    stale = [d for d in districts if not released or d not in prev or prev[d][1] != fingerprints[d]]
+    return prev, fingerprints, stale
+
+
+def undecided_districts(con: duckdb.DuckDBPyConnection, districts: list[str]) -> list[str]:
+    """The districts whose stored decision does not match their registered files and this contract
+    (read-only: `p3jr run` asks before it starts a run)."""
+    if not table_exists(con, "quality", "gerbang_kabupaten") or not table_exists(con, "ingestion", "file_registry"):
+        return list(districts)
+    return _decision_state(con, districts)[2]
+
+
 def _missing_required_columns(con: duckdb.DuckDBPyConnection, kode: str) -> tuple[int, list[str]]:
     """Required rumah_tangga columns absent from every active file of the district."""
     present = {
@@ -96,17 +122,8 @@ def gate_districts(
     feedback shows), so the district always sees which rows caused the hold."""
     ensure_schema(con)
     install(con, run_date=run_date, pseudonym_key=pseudonym_key)
-    contract_fp = contract_fingerprint()
-    prev = {
-        r[0]: r
-        for r in con.execute(
-            "SELECT kode_kabupaten, sidik_kiriman, baris_dibaca_rilis, status, sidik_rilis, dirilis_pada "
-            "FROM quality.gerbang_kabupaten"
-        ).fetchall()
-    }
-    fingerprints = {d: _active_fingerprint(con, d, contract_fp) for d in districts}
-    released = table_exists(con, "quality", "rilis_rumah_tangga")
-    todo = [d for d in districts if force or not released or d not in prev or prev[d][1] != fingerprints[d]]
+    prev, fingerprints, stale = _decision_state(con, districts)
+    todo = list(districts) if force else stale
     decisions = [GateDecision(d, "tidak_berubah", None, 0, 0) for d in districts if d not in todo]
     if not todo:
         return decisions
