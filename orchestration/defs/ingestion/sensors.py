@@ -60,7 +60,7 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, settings: Settings
         # skipped inside the run).
         everything = hashlib.sha256("".join(content_fingerprint(current.get(k, {})) for k in changed).encode())
         yield dg.RunRequest(
-            run_key=f"semua:{everything.hexdigest()[:16]}",
+            run_key=f"{changed[0]}..{changed[-1]}:{everything.hexdigest()[:16]}",
             tags={
                 **range_tags(changed[0], changed[-1]),
                 "p3jr/pemicu": "landing_sensor",
