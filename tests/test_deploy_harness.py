@@ -64,8 +64,8 @@ def deployment(postgres_server, small_landing, tmp_path_factory, webhook, reques
         "p3jr_deploy_harness",
         small_landing,
         webhook.url,
-        extra_env={"P3JR_MAX_QUEUE_MINUTES": "0.2"},
-    )  # watchdog: 12 s in the queue
+        extra_env={"P3JR_MAX_QUEUE_MINUTES": "0.05"},
+    )  # watchdog: 3 s in the queue (the killed run must still be in dbt when the alert has come)
     mp = pytest.MonkeyPatch()
     for key, value in postgres_server.dagster_env(dep.dbname).items():  # for dep.instance() in this process
         mp.setenv(key, value)
@@ -210,16 +210,17 @@ def test_nightly_schedule_is_running(deployment):
 def test_killed_run_worker_frees_its_slot_and_the_queue_moves_on(deployment, webhook, crashes):
     """(i) SIGKILL of the run worker during dbt: the run ends FAILED, its duckdb_writer slot is freed
     and the run queued behind it succeeds within KILL_TO_NEXT_SUCCESS s. Before the kill the watchdog
-    alerted the run waiting in the queue (P3JR_MAX_QUEUE_MINUTES=0.2 here), once, naming the slot holder."""
+    alerted the run waiting in the queue (P3JR_MAX_QUEUE_MINUTES=0.05 here), once, naming the slot holder."""
     dep = deployment
-    killed = submit(dep, ["53.01"], **{FORCE_TAG: "ya"})  # forced: dbt really runs
+    # forced over all 22 districts: dbt really runs, and long enough to be killed after the queue alert
+    killed = submit(dep, None, **{FORCE_TAG: "ya"})
     dep.wait_status(killed, {"STARTED"}, 180)
     queued = submit(dep, ["53.01"])
     worker, _ = dbt_under(dep, killed)
     assert dep.status(queued) == "QUEUED"
     # the watchdog sees the run waiting behind the running one, and says who holds the slot
     queue_alert = wait_alert(dep, 45, jenis=JENIS_ANTREAN, run_id=queued)
-    assert "menunggu di antrean" in queue_alert["pesan"] and queue_alert["menunggu_menit"] >= 0.2
+    assert "menunggu di antrean" in queue_alert["pesan"] and queue_alert["menunggu_menit"] >= 0.05
     assert killed in queue_alert["run_berjalan"]
     assert killed in {slot["run_id"] for slot in queue_alert["slot_dipegang"]}
     dbt = [p for p in descendants(worker.pid) if is_dbt(p)]
@@ -258,7 +259,7 @@ def test_killed_code_location_run_monitoring_fails_the_run(deployment, webhook, 
     report the run: run monitoring finds its worker gone and marks it failed, and its slot is freed.
     The restarted code location serves the next test's sensor run."""
     dep = deployment
-    killed = submit(dep, ["53.01"], **{FORCE_TAG: "ya"})
+    killed = submit(dep, None, **{FORCE_TAG: "ya"})
     dep.wait_status(killed, {"STARTED"}, 180)
     dbt_under(dep, killed)
     code = dep.services["code"]

@@ -49,3 +49,95 @@ def test_quoting_survives_hostile_names():
     con.execute(f"INSERT INTO {quote_ident(name)} VALUES ({quote_literal(chr(39) + 'x' + chr(39))})")
     assert table_exists(con, "main", name) and not table_exists(con, "main", "tidak_ada")
     assert con.execute(f"SELECT v FROM {quote_ident(name)}").fetchone()[0] == "'x'"
+
+
+# The message DuckDB 1.5 gives when it cannot replay the WAL a killed writer left (seen in CI after
+# the deploy harness killed a run during dbt, and in 1 of 60 `dbt build` processes killed by hand).
+WAL_REPLAY_ERROR = (
+    'INTERNAL Error: Failure while replaying WAL file "{wal}": Calling DatabaseManager::GetDefaultDatabase '
+    "with no default database set"
+)
+
+
+def _warehouse_with_wal(tmp_path):
+    """A warehouse whose last committed write lives only in its WAL: the writer was killed before any
+    checkpoint (what SIGKILL of dbt or of a run worker leaves)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "p3jr.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA ingestion; CREATE TABLE ingestion.file_registry (nama VARCHAR)")
+    con.execute("INSERT INTO ingestion.file_registry VALUES ('sebelum')")
+    con.close()  # checkpointed
+    killed_writer = (
+        "import duckdb, os\n"
+        f"c = duckdb.connect({str(path)!r})\n"
+        "c.execute('PRAGMA disable_checkpoint_on_shutdown')\n"
+        "c.execute(\"INSERT INTO ingestion.file_registry VALUES ('hanya_di_wal')\")\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", killed_writer], check=True)
+    assert path.with_name("p3jr.duckdb.wal").stat().st_size > 0
+    return path
+
+
+def _fail_the_plain_open_of(monkeypatch, path):
+    """DuckDB's plain open fails while this WAL is there (as it does on the WALs of the bug); ATTACH is
+    untouched."""
+    from orchestration.lib import warehouse
+
+    real = warehouse.duckdb.connect
+    wal = path.with_name(path.name + ".wal")
+
+    def connect(database=":memory:", *args, **kwargs):
+        if str(database) == str(path) and wal.exists():
+            raise duckdb.InternalException(WAL_REPLAY_ERROR.format(wal=f"{path}.wal"))
+        return real(database, *args, **kwargs)
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", connect)
+
+
+def test_a_wal_duckdb_cannot_replay_on_open_is_replayed_attached_and_kept(tmp_path, monkeypatch):
+    """A killed writer must not cost the warehouse: the next writer replays the WAL through ATTACH,
+    writes it into the file (nothing committed is lost) and keeps a copy of the WAL for a bug report."""
+    from orchestration.lib.warehouse import connect
+
+    path = _warehouse_with_wal(tmp_path)
+    wal_bytes = path.with_name("p3jr.duckdb.wal").read_bytes()
+    with monkeypatch.context() as patched:
+        _fail_the_plain_open_of(patched, path)
+        with connect(path) as con:  # the writer: the next run's ingestion
+            assert con.execute("SELECT list(nama ORDER BY nama) FROM ingestion.file_registry").fetchone()[0] == [
+                "hanya_di_wal",
+                "sebelum",
+            ]
+    assert not path.with_name("p3jr.duckdb.wal").exists()  # checkpointed into the file
+    [kept] = tmp_path.glob("p3jr.duckdb.wal.dipulihkan-*")
+    assert kept.read_bytes() == wal_bytes
+    plain = duckdb.connect(str(path), read_only=True)  # and a plain open (the analysts' CLI, dbt) works again
+    assert plain.execute("SELECT count(*) FROM ingestion.file_registry").fetchone()[0] == 2
+    plain.close()
+
+
+def test_a_reader_of_an_unreplayable_wal_sees_the_committed_rows_and_changes_nothing(tmp_path, monkeypatch):
+    """The landing sensor and `p3jr run`'s first look read before any writer has repaired the file."""
+    from orchestration.lib.warehouse import connect
+
+    path = _warehouse_with_wal(tmp_path)
+    files_before = sorted(p.name for p in tmp_path.iterdir())
+    _fail_the_plain_open_of(monkeypatch, path)
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ingestion.file_registry").fetchone()[0] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == files_before  # the WAL is left to the next writer
+
+
+def test_other_open_failures_are_not_taken_for_a_wal_to_replay(tmp_path, monkeypatch):
+    from orchestration.lib import warehouse
+
+    path = tmp_path / "bukan_duckdb.duckdb"
+    path.write_bytes(b"ini bukan file DuckDB" * 100)
+    with pytest.raises(duckdb.Error) as raised:
+        warehouse.open_duckdb(path)
+    assert not warehouse.is_wal_replay_failure(raised.value)
+    assert not list(tmp_path.glob("*.dipulihkan-*"))

@@ -46,6 +46,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from orchestration.lib.warehouse import open_duckdb
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 # DuckDB type (as information_schema.columns.data_type spells it, upper case) -> PostgreSQL type.
@@ -186,7 +188,7 @@ def load_tables(warehouse, pg, tables: Iterable[tuple[str, str]], *, tmp_dir: st
 
     tables = list(tables)
     own_duck = not isinstance(warehouse, duckdb.DuckDBPyConnection)
-    dcon = duckdb.connect(str(warehouse), read_only=True) if own_duck else warehouse
+    dcon = open_duckdb(Path(warehouse), read_only=True) if own_duck else warehouse
     pcon, own_pg = _connect_pg(pg)
     counts: dict[str, int] = {}
     try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from filelock import FileLock
 
 from orchestration.lib.files import ensure_private_dir, make_private
 from orchestration.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 
 class WarehouseBusy(RuntimeError):
@@ -49,9 +54,29 @@ def duckdb_config() -> dict:
 
 def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, with a clear message when another process holds the file (DuckDB allows one
-    writing process, and no reader beside it)."""
+    writing process, and no reader beside it), and a warehouse whose WAL DuckDB cannot replay on a
+    plain open brought back (:func:`replay_wal_attached`)."""
     try:
+        return _connect(path, read_only)
+    except duckdb.Error as exc:
+        if not is_wal_replay_failure(exc):
+            raise
+        log.warning("%s: WAL tidak dapat diputar ulang / WAL replay failed on open (%s)", path, str(exc)[:300])
+    if read_only:
+        return _attached_read_only(path)
+    replay_wal_attached(path)
+    return _connect(path, read_only)
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    with _busy_when_locked(path):
         return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+
+
+@contextlib.contextmanager
+def _busy_when_locked(path: Path) -> Iterator[None]:
+    try:
+        yield
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise
@@ -59,6 +84,51 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
             f"Warehouse {path} sedang dipakai proses lain; coba lagi setelah proses itu selesai. / The warehouse is "
             f"held by another process; try again when it has finished. ({str(exc).splitlines()[0][:300]})"
         ) from None
+
+
+def is_wal_replay_failure(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and "replaying wal" in str(exc).lower()
+
+
+def replay_wal_attached(path: Path) -> Path:
+    """A writer killed mid-write (out of memory, a killed run worker) leaves a WAL that DuckDB 1.5
+    sometimes cannot replay when it opens the file as its default database ("Calling
+    DatabaseManager::GetDefaultDatabase with no default database set", duckdb/duckdb#19712, #22044):
+    every later open fails and the warehouse is lost to every run. Attached to an in-memory database
+    the same WAL replays; a CHECKPOINT then writes it into the file, so nothing committed is lost. The
+    WAL is copied aside first (``<file>.wal.dipulihkan-<UTC time>``) for a bug report. Call with the
+    writer lock held. Returns the copy."""
+    wal = path.with_name(path.name + ".wal")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    kept = wal.with_name(f"{wal.name}.dipulihkan-{stamp}")
+    shutil.copyfile(wal, kept)
+    make_private(kept)
+    con = duckdb.connect(":memory:", config=duckdb_config())
+    try:
+        with _busy_when_locked(path):
+            con.execute(f"ATTACH {quote_literal(path)} AS gudang")
+        con.execute("CHECKPOINT gudang")
+        con.execute("DETACH gudang")
+    finally:
+        con.close()
+    log.warning(
+        "%s: WAL diputar ulang lewat ATTACH dan ditulis ke file / WAL replayed via ATTACH; copy kept: %s", path, kept
+    )
+    return kept
+
+
+def _attached_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A reader of a warehouse whose WAL waits for the next writer's :func:`replay_wal_attached`: the
+    file attached read-only (the WAL replays in memory) as the connection's default database."""
+    con = duckdb.connect(":memory:", config=duckdb_config())
+    try:
+        with _busy_when_locked(path):
+            con.execute(f"ATTACH {quote_literal(path)} AS gudang (READ_ONLY)")
+        con.execute("USE gudang")
+    except (duckdb.Error, WarehouseBusy):
+        con.close()
+        raise
+    return con
 
 
 @contextlib.contextmanager

@@ -6,14 +6,15 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.lib.reports.feedback import feedback_path
+from orchestration.lib.warehouse import WarehouseBusy, open_duckdb
 from orchestration.settings import Settings
 from sources.reference import district_codes, kabupaten
 
 
 def print_warehouse_summary(s: Settings) -> None:
     try:
-        con = duckdb.connect(str(s.warehouse_path), read_only=True)
-    except duckdb.Error as exc:
+        con = open_duckdb(s.warehouse_path, read_only=True)
+    except (duckdb.Error, WarehouseBusy) as exc:
         print(f"Ringkasan tidak dapat dibaca / summary unavailable: {exc}")
         return
     try:
