@@ -141,3 +141,37 @@ def test_other_open_failures_are_not_taken_for_a_wal_to_replay(tmp_path, monkeyp
         warehouse.open_duckdb(path)
     assert not warehouse.is_wal_replay_failure(raised.value)
     assert not list(tmp_path.glob("*.dipulihkan-*"))
+
+
+def test_a_reader_outside_the_writer_never_fails_the_writer(tmp_path):
+    """The landing sensor's first tick reads the registry; a run's step opening the warehouse at that
+    moment used to fail (DuckDB lets no writer beside a reader). Now the writer waits for the reader,
+    and a reader that finds a writer steps back at once."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    from orchestration.lib.warehouse import WarehouseBusy, connect, writer_lock
+
+    path = tmp_path / "p3jr.duckdb"
+    with connect(path) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    writer = (
+        "import time; from pathlib import Path; from orchestration.lib.warehouse import connect\n"
+        "start = time.monotonic()\n"
+        f"with connect(Path({str(path)!r})) as con:\n"
+        "    con.execute('INSERT INTO t VALUES (1)')\n"
+        "print(round(time.monotonic() - start, 2))\n"
+    )
+    with connect(path, read_only=True) as con:
+        proc = subprocess.Popen([sys.executable, "-c", writer], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        time.sleep(2)
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and float(out.split()[-1]) >= 1.5  # it waited for the reader, then wrote
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    with writer_lock(path), pytest.raises(WarehouseBusy), connect(path, read_only=True):
+        pass

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -31,6 +33,31 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     ensure_private_dir(db_path.parent)  # raw NIK, names and coordinates live here
     with FileLock(str(db_path.with_suffix(db_path.suffix + ".lock"))):
         yield
+
+
+@contextlib.contextmanager
+def reader_lock(db_path: Path) -> Iterator[None]:
+    """A shared hold on the writer lock's file for a reader outside the writer (the landing sensor,
+    `p3jr run`'s first look): DuckDB lets no reader beside a writer, and whichever opened second
+    fails, so a sensor tick could fail a run's step. Readers share the lock; a writer waits for them
+    (they take milliseconds); a reader that finds a writer gets WarehouseBusy at once. A process that
+    holds the writer lock itself opens with :func:`open_duckdb` instead (the lock is per open file)."""
+    lock_file = db_path.with_suffix(db_path.suffix + ".lock")
+    if not lock_file.exists():  # no writer has ever run: nothing to share
+        yield
+        return
+    fd = os.open(lock_file, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WarehouseBusy(
+                f"Warehouse {db_path} sedang ditulis proses lain; coba lagi setelah proses itu selesai. / The warehouse "
+                "is being written by another process; try again when it has finished."
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def release_memory() -> None:
@@ -135,11 +162,12 @@ def _attached_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 def connect(db_path: Path | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Path(db_path) if db_path else load_settings().warehouse_path
     if read_only:
-        con = open_duckdb(path, read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
+        with reader_lock(path):
+            con = open_duckdb(path, read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
         return
     with writer_lock(path):
         con = open_duckdb(path)

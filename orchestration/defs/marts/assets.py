@@ -29,7 +29,7 @@ from orchestration.lib.dbt_cli import (
     record_build,
 )
 from orchestration.lib.runs import FORCE_TAG
-from orchestration.lib.warehouse import connect, open_duckdb, writer_lock
+from orchestration.lib.warehouse import open_duckdb, writer_lock
 from orchestration.settings import WRITER_POOL, export_dbt_env, tanggal_run
 
 from .project import dbt_project
@@ -92,7 +92,7 @@ def _with_broken_rules(events: list, warehouse, target_path) -> Iterator:
     engineer on call sees "material_atap: nilai_baku, 1 baris" in the UI. dbt has ended, so the
     warehouse can be read; a failure to read never hides the failed check."""
     try:
-        with connect(warehouse, read_only=True) as con:
+        with closing(open_duckdb(warehouse, read_only=True)) as con:  # the writer lock is held by this step
             found = {e.check_name: broken_rules(con, target_path, e.check_name) for e in events}
     except duckdb.Error as exc:
         found = {e.check_name: [{"kesalahan": str(exc)}] for e in events}
