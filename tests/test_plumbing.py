@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+import time
 
 import duckdb
 import pytest
+from conftest import ROOT
 
 from orchestration.lib.files import GROUP_FILE_MODE, atomic_target, atomic_write
 from orchestration.lib.warehouse import quote_ident, quote_literal, table_exists, transaction
@@ -62,9 +66,6 @@ WAL_REPLAY_ERROR = (
 def _warehouse_with_wal(tmp_path):
     """A warehouse whose last committed write lives only in its WAL: the writer was killed before any
     checkpoint (what SIGKILL of dbt or of a run worker leaves)."""
-    import subprocess
-    import sys
-
     path = tmp_path / "p3jr.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA ingestion; CREATE TABLE ingestion.file_registry (nama VARCHAR)")
@@ -147,12 +148,6 @@ def test_a_reader_outside_the_writer_never_fails_the_writer(tmp_path):
     """The landing sensor's first tick reads the registry; a run's step opening the warehouse at that
     moment used to fail (DuckDB lets no writer beside a reader). Now the writer waits for the reader,
     and a reader that finds a writer steps back at once."""
-    import subprocess
-    import sys
-    import time
-
-    from conftest import ROOT
-
     from orchestration.lib.warehouse import WarehouseBusy, connect, writer_lock
 
     path = tmp_path / "p3jr.duckdb"

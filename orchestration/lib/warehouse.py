@@ -31,8 +31,12 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     this lock also covers the CLI, the tests and anything started by hand. The kernel drops it
     when its holder dies, so a killed run never leaves it behind."""
     ensure_private_dir(db_path.parent)  # raw NIK, names and coordinates live here
-    with FileLock(str(db_path.with_suffix(db_path.suffix + ".lock"))):
+    with FileLock(str(_lock_path(db_path))):
         yield
+
+
+def _lock_path(db_path: Path) -> Path:
+    return db_path.with_suffix(db_path.suffix + ".lock")
 
 
 @contextlib.contextmanager
@@ -42,7 +46,7 @@ def reader_lock(db_path: Path) -> Iterator[None]:
     fails, so a sensor tick could fail a run's step. Readers share the lock; a writer waits for them
     (they take milliseconds); a reader that finds a writer gets WarehouseBusy at once. A process that
     holds the writer lock itself opens with :func:`open_duckdb` instead (the lock is per open file)."""
-    lock_file = db_path.with_suffix(db_path.suffix + ".lock")
+    lock_file = _lock_path(db_path)
     if not lock_file.exists():  # no writer has ever run: nothing to share
         yield
         return
@@ -130,10 +134,8 @@ def replay_wal_attached(path: Path) -> Path:
     kept = wal.with_name(f"{wal.name}.dipulihkan-{stamp}")
     shutil.copyfile(wal, kept)
     make_private(kept)
-    con = duckdb.connect(":memory:", config=duckdb_config())
+    con = _attached(path, read_only=False)
     try:
-        with _busy_when_locked(path):
-            con.execute(f"ATTACH {quote_literal(path)} AS gudang")
         con.execute("CHECKPOINT gudang")
         con.execute("DETACH gudang")
     finally:
@@ -147,12 +149,19 @@ def replay_wal_attached(path: Path) -> Path:
 def _attached_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """A reader of a warehouse whose WAL waits for the next writer's :func:`replay_wal_attached`: the
     file attached read-only (the WAL replays in memory) as the connection's default database."""
+    con = _attached(path, read_only=True)
+    con.execute("USE gudang")
+    return con
+
+
+def _attached(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the warehouse attached as `gudang` (DuckDB replays a WAL it cannot
+    replay on a plain open this way)."""
     con = duckdb.connect(":memory:", config=duckdb_config())
     try:
         with _busy_when_locked(path):
-            con.execute(f"ATTACH {quote_literal(path)} AS gudang (READ_ONLY)")
-        con.execute("USE gudang")
-    except (duckdb.Error, WarehouseBusy):
+            con.execute(f"ATTACH {quote_literal(path)} AS gudang{' (READ_ONLY)' if read_only else ''}")
+    except BaseException:
         con.close()
         raise
     return con
