@@ -76,10 +76,9 @@ lint: test-deps
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	cd dbt_project && P3JR_WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests/singular --processes 2
 
+# (`install` has just parsed the dbt project: the manifest the tests load is current.)
 test: install test-deps chromium postgres libreoffice lint
-	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
-	$(BIN)/python -m playwright --version >/dev/null 2>&1 || true
-	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup
+	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder
 
 bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt --sizes 1,2

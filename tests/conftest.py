@@ -140,5 +140,6 @@ def pytest_collection_modifyitems(config, items):
         if any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values()):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     # The long end-to-end tests first: the two workers then end together on short tests instead of one
-    # waiting for the other's last pipeline run.
+    # waiting for the other's last pipeline run. (The Makefile passes --no-loadscope-reorder: otherwise
+    # pytest-xdist would hand out the groups with the most tests first and the long single tests last.)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

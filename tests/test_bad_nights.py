@@ -47,53 +47,6 @@ def p3jr(landing: Path, data: Path, *extra: str, env_extra: dict | None = None):
     return run_cli("run", "--landing", str(landing), "--data-dir", str(data), *extra, check=False, env_extra=env_extra)
 
 
-@pytest.mark.slow
-def test_wrong_or_emptied_landing_never_publishes(tmp_path):
-    landing, data = tmp_path / "landing", tmp_path / "data"
-    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40))
-    write(landing / "53.12" / "sumba_barat.csv", rows("53.12.04.2001", "531204", 100, 20))
-    write(landing / "53.05" / "alor.csv", rows("53.05.01.1001", "530501", 300, 10))
-    write(landing / "53.71" / "kota.csv", rows("53.71.01.1001", "537101", 500, 30))
-    assert p3jr(landing, data).returncode == 0
-    before = snapshot(data)
-
-    # An empty landing folder and a mistyped one: stop before the gate, exit 1, alert, nothing changes.
-    (tmp_path / "kosong").mkdir()
-    for path, words in ((tmp_path / "kosong", "folder kiriman kosong"), (tmp_path / "landnig", "tidak ada")):
-        proc = p3jr(path, data)
-        assert proc.returncode == 1, proc.stdout[-2000:]
-        assert words in proc.stdout and "ingest_district_files" in proc.stdout
-        assert snapshot(data) == before
-        alert = json.loads((data / "alerts" / "terakhir.json").read_text())
-        assert alert["langkah_gagal"] == ["ingest_district_files"] and words in alert["kesalahan_lengkap"]
-
-    # One district deletes its file and keeps its folder (10 of 100 rows): a genuine withdrawal.
-    (landing / "53.05" / "alor.csv").unlink()
-    assert p3jr(landing, data).returncode == 0
-    assert status(data, "53.05")["status"] == "tidak_ada_kiriman"
-    assert published(
-        data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = '53.05'"
-    ) == [(0,)]
-    before = snapshot(data)
-
-    # A whole district folder disappears (30 of 90 accepted rows): refused until confirmed.
-    shutil.rmtree(landing / "53.71")
-    proc = p3jr(landing, data)
-    assert proc.returncode == 1
-    assert "folder kabupaten hilang" in proc.stdout and "53.71" in proc.stdout and "--izinkan-penarikan" in proc.stdout
-    assert snapshot(data) == before
-    assert status(data, "53.71")["status"] == "diterima"
-    assert p3jr(landing, data, "--izinkan-penarikan").returncode == 0
-    assert status(data, "53.71")["status"] == "tidak_ada_kiriman"
-
-    # The service's private data is not world-readable.
-    for sub in ("warehouse", "archive", "dagster"):
-        assert (data / sub).stat().st_mode & 0o777 == 0o700, sub
-    archived = [p for p in (data / "archive").rglob("*") if p.is_file()]
-    assert archived and all(p.stat().st_mode & 0o777 == 0o600 for p in archived)
-    assert (data / "warehouse" / "p3jr.duckdb").stat().st_mode & 0o077 == 0
-
-
 def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
     landing, data = tmp_path / "landing", tmp_path / "data"
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 5))
@@ -143,12 +96,52 @@ def ringkasan_text(data: Path, kode: str) -> str:
 
 
 @pytest.mark.slow
-def test_held_submissions_keep_every_row_visible(tmp_path):
+def test_bad_nights_never_publish_anything_wrong(tmp_path):
+    """One data directory through a sequence of bad nights (each `p3jr run` costs ~20 s, so the nights
+    share one history): a wrong or emptied landing path, held districts, a run beside a run, a
+    correction that falls by half, a withdrawn file and a vanished district folder."""
     landing, data = tmp_path / "landing", tmp_path / "data"
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40))
     write(landing / "53.12" / "sumba_barat.csv", rows("53.12.04.2001", "531204", 100, 20))
+    write(landing / "53.05" / "alor.csv", rows("53.05.01.1001", "530501", 300, 10))
+    write(landing / "53.71" / "kota.csv", rows("53.71.01.1001", "537101", 500, 30))
     assert p3jr(landing, data).returncode == 0
+    before = snapshot(data)
 
+    # An empty landing folder and a mistyped one: stop before the gate, exit 1, alert, nothing changes.
+    (tmp_path / "kosong").mkdir()
+    for path, words in ((tmp_path / "kosong", "folder kiriman kosong"), (tmp_path / "landnig", "tidak ada")):
+        proc = p3jr(path, data)
+        assert proc.returncode == 1, proc.stdout[-2000:]
+        assert words in proc.stdout and "ingest_district_files" in proc.stdout
+        assert snapshot(data) == before
+        alert = json.loads((data / "alerts" / "terakhir.json").read_text())
+        assert alert["langkah_gagal"] == ["ingest_district_files"] and words in alert["kesalahan_lengkap"]
+
+    _held_submissions_keep_every_row_visible(landing, data)
+    _released_and_withdrawn(landing, data)
+    before = snapshot(data)
+
+    # A whole district folder disappears (30 of ~100 accepted rows): refused until confirmed.
+    shutil.rmtree(landing / "53.71")
+    proc = p3jr(landing, data)
+    assert proc.returncode == 1
+    assert "folder kabupaten hilang" in proc.stdout and "53.71" in proc.stdout and "--izinkan-penarikan" in proc.stdout
+    assert snapshot(data) == before
+    assert status(data, "53.71")["status"] == "diterima"
+    assert p3jr(landing, data, "--izinkan-penarikan").returncode == 0
+    assert status(data, "53.71")["status"] == "tidak_ada_kiriman"
+
+    # The service's private data is not world-readable.
+    for sub in ("warehouse", "archive", "dagster"):
+        assert (data / sub).stat().st_mode & 0o777 == 0o700, sub
+    archived = [p for p in (data / "archive").rglob("*") if p.is_file()]
+    assert archived and all(p.stat().st_mode & 0o777 == 0o600 for p in archived)
+    assert (data / "warehouse" / "p3jr.duckdb").stat().st_mode & 0o077 == 0
+
+
+def _held_submissions_keep_every_row_visible(landing: Path, data: Path) -> None:
+    """53.01 (40 rows) and 53.12 (20 rows) were accepted; 53.14 never sent anything."""
     # 53.01 resubmits with 30 of 40 NIKs of 15 digits; 53.14 sends its first file, equally broken.
     # 53.12 sends more households at the same time: the other districts proceed.
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 40, bad=30))
@@ -210,7 +203,7 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert evaluations["53.01"] == (False, "WARN") and evaluations["53.14"] == (False, "WARN")
     assert evaluations["53.12"] == (True, "WARN")
 
-    # --force rebuilds every step although nothing changed.
+    # Nothing changed: nothing runs.
     assert "Tidak ada perubahan" in p3jr(landing, data).stdout
     # "Nothing changed" is decided without importing Dagster when the last `p3jr run` finished (its
     # journal); when the journal says a run did not finish, the instance is opened (dead runs are ended).
@@ -223,7 +216,10 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     with duckdb.connect(str(data / "warehouse" / "p3jr.duckdb"), read_only=True) as con:
         decided = dict(con.execute("SELECT kode_kabupaten, run_id FROM quality.gerbang_kabupaten").fetchall())
     marker = (data / "published" / ".p3jr_state.json").stat().st_ino  # rewritten = replaced by a new file
-    # ... and while it runs, a second `p3jr run` on the same data directory refuses instead of publishing too.
+    # 53.01 sends a correction whose row count falls by more than half: held too. The run is forced:
+    # every district is decided again, not only the changed one; and while it runs, a second `p3jr run`
+    # on the same data directory refuses instead of publishing too.
+    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 15))
     first = subprocess.Popen(
         [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
         cwd=ROOT,
@@ -252,13 +248,20 @@ def test_held_submissions_keep_every_row_visible(tmp_path):
     assert not set(again.values()) & set(decided.values())
     assert (data / "published" / ".p3jr_state.json").stat().st_ino != marker
 
-    # A correction whose row count falls by more than half is held too; a good one is released again.
-    write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 15))
-    assert p3jr(landing, data, "--district", "53.01").returncode == 0
     st = status(data, "53.01")
     assert st["status"] == "ditahan" and "turun" in st["alasan_tahan"] and households(data, "53.01") == 40
+
+
+def _released_and_withdrawn(landing: Path, data: Path) -> None:
+    """53.01 (held) sends a good correction, 53.05 deletes its file and keeps its folder (10 of ~100
+    rows: a genuine withdrawal); one run over both."""
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 42))
-    assert p3jr(landing, data, "--district", "53.01").returncode == 0
+    (landing / "53.05" / "alor.csv").unlink()
+    assert p3jr(landing, data).returncode == 0
+    assert status(data, "53.05")["status"] == "tidak_ada_kiriman"
+    assert published(
+        data, "SELECT jumlah_rumah_tangga FROM marts.backlog_kabupaten WHERE kode_kabupaten = '53.05'"
+    ) == [(0,)]
     st = status(data, "53.01")
     assert st["status"] == "diterima" and not st["sedang_ditahan"] and households(data, "53.01") == 42
     assert (st["baris_dibaca_kiriman_terkini"], st["baris_dibaca_versi_dipakai"]) == (42, 42)

@@ -122,9 +122,14 @@ def _run(monkeypatch, landing: Path, data: Path, dbt_build: str = "inkremental",
 
 
 @pytest.mark.slow
-def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_path, monkeypatch):
+def test_incremental_runs_publish_what_a_rebuild_publishes(small_run, tmp_path, monkeypatch):
+    # The night starts from a copy of the session's run over the small province (landing and data).
     landing, data = tmp_path / "landing", tmp_path / "data"
-    shutil.copytree(small_landing, landing)
+    shutil.copytree(small_run["landing"], landing)
+    shutil.copytree(small_run["data"], data, ignore=shutil.ignore_patterns("*.lock"))
+    codes = district_codes()
+
+    # 0. X, Y and V each send one more file.
     x_rows = rows("53.01.04.2003", "530104", 900, 20)
     write(landing / X / "tambahan.csv", x_rows)
     write(landing / Y / "tambahan.csv", rows("53.12.04.2001", "531204", 900, 20))
@@ -134,8 +139,8 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
         for p in sorted(landing.iterdir())
         if p.name.startswith("53.") and p.name not in (X, Y, V, W) and any(p.iterdir())
     )
-    codes = district_codes()
-    assert _run(monkeypatch, landing, data, dbt_build="penuh", districts=(codes[0], codes[-1])) == "semua"
+    added = sorted((X, Y, V), key=codes.index)
+    assert _run(monkeypatch, landing, data, districts=(added[0], added[-1])) == 3
 
     # 1. X corrects one value (a floor area), Y replaces its file, a third district withdraws its files.
     corrected = x_rows.replace("Yohanes Tefa 905;4;Milik Sendiri;36,5", "Yohanes Tefa 905;4;Milik Sendiri;12,0")
@@ -173,7 +178,8 @@ def test_incremental_runs_publish_what_a_rebuild_publishes(small_landing, tmp_pa
 
     # From scratch over the same landing zone.
     scratch = tmp_path / "dari_awal"
-    _run(monkeypatch, landing, scratch, dbt_build="penuh")
+    # (a first run covers every district and decides every row)
+    assert _run(monkeypatch, landing, scratch, dbt_build="penuh", districts=(codes[0], codes[-1])) == "semua"
     # the per-district incremental model holds exactly what a rebuild computes (fingerprints included)
     kept = _rows(data / "warehouse" / "p3jr.duckdb", INCREMENTAL_MODEL)
     assert kept and kept == _rows(scratch / "warehouse" / "p3jr.duckdb", INCREMENTAL_MODEL)
