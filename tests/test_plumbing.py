@@ -102,10 +102,14 @@ def _fail_the_plain_open_of(monkeypatch, path):
 def test_a_wal_duckdb_cannot_replay_on_open_is_replayed_attached_and_kept(tmp_path, monkeypatch):
     """A killed writer must not cost the warehouse: the next writer replays the WAL through ATTACH,
     writes it into the file (nothing committed is lost) and keeps a copy of the WAL for a bug report."""
-    from orchestration.lib.warehouse import connect
+    from orchestration.lib.warehouse import KEEP_RECOVERED_WALS, connect
 
     path = _warehouse_with_wal(tmp_path)
     wal_bytes = path.with_name("p3jr.duckdb.wal").read_bytes()
+    # copies from earlier repairs: only the newest stay, with this one
+    earlier = [tmp_path / f"p3jr.duckdb.wal.dipulihkan-2026010{i}T000000Z" for i in range(1, KEEP_RECOVERED_WALS + 1)]
+    for old in earlier:
+        old.write_bytes(b"lama")
     with monkeypatch.context() as patched:
         _fail_the_plain_open_of(patched, path)
         with connect(path) as con:  # the writer: the next run's ingestion
@@ -114,8 +118,9 @@ def test_a_wal_duckdb_cannot_replay_on_open_is_replayed_attached_and_kept(tmp_pa
                 "sebelum",
             ]
     assert not path.with_name("p3jr.duckdb.wal").exists()  # checkpointed into the file
-    [kept] = tmp_path.glob("p3jr.duckdb.wal.dipulihkan-*")
-    assert kept.read_bytes() == wal_bytes
+    copies = sorted(tmp_path.glob("p3jr.duckdb.wal.dipulihkan-*"))
+    assert copies[:-1] == earlier[1:] and len(copies) == KEEP_RECOVERED_WALS
+    assert copies[-1].read_bytes() == wal_bytes
     plain = duckdb.connect(str(path), read_only=True)  # and a plain open (the analysts' CLI, dbt) works again
     assert plain.execute("SELECT count(*) FROM ingestion.file_registry").fetchone()[0] == 2
     plain.close()

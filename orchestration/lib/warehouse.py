@@ -121,19 +121,26 @@ def is_wal_replay_failure(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "replaying wal" in str(exc).lower()
 
 
+# Copies of replayed WALs kept beside the warehouse (the newest; their names sort by UTC time).
+KEEP_RECOVERED_WALS = 3
+
+
 def replay_wal_attached(path: Path) -> Path:
     """A writer killed mid-write (out of memory, a killed run worker) leaves a WAL that DuckDB 1.5
     sometimes cannot replay when it opens the file as its default database ("Calling
     DatabaseManager::GetDefaultDatabase with no default database set", duckdb/duckdb#19712, #22044):
     every later open fails and the warehouse is lost to every run. Attached to an in-memory database
     the same WAL replays; a CHECKPOINT then writes it into the file, so nothing committed is lost. The
-    WAL is copied aside first (``<file>.wal.dipulihkan-<UTC time>``) for a bug report. Call with the
-    writer lock held. Returns the copy."""
+    WAL is copied aside first (``<file>.wal.dipulihkan-<UTC time>``) for a bug report; only the newest
+    KEEP_RECOVERED_WALS copies stay (a WAL can be as large as a full rebuild). Call with the writer lock
+    held. Returns the copy."""
     wal = path.with_name(path.name + ".wal")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     kept = wal.with_name(f"{wal.name}.dipulihkan-{stamp}")
     shutil.copyfile(wal, kept)
     make_private(kept)
+    for old in sorted(wal.parent.glob(f"{wal.name}.dipulihkan-*"))[:-KEEP_RECOVERED_WALS]:
+        old.unlink(missing_ok=True)
     con = _attached(path, read_only=False)
     try:
         con.execute("CHECKPOINT gudang")
