@@ -524,3 +524,26 @@ def test_production_trigger_queues_the_district_run(monkeypatch):
     with override_settings(P3JR={**settings.P3JR, "trigger": "antrean", "webserver_url": "http://127.0.0.1:3999"}):
         assert runs._run("53.07") == (True, "run SUCCESS")
     assert calls == [(["53.07"], {"tags": {"p3jr/pemicu": "portal"}, "host": "127.0.0.1", "port": 3999})]
+
+
+def test_outcomes_never_wait_for_a_writing_step(world):
+    """While a run's step holds the warehouse, reading the outcomes gives up at once (the district is
+    read again on the next poll or sync) instead of stopping the portal's worker until the step ends."""
+    import threading
+
+    from orchestration.lib.warehouse import writer_lock
+
+    path = Path(settings.P3JR["warehouse_path"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(path)).close()
+    result: list[bool] = []
+    try:
+        with writer_lock(path):  # what a writing step holds
+            reader = threading.Thread(target=lambda: result.append(outcomes.collect(["53.01"])), daemon=True)
+            started = time.monotonic()
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "collect() waited for the writer"
+        assert result == [False] and time.monotonic() - started < 5
+    finally:
+        path.unlink()

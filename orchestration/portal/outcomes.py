@@ -1,8 +1,9 @@
 """Copy each file's outcome from the warehouse into the portal's tables, so pages never wait for it.
 
-Read-only, and under the warehouse writer lock (orchestration.lib.warehouse.writer_lock): DuckDB
-allows no reader beside a writing process, so while we read (well under a second) the next writing
-step of a run waits instead of failing. Counts follow the contract: baris_dibaca = baris_diterima +
+Read-only, with the shared reader hold on the warehouse lock (orchestration.lib.warehouse.reader_lock,
+as the landing sensor): DuckDB allows no reader beside a writing process, so while we read (well under
+a second) the next writing step of a run waits instead of failing, and while a step writes we do not
+wait for it: the district is read again on the next poll or sync. Counts follow the contract: baris_dibaca = baris_diterima +
 baris_karantina; the quarantined rows are stored without their values (those are in the workbook).
 """
 
@@ -156,19 +157,15 @@ def store_snapshot(snap: dict) -> int:
 def collect(kodes: list[str] | None = None) -> bool:
     """Read the warehouse for these districts (all by default) and store the outcomes.
     False when there is no warehouse yet or it cannot be opened."""
-    from orchestration.lib.warehouse import WarehouseBusy, open_duckdb, writer_lock
+    from orchestration.lib.warehouse import WarehouseBusy, connect
 
     path = Path(settings.P3JR["warehouse_path"])
     if not path.exists():
         return False
     kodes = [k for k in (kodes or districts()) if k in districts()]
     try:
-        with writer_lock(path):
-            con = open_duckdb(path, read_only=True)
-            try:
-                snap = read_snapshot(con, kodes)
-            finally:
-                con.close()
+        with connect(path, read_only=True) as con:
+            snap = read_snapshot(con, kodes)
     except WarehouseBusy:
         log.warning("warehouse sedang dipakai; hasil kiriman %s dibaca lagi nanti", ",".join(kodes))
         return False
