@@ -3,8 +3,9 @@
 Read-only, with the shared reader hold on the warehouse lock (orchestration.lib.warehouse.reader_lock,
 as the landing sensor): DuckDB allows no reader beside a writing process, so while we read (well under
 a second) the next writing step of a run waits instead of failing, and while a step writes we do not
-wait for it: the district is read again on the next poll or sync. Counts follow the contract: baris_dibaca = baris_diterima +
-baris_karantina; the quarantined rows are stored without their values (those are in the workbook).
+wait for it: the district is read again on the next poll or sync. Counts follow the contract:
+baris_dibaca = baris_diterima + baris_karantina; the quarantined rows are stored without their values
+(those are in the workbook).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def store_snapshot(snap: dict) -> int:
 
 def collect(kodes: list[str] | None = None) -> bool:
     """Read the warehouse for these districts (all by default) and store the outcomes.
-    False when there is no warehouse yet or it cannot be opened."""
+    False when there is no warehouse yet, or a run's step is writing it (read again later)."""
     from orchestration.lib.warehouse import WarehouseBusy, connect
 
     path = Path(settings.P3JR["warehouse_path"])
