@@ -113,3 +113,37 @@ def test_run_per_group_judges_each_district_alone():
     out = gx_adapter.run_per_group("pengajuan_kabupaten", df, "kode_kabupaten")
     assert sorted(out) == [f"53.{i:02d}" for i in range(1, 23)]
     assert [k for k, r in out.items() if not r.success] == ["53.03"]
+
+
+def test_one_pass_judges_each_group_as_validating_it_alone():
+    """The gate validates all districts in one GX pass: every district's outcomes (which check failed,
+    what was seen, how many rows) equal those of validating its rows alone."""
+    frames = [stats_frame(kode_kabupaten=f"53.{i:02d}") for i in range(1, 12)]
+    frames += [
+        stats_frame(kode_kabupaten="53.12", rasio_karantina=0.7, baris_karantina=70),
+        stats_frame(kode_kabupaten="53.13", rasio_baris_vs_terakhir=0.2, kolom_wajib_hilang=2),
+        stats_frame(kode_kabupaten="53.14", baris_dibaca=0, rasio_baris_vs_terakhir=1.0),
+        stats_frame(kode_kabupaten="53.15", kolom_wajib_hilang=None),
+        stats_frame(kode_kabupaten=None),
+        # two rows in one group: one fine, one over every limit
+        stats_frame(kode_kabupaten="53.16"),
+        stats_frame(kode_kabupaten="53.16", rasio_karantina=0.9, rasio_baris_vs_terakhir=0.1, kolom_wajib_hilang=1),
+    ]
+    df = pd.concat(frames, ignore_index=True)
+    together = gx_adapter.run_per_group("pengajuan_kabupaten", df, "kode_kabupaten")
+    keys = df["kode_kabupaten"].astype(object).where(df["kode_kabupaten"].notna(), None)
+    alone = {
+        key: gx_adapter.run_suite("pengajuan_kabupaten", part.reset_index(drop=True))
+        for key, part in df.groupby(keys.fillna("<kosong>"), sort=False)
+    }
+    alone = {(None if k == "<kosong>" else k): v for k, v in alone.items()}
+    assert set(together) == set(alone)
+    for key, res in together.items():
+        assert (res.success, res.results, res.row_count) == (
+            alone[key].success,
+            alone[key].results,
+            alone[key].row_count,
+        ), key
+    held = sorted(k for k, r in together.items() if not r.success and k)
+    assert held == ["53.12", "53.13", "53.14", "53.15", "53.16"]
+    assert not together[None].success

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.lib.gate import KOLOM_KABUPATEN_BARIS
 from orchestration.lib.ingest.archive import archive_file
@@ -283,18 +284,23 @@ def _insert_sheet(con: duckdb.DuckDBPyConnection, folder: str, f: LandingFile, s
     finally:
         con.unregister("_p3jr_sheet")
     con.execute("DELETE FROM ingestion.sheet_headers WHERE file_hash = ? AND sheet = ?", [f.file_hash, sh.sheet])
-    for kolom, header, pos in sh.headers:
+    # One statement per sheet, not per header: ~2 ms per INSERT was 2.7 s of a 22-district night.
+    kolom, header, pos = (list(col) for col in zip(*sh.headers)) if sh.headers else ([], [], [])
+    con.register(
+        "_p3jr_headers",
+        pa.table(
+            {
+                "kolom": pa.array([k or None for k in kolom], pa.string()),
+                "header_asli": pa.array(header, pa.string()),
+                "posisi": pa.array(pos, pa.int32()),
+            }
+        ),
+    )
+    try:
         con.execute(
-            "INSERT INTO ingestion.sheet_headers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                f.file_hash,
-                sh.sheet,
-                sh.kind,
-                kolom or None,
-                header,
-                pos,
-                sh.header_row,
-                sh.skipped_blank,
-                sh.skipped_total,
-            ],
+            """INSERT INTO ingestion.sheet_headers
+               SELECT ?, ?, ?, kolom, header_asli, posisi, ?, ?, ? FROM _p3jr_headers""",
+            [f.file_hash, sh.sheet, sh.kind, sh.header_row, sh.skipped_blank, sh.skipped_total],
         )
+    finally:
+        con.unregister("_p3jr_headers")
