@@ -12,6 +12,7 @@ from pathlib import Path
 
 from orchestration.lib.dbt_cli import ensure_manifest
 from orchestration.lib.files import ensure_private_dir
+from orchestration.lib.processes import exit_without_final_collections, process_identity
 from orchestration.settings import (
     DBT_PROJECT_DIR,
     MISSING_KEY_MESSAGE,
@@ -87,14 +88,12 @@ def run_pipeline(
     from orchestration.definitions import defs
     from orchestration.lib import state
     from orchestration.lib.landing_guard import CONFIRM_TAG
-    from orchestration.lib.runs import FORCE_TAG, REFRESH_JOB, range_tags
+    from orchestration.lib.runs import FORCE_TAG, PROCESS_TAG, REFRESH_JOB, range_tags
     from sources.reference import district_codes
 
     ensure_manifest()
     job = defs.resolve_job_def(REFRESH_JOB)
     instance = dg.DagsterInstance.get()
-    from orchestration.lib.processes import process_identity
-    from orchestration.lib.runs import PROCESS_TAG
 
     tags = {"p3jr/pemicu": "cli", PROCESS_TAG: process_identity()}
     if force:
@@ -446,5 +445,6 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def console() -> None:
+    """The `p3jr` command (profile it with `python -m cProfile -o run.prof .venv/bin/p3jr run …`)."""
+    exit_without_final_collections(main())

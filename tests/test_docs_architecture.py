@@ -43,7 +43,7 @@ def warehouse_tables(path: Path) -> set[str]:
     try:
         rows = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('main', 'information_schema', 'pg_catalog')"
+            "WHERE table_schema NOT IN ('information_schema', 'pg_catalog')"
         ).fetchall()
     finally:
         con.close()
@@ -52,6 +52,7 @@ def warehouse_tables(path: Path) -> set[str]:
 
 def test_table_list_equals_the_warehouse(small_run):
     documented, actual = documented_tables(), warehouse_tables(small_run["warehouse"])
+    # (a step's scratch tables, e.g. the gate's in `main`, are dropped after use: they would show here)
     assert sorted(actual - documented) == [], "in the warehouse but not in docs/ARSITEKTUR.md"
     assert sorted(documented - actual) == [], "in docs/ARSITEKTUR.md but not in the warehouse"
 

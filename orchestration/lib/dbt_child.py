@@ -4,7 +4,7 @@ dagster-dbt starts `dbt build` as a child process and the step holds the warehou
 for it. If the run worker is killed (out of memory, a restart of the code location), the kernel
 drops the lock with it, but a plain child would go on writing the warehouse without the lock
 while the next run starts. This wrapper asks the kernel to kill dbt when its parent dies
-(`PR_SET_PDEATHSIG`, kept across `execve`) and then becomes dbt.
+(`PR_SET_PDEATHSIG`) and then runs dbt in this same process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import ctypes
 import os
 import signal
 import sys
-from pathlib import Path
+
+from orchestration.lib.processes import exit_without_final_collections
 
 PR_SET_PDEATHSIG = 1
 
@@ -26,5 +27,9 @@ def main() -> None:
         pass
     if os.getppid() != parent:  # the parent died before the signal was armed
         sys.exit(128 + int(signal.SIGKILL))
-    dbt = Path(sys.executable).with_name("dbt")
-    os.execv(str(dbt), [str(dbt), *sys.argv[1:]])
+    from dbt.cli.main import cli
+
+    try:
+        cli(args=sys.argv[1:], prog_name="dbt")  # click exits (SystemExit) with dbt's code
+    except SystemExit as done:
+        exit_without_final_collections(done.code)

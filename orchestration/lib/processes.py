@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+from typing import NoReturn
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -53,3 +56,11 @@ def worker_alive(started_at: float | None, reported_at: float, slack: float = 2.
     """The process that reported itself at ``reported_at`` still runs: a process with that pid exists
     and is not younger than the report (a recycled pid is)."""
     return started_at is not None and started_at <= reported_at + slack
+
+
+def exit_without_final_collections(code: int | str | None) -> NoReturn:
+    """Exit with ``code``, skipping the interpreter's garbage collections at shutdown: with Dagster,
+    dbt, pandas and GX loaded they took 3.3 s after every `p3jr run` (0.9 s after every `dbt build`)
+    to free memory the operating system frees anyway. atexit handlers and buffer flushing still run."""
+    gc.freeze()
+    sys.exit(code)

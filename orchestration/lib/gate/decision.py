@@ -223,6 +223,8 @@ def gate_districts(
             # every evaluated district leaves the held table; the held ones come back with their current rows
             _replace_rows(con, f"quality.rilis_{kind}", f"_gate_eval_{kind}", "_gate_release", "_gate_release")
             _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", f"_gate_eval_{kind}", "_gate_districts", "_gate_held")
+    for kind in contract.KINDS:  # scratch (a table, not TEMP: at province scale it spills less)
+        con.execute(f"DROP TABLE IF EXISTS _gate_eval_{kind}")
     return decisions
 
 
