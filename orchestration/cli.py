@@ -117,6 +117,7 @@ def run_pipeline(
 
 def print_summary(results) -> None:
     from orchestration.lib.reports.summary import print_warehouse_summary
+    from orchestration.lib.runs import failed_steps
 
     s = load_settings()
     ok = all(r.success for r in results)
@@ -155,21 +156,6 @@ def print_summary(results) -> None:
     print(f"Dagster UI      : make ui  (DAGSTER_HOME={s.dagster_home})")
 
 
-def failed_steps(result) -> list[tuple[str, str]]:
-    """(step, root error message) of every failed step of an in-process run."""
-    out = []
-    for ev in result.all_events:
-        if ev.is_step_failure:
-            err = ev.step_failure_data.error
-            while err is not None and err.cause is not None and not (err.message or "").strip():
-                err = err.cause
-            text = (err.message if err is not None else ev.message) or ""
-            for prefix in ("dagster._core.definitions.events.Failure: ", "Failure: "):
-                text = text.replace(prefix, "")
-            out.append((ev.step_key, text.strip()[:2000]))
-    return out
-
-
 def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
     from datetime import datetime
 
@@ -189,6 +175,8 @@ def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
 
 def _alert_cli_failure(results) -> None:
     """A failed CLI run alerts like a failed deployed run (the run-failure sensor only sees the daemon's)."""
+    from orchestration.lib.runs import failed_steps
+
     for r in results:
         if not r.success:
             steps = failed_steps(r)
@@ -446,5 +434,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The `p3jr` command (profile it with `python -m cProfile -o run.prof .venv/bin/p3jr run …`)."""
+    """The `p3jr` command (and `python -m orchestration.cli`, how the portal starts a run)."""
     exit_without_final_collections(main())
+
+
+if __name__ == "__main__":
+    console()

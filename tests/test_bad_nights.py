@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,6 +53,15 @@ def test_cli_refuses_bad_arguments_and_keeps_foreign_instance_config(tmp_path):
     write(landing / "53.01" / "kupang.csv", rows("53.01.04.2003", "530104", 1, 5))
     proc = p3jr(landing, data, "--district", "53.1")
     assert proc.returncode == 2 and "53.1" in proc.stderr and "53.71" in proc.stderr and not data.exists()
+    # the same command as the portal starts it (`python -m orchestration.cli`), with the same exit code
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run", "--landing", str(landing), "--district", "53.1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "53.71" in proc.stderr
 
     # A production instance (Postgres) in DAGSTER_HOME is never replaced by the SQLite template, and
     # `p3jr run` does not run beside its queue: it names `p3jr antrekan`.

@@ -80,9 +80,8 @@ def test_empty_means_default_and_derived_defaults_follow_the_data_dir(clean_env,
 
 def test_missing_pseudonym_key_stops_ingestion_with_our_message(clean_env, tmp_path: Path):
     """Not Dagster's 'environment variable ... which is not set': the ingestion step's own message."""
-    from orchestration.cli import failed_steps
     from orchestration.definitions import defs
-    from orchestration.lib.runs import REFRESH_JOB
+    from orchestration.lib.runs import REFRESH_JOB, failed_steps
 
     export_run_paths(tmp_path / "landing", tmp_path / "data")  # P3JR_PSEUDONYM_KEY stays unset
     result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(

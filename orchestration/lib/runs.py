@@ -26,3 +26,18 @@ def run_succeeded(instance, run_id: str) -> bool:
     Duck-typed on the Dagster instance, so the CLI's "nothing changed" check imports no definitions."""
     run = instance.get_run_by_id(run_id)
     return run is not None and run.status.value == "SUCCESS"
+
+
+def failed_steps(result) -> list[tuple[str, str]]:
+    """(step, root error message) of every failed step of an in-process run."""
+    out = []
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            err = ev.step_failure_data.error
+            while err is not None and err.cause is not None and not (err.message or "").strip():
+                err = err.cause
+            text = (err.message if err is not None else ev.message) or ""
+            for prefix in ("dagster._core.definitions.events.Failure: ", "Failure: "):
+                text = text.replace(prefix, "")
+            out.append((ev.step_key, text.strip()[:2000]))
+    return out
