@@ -213,6 +213,18 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 @contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **tables) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Python tables (Arrow, pandas) visible to SQL under the given names for the block, then gone."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield con
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+@contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, or ROLLBACK on any error. Not nestable: DuckDB has no nested transactions, and a
     second BEGIN aborts the open one. A step made of several writes opens one at its top and passes

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.lib.gate.macros import install_macros
+from orchestration.lib.warehouse import registered
 from sources import contract, reference
 
 # The 38 province codes (Kemendagri; the four new Papua provinces of 2022 included).
@@ -98,18 +99,13 @@ def install_lookups(con: duckdb.DuckDBPyConnection) -> None:
         [("domain", s), ("alias_norm", s), ("nilai", s)],
     )
     t_prov = _arrow([{"kode": k, "nama": n} for k, n in KODE_PROVINSI], [("kode", s), ("nama", s)])
-    for name, tbl in (("wil", t_wil), ("enum", t_enum), ("prov", t_prov)):
-        con.register(f"_p3jr_src_{name}", tbl)
-    try:
+    with registered(con, _p3jr_src_wil=t_wil, _p3jr_src_enum=t_enum, _p3jr_src_prov=t_prov):
         con.execute("""CREATE OR REPLACE TEMP TABLE lookup_wilayah AS
             SELECT kode, nama, tingkat, jenis, kode_induk, p3jr_norm(nama) AS nama_norm FROM _p3jr_src_wil ORDER BY kode""")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE lookup_enum_alias AS SELECT * FROM _p3jr_src_enum ORDER BY domain, alias_norm"
         )
         con.execute("CREATE OR REPLACE TEMP TABLE lookup_kode_provinsi AS SELECT * FROM _p3jr_src_prov ORDER BY kode")
-    finally:
-        for name in ("wil", "enum", "prov"):
-            con.unregister(f"_p3jr_src_{name}")
     install_message_lookups(con)
 
 
@@ -154,11 +150,6 @@ def install_message_lookups(con: duckdb.DuckDBPyConnection) -> None:
             ("max_teks", s),
         ],
     )
-    for name, tbl in (("alasan", t_alasan), ("kolom", t_kolom)):
-        con.register(f"_p3jr_src_{name}", tbl)
-    try:
+    with registered(con, _p3jr_src_alasan=t_alasan, _p3jr_src_kolom=t_kolom):
         con.execute("CREATE OR REPLACE TEMP TABLE lookup_alasan AS SELECT * FROM _p3jr_src_alasan")
         con.execute("CREATE OR REPLACE TEMP TABLE lookup_kolom AS SELECT * FROM _p3jr_src_kolom")
-    finally:
-        for name in ("alasan", "kolom"):
-            con.unregister(f"_p3jr_src_{name}")
