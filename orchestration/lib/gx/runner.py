@@ -296,14 +296,13 @@ def _single_pass(prep: _Prepared) -> bool:
     return all(e.get("type") in _ROW_WISE | _SCHEMA and "mostly" not in (e.get("kwargs") or {}) for e in prep.specs)
 
 
-def _group_result(res: dict, column: str | None, df: pd.DataFrame, rows: list[int]) -> tuple[bool, dict]:
-    """One group's share of a row-wise result over the whole frame (as GX reports it for the group alone)."""
-    mine = set(rows)
-    bad = [(i, v) for i, v in zip(res["unexpected_index_list"], res["unexpected_list"]) if i in mine]
+def _group_result(res: dict, column: str | None, df: pd.DataFrame, rows: list[int], bad: list) -> tuple[bool, dict]:
+    """One group's share (its ``rows``, its failing ``bad`` values) of a row-wise result over the whole
+    frame, as GX reports it for the group alone."""
     out = {
         "element_count": len(rows),
         "unexpected_count": len(bad),
-        "partial_unexpected_list": [v for _, v in bad[:_PARTIAL_COUNT]],
+        "partial_unexpected_list": bad[:_PARTIAL_COUNT],
     }
     if "missing_count" in res:
         out["missing_count"] = int(df[column].iloc[rows].isna().sum())
@@ -313,16 +312,21 @@ def _group_result(res: dict, column: str | None, df: pd.DataFrame, rows: list[in
 def _evaluate_groups(prep: _Prepared, df: pd.DataFrame, groups: dict[Any, list[int]]) -> dict[Any, SuiteResult]:
     t0 = time.perf_counter()
     results, ids = _validate(prep, df, _COMPLETE)
+    group_of = {pos: key for key, positions in groups.items() for pos in positions}
     rows: dict[Any, list] = {key: [] for key in groups}
     for er in results:
         res = dict(er.result or {})
+        if "unexpected_index_list" not in res:  # the column set, or an error: the same for every group
+            for key in groups:
+                rows[key].append(_outcome(er, ids, prep.specs))
+            continue
+        bad: dict[Any, list] = {key: [] for key in groups}
+        for pos, value in zip(res["unexpected_index_list"], res["unexpected_list"]):
+            bad[group_of[pos]].append(value)
         column = er.expectation_config.kwargs.get("column")
         for key, positions in groups.items():
-            if "unexpected_index_list" in res:
-                ok, part = _group_result(res, column, df, positions)
-                rows[key].append(_outcome(er, ids, prep.specs, success=ok, result=part))
-            else:  # the column set, or an error: the same for every group
-                rows[key].append(_outcome(er, ids, prep.specs))
+            ok, part = _group_result(res, column, df, positions, bad[key])
+            rows[key].append(_outcome(er, ids, prep.specs, success=ok, result=part))
     return {key: _suite_result(prep, rows[key], len(groups[key]), t0) for key in groups}
 
 
