@@ -32,9 +32,10 @@ $(VENV)/.test-deps: $(BIN)/p3jr
 
 test-deps: $(VENV)/.test-deps
 
-# The dbt manifest is built at install time, never committed.
+# The dbt manifest is built at install time, never committed; its parse state (through p3jr-dbt, as the
+# pipeline runs dbt) is what a new warehouse's first build starts from.
 dbt-parse: $(BIN)/p3jr
-	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/dbt parse --quiet
+	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/p3jr-dbt parse --quiet
 
 demo: install
 	@if [ -z "$$(find $(LANDING) -mindepth 2 -type f 2>/dev/null | head -1)" ]; then \

@@ -160,41 +160,48 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     ]
 
 
-def test_each_warehouse_keeps_its_own_dbt_parse_state(tmp_path):
-    """dbt parses the whole project again when the profile changes, and the profile holds the warehouse
-    path: a build seeded with its own warehouse's state parses nothing again, one seeded with another
-    warehouse's state parses everything (the reason the state is kept per warehouse)."""
+def test_every_warehouse_reuses_one_dbt_parse_state(tmp_path):
+    """dbt would parse the whole project again for every new warehouse (its location is part of the
+    profile); p3jr-dbt leaves the location out, so a new warehouse starts from the install-time state
+    and a moved one from its old state, and the manifest is the one a full parse gives. The database
+    name (the file's stem) and the other connection values still count."""
     import subprocess
 
     from orchestration.lib.dbt_cli import dbt_executable, invocation_target, keep_partial_parse, parse_state_path
     from orchestration.settings import subprocess_env
 
     targets = tmp_path / "target"
-    a, b = tmp_path / "a" / "p3jr.duckdb", tmp_path / "b" / "p3jr.duckdb"
-    a.parent.mkdir()
-    b.parent.mkdir()
+    a, b, c = (tmp_path / d / "p3jr.duckdb" for d in "abc")
+    other_name = tmp_path / "d" / "gudang.duckdb"
 
-    def parse(run_id: str, warehouse: Path, seed_from: Path | None = None) -> str:
+    def parse(run_id: str, warehouse: Path, seed_from: Path | None, *extra: str) -> tuple[str, dict]:
+        warehouse.parent.mkdir(exist_ok=True)
         target = invocation_target(run_id, warehouse, targets)
+        target.mkdir(parents=True, exist_ok=True)
         if seed_from is not None:
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(parse_state_path(seed_from), target / "partial_parse.msgpack")
+            shutil.copyfile(seed_from, target / "partial_parse.msgpack")
         subprocess.run(
-            [dbt_executable(), "parse", "--target-path", str(target), "--log-path", str(target)],
+            [dbt_executable(), "parse", "--target-path", str(target), "--log-path", str(target), *extra],
             cwd=DBT_DIR,
             env=subprocess_env(DBT_PROFILES_DIR=".", P3JR_WAREHOUSE_PATH=str(warehouse)),
             check=True,
             capture_output=True,
         )
         keep_partial_parse(target, warehouse)
-        return (target / "dbt.log").read_text(encoding="utf-8")
+        nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+        for node in nodes.values():
+            node.pop("created_at")  # when it was parsed
+        return (target / "dbt.log").read_text(encoding="utf-8"), nodes
 
-    assert "Unable to do partial parsing" in parse("run0001", a)  # no state yet
-    assert parse_state_path(a).exists() and not parse_state_path(b).exists()
-    assert "Unable to do partial parsing" not in parse("run0002", a)
-    kept = parse_state_path(a).read_bytes()
-    assert "Unable to do partial parsing because profile has changed" in parse("run0003", b, seed_from=a)
-    assert parse_state_path(b).exists() and parse_state_path(a).read_bytes() == kept  # b's build kept a's state
+    full = "Unable to do partial parsing"
+    installed = DBT_DIR / "target" / "partial_parse.msgpack"  # `make install` (dbt-parse)
+    log_a, nodes_a = parse("run0001", a, installed)
+    assert full not in log_a and "Partial parsing enabled" in log_a
+    log_b, nodes_b = parse("run0002", b, parse_state_path(a))
+    assert full not in log_b and parse_state_path(b).exists()
+    log_c, nodes_c = parse("run0003", c, None, "--no-partial-parse")
+    assert nodes_a == nodes_b == nodes_c  # what a full parse of a third location gives
+    assert f"{full} because profile has changed" in parse("run0004", other_name, parse_state_path(a))[0]
 
 
 def test_a_changed_dbt_project_rebuilds_every_district(tmp_path):

@@ -5,6 +5,8 @@ for it. If the run worker is killed (out of memory, a restart of the code locati
 drops the lock with it, but a plain child would go on writing the warehouse without the lock
 while the next run starts. This wrapper asks the kernel to kill dbt when its parent dies
 (`PR_SET_PDEATHSIG`) and then runs dbt in this same process.
+
+It also lets every warehouse reuse one parse state (see `_parse_state_ignores_warehouse_location`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,32 @@ def main() -> None:
         pass
     if os.getppid() != parent:  # the parent died before the signal was armed
         sys.exit(128 + int(signal.SIGKILL))
+    _parse_state_ignores_warehouse_location()
     from dbt.cli.main import cli
 
     try:
         cli(args=sys.argv[1:], prog_name="dbt")  # click exits (SystemExit) with dbt's code
     except SystemExit as done:
         exit_without_final_collections(done.code)
+
+
+def _parse_state_ignores_warehouse_location() -> None:
+    """dbt re-parses the whole project (~8 s on this hardware) when the profile's connection values
+    change, to protect Jinja that reads them at parse time. The warehouse file's location is one of
+    them, so every new warehouse (a new server, a test, the benchmark) paid a full parse although no
+    model of this project reads `target.path` (tests/test_dbt_translator.py checks that). Its database
+    name (the file's stem) and every other connection value still count."""
+    import pprint
+
+    from dbt.contracts.files import FileHash
+    from dbt.parser.manifest import ManifestLoader
+
+    build_state_check = ManifestLoader.build_manifest_state_check
+
+    def without_location(self):
+        check = build_state_check(self)
+        values = sorted((k, v) for k, v in self.root_project.credentials.connection_info() if k != "path")
+        check.profile_hash = FileHash.from_contents(pprint.pformat(values))
+        return check
+
+    ManifestLoader.build_manifest_state_check = without_location

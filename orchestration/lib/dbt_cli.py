@@ -113,14 +113,15 @@ INVOCATION_DIR_PREFIX = "p3jr_dbt_assets-"
 
 
 def parse_state_path(warehouse: Path) -> Path:
-    """dbt re-parses the whole project (~5 s) when its profile changes, and the profile holds the
-    warehouse path: each warehouse keeps the parse state of its own last build, beside it."""
+    """The parse state of this warehouse's last build, beside it: the next build parses only the
+    project files changed since (any warehouse's state would do, see dbt_child; its own is the newest)."""
     return warehouse.with_name(f"{warehouse.stem}.dbt_parse.msgpack")
 
 
 def invocation_target(run_id: str, warehouse: Path, project_target: Path = DBT_PROJECT_DIR / "target") -> Path:
     """A fresh target folder for one build (named as dagster-dbt names them), holding this warehouse's
-    parse state, so dbt parses only what changed. Without a state dagster-dbt copies the project's."""
+    parse state, so dbt parses only what changed. Without one (a new warehouse) dagster-dbt copies the
+    project's, made at install time (`make install`)."""
     path = project_target / f"{INVOCATION_DIR_PREFIX}{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     state = parse_state_path(warehouse)
     if state.exists():
