@@ -41,7 +41,9 @@ def test_one_writer_and_no_telemetry(path: Path):
 def test_validates_against_dagster_schema(path: Path, tmp_path: Path):
     shutil.copy(path, tmp_path / "dagster.yaml")
     value, custom_class = dagster_instance_config(str(tmp_path))  # schema only, no connection
-    assert custom_class is None
+    from orchestration.instance.local_instance import P3jrInstance
+
+    assert custom_class is (P3jrInstance if path == LOCAL else None)
     assert value["concurrency"]["pools"]["default_limit"] == 1
     assert value["telemetry"]["enabled"] is False
 
@@ -70,8 +72,11 @@ def test_local_instance_loads(tmp_path: Path, monkeypatch):
         assert instance.event_log_storage.supports_global_concurrency_limits  # pools on SQLite
         assert not instance.run_retries_enabled
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
-        # storage sits inside DAGSTER_HOME
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogWithOpenConnections"
+        # storage sits inside DAGSTER_HOME, where Dagster's default SQLite storage puts it
         assert Path(instance.root_directory).resolve() == home.resolve()
+        assert Path(instance.event_log_storage._base_dir).resolve() == (home / "history" / "runs").resolve()
+        assert (home / "history" / "runs.db").exists()
     finally:
         instance.dispose()
 
