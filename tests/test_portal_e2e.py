@@ -271,6 +271,7 @@ def test_upload_is_judged_within_two_minutes_in_browser_and_api(portal, chromium
             assert wb.sheetnames, "empty feedback workbook"
 
             page.click("text=Peringkat")
+            page.wait_for_url(re.compile(r"/peringkat/$"))  # count() does not wait for the new page
             assert page.locator("#tabel-peringkat tbody tr").count() == 22
             # another district's feedback: not found, even by typing the address
             r = page.goto(f"{base}/kabupaten/{portal['other']}/umpan-balik/unduh/")
