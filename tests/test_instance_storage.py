@@ -1,4 +1,4 @@
-"""The local instance's event log (orchestration.instance.local_instance.py) keeps its connections open:
+"""The local instance's event log (orchestration/instance/local_instance.py) keeps its connections open:
 what it writes must still reach a second process's instance (the webserver, `dagster dev`) at once,
 live runs included, and its open connections stay bounded."""
 

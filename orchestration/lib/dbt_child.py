@@ -42,8 +42,9 @@ def _parse_state_ignores_warehouse_location() -> None:
     """dbt re-parses the whole project (~8 s on this hardware) when the profile's connection values
     change, to protect Jinja that reads them at parse time. The warehouse file's location is one of
     them, so every new warehouse (a new server, a test, the benchmark) paid a full parse although no
-    model of this project reads `target.path` (tests/test_dbt_translator.py checks that). Its database
-    name (the file's stem) and every other connection value still count."""
+    model of this project reads `target.path` (tests/test_dbt_translator.py checks that the reused
+    manifest equals a full parse at another location). Its database name (the file's stem) and every
+    other connection value still count."""
     import pprint
 
     from dbt.contracts.files import FileHash
