@@ -204,6 +204,26 @@ def test_every_warehouse_reuses_one_dbt_parse_state(tmp_path):
     assert f"{full} because profile has changed" in parse("run0004", other_name, parse_state_path(a))[0]
 
 
+def test_a_parse_is_no_change_but_a_new_data_test_is(tmp_path):
+    """ "Nothing changed since today's publish" (state.code_fingerprint) reads the dbt project's files, not
+    the parsed manifest: every parse (`make install`, `dagster dev`, an engineer's `dbt ls`) rewrites
+    target/manifest.json with a new timestamp, and the next run redid every district. A new data test
+    is a change: it may stop the next build."""
+    from orchestration.lib import state
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    before = state.code_fingerprint(project)
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    (project / "target").mkdir()
+    for parsed_at in ("2026-12-01T19:00:00Z", "2026-12-02T19:00:00Z"):
+        manifest["metadata"]["generated_at"] = parsed_at
+        (project / "target" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        assert state.code_fingerprint(project) == before
+    (project / "tests" / "singular" / "baru.sql").write_text("select 1 where false", encoding="utf-8")
+    assert state.code_fingerprint(project) != before
+
+
 def test_a_changed_dbt_project_rebuilds_every_district(tmp_path):
     """The incremental model keeps unchanged districts' rows as the project computed them: any change to a
     file that defines a model's result (SQL, macro, var, reference seed) asks for --full-refresh."""

@@ -39,15 +39,18 @@ BUILD_ARGS = ("build", "--exclude", EXCLUDE_UNIT_TESTS)
 
 # What a model computes is defined by these files of the dbt project (SQL, macros, vars, reference).
 PROJECT_LOGIC = ("dbt_project.yml", "models", "macros", "seeds")
+# What a build publishes also depends on its data tests (a new blocking test may stop it).
+PROJECT_SOURCES = (*PROJECT_LOGIC, "tests")
 
 # The project the warehouse's incremental models were last built with (one row).
 BUILT_PROJECT = "quality.proyek_dbt_terbangun"
 
 
-def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """A hash of every file that defines what the models compute (PROJECT_LOGIC)."""
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR, parts: tuple[str, ...] = PROJECT_LOGIC) -> str:
+    """A hash of the project's files in ``parts`` (by default what the models compute, PROJECT_LOGIC).
+    Files, not target/manifest.json: a parse rewrites the manifest with a new timestamp and changes nothing."""
     h = hashlib.sha256()
-    for rel in PROJECT_LOGIC:
+    for rel in parts:
         path = project_dir / rel
         files = [path] if path.is_file() else sorted(f for f in path.rglob("*") if f.is_file())
         for f in files:

@@ -16,14 +16,19 @@ from orchestration.lib.warehouse import table_exists
 from orchestration.settings import DBT_PROJECT_DIR, Settings, tanggal_run
 
 
-def _code_fingerprint() -> str:
-    """The gate's contract fingerprint (contract files + row rules) plus the dbt project."""
+def code_fingerprint(dbt_project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """The gate's contract fingerprint (contract files + row rules), the dbt project's files (models,
+    macros, vars, seeds, data tests) and the dbt versions that build them. Not the parsed manifest: every
+    parse (`make install`, `dagster dev`, an engineer's `dbt ls`) rewrites it with a new timestamp, and the
+    next run would then redo every district although nothing that decides a figure changed."""
+    from importlib.metadata import version
+
+    from orchestration.lib.dbt_cli import PROJECT_SOURCES, project_fingerprint
     from orchestration.lib.gate import contract_fingerprint
 
     h = hashlib.sha256(contract_fingerprint().encode())
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if manifest.exists():
-        h.update(manifest.read_bytes())
+    h.update(project_fingerprint(dbt_project_dir, PROJECT_SOURCES).encode())
+    h.update(f"dbt-core {version('dbt-core')} dbt-duckdb {version('dbt-duckdb')}".encode())
     return h.hexdigest()
 
 
@@ -31,7 +36,7 @@ def input_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         "SELECT folder, file_hash, status FROM ingestion.file_registry ORDER BY folder, file_hash"
     ).fetchall()
-    h = hashlib.sha256(_code_fingerprint().encode())
+    h = hashlib.sha256(code_fingerprint().encode())
     h.update(json.dumps(rows).encode())
     return h.hexdigest()
 
