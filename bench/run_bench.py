@@ -22,6 +22,7 @@ Writes ``<out>/bench_<scale>_<YYYYmmdd-HHMM>.md`` + ``.json`` and copies them to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import io
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -70,6 +71,7 @@ NO_CHANGE_TARGET_S = 2  # issue 13: a nightly rerun with nothing new
 TARGETS = {  # key: (description, comparison)
     "full_vs_floor": "full ≤ 2 × floor",
     "incremental": "incremental ≤ 20 s",
+    "incremental_siaga": "incremental ≤ 20 s with `p3jr siaga` running",
     "no_change": f"no change ≤ {NO_CHANGE_TARGET_S} s",
     "peak_rss": "peak RSS ≤ 2 GB",
     "peer_vs_full": "full ≥ 10 × faster than peer",
@@ -86,7 +88,9 @@ def log(msg: str) -> None:
 # ------------------------------------------------------------------------------------------------
 # measuring a subprocess
 # ------------------------------------------------------------------------------------------------
-def _tree_rss(proc: psutil.Process) -> int:
+def _tree_rss(proc: psutil.Process, proportional: bool = False) -> int:
+    """RSS summed over ``proc`` and its descendants; ``proportional``: PSS instead, for a forked tree
+    (`p3jr siaga` and its children share the imported modules, which RSS would count once per process)."""
     try:
         procs = [proc, *proc.children(recursive=True)]
     except psutil.Error:
@@ -94,10 +98,41 @@ def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
+            total += p.memory_full_info().pss if proportional else p.memory_info().rss
         except psutil.Error:
             pass
     return total
+
+
+def _server_cpu(server: psutil.Process | None) -> float:
+    if server is None:
+        return 0.0
+    t = server.cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+@contextlib.contextmanager
+def siaga_server(run_dir: Path, logs: Path) -> Iterator[dict]:
+    """`p3jr siaga` for the runs inside the block: its socket, its process and when it was ready."""
+    sock = run_dir / "siaga.sock"
+    env = {**os.environ, **TELEMETRY_OFF}
+    env.pop("P3JR_WAREHOUSE_PATH", None)
+    t0 = time.perf_counter()
+    with open(logs / "siaga.log", "w", encoding="utf-8") as fh:
+        p = subprocess.Popen(
+            [str(P3JR), "siaga", "--socket", str(sock)], stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+        )
+        try:
+            while not sock.exists():
+                if p.poll() is not None or time.perf_counter() - t0 > 300:
+                    raise RuntimeError(f"p3jr siaga did not start: {_tail(logs / 'siaga.log', 1500)}")
+                time.sleep(0.05)
+            ready = time.perf_counter() - t0
+            log(f"siaga: ready after {ready:.1f} s")
+            yield {"socket": sock, "process": psutil.Process(p.pid), "ready_s": round(ready, 3)}
+        finally:
+            p.terminate()
+            p.wait(timeout=60)
 
 
 def measure(
@@ -106,13 +141,17 @@ def measure(
     env: dict[str, str] | None = None,
     timeout: float | None = None,
     watch: Callable[[], bool] | None = None,
+    server: psutil.Process | None = None,
 ) -> dict:
     """Run ``cmd``; wall, CPU of the child tree (RUSAGE_CHILDREN delta), peak RSS of the tree, and with
-    ``watch`` the seconds until it first returned True (checked every 0.25 s while the command runs)."""
+    ``watch`` the seconds until it first returned True (checked every 0.25 s while the command runs).
+    With ``server`` (a `p3jr siaga` the command hands its work to) that server's tree counts too: its
+    PSS in the peak, its CPU (its own and its reaped children's) in the CPU."""
     full_env = {**os.environ, **TELEMETRY_OFF, **(env or {})}
     full_env.pop("P3JR_WAREHOUSE_PATH", None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sc0 = _server_cpu(server)
     peak = [0, 0.0]  # bytes, epoch seconds when seen
     stop = threading.Event()
     t0 = time.perf_counter()
@@ -125,7 +164,7 @@ def measure(
             except psutil.Error:
                 return
             while not stop.is_set():
-                rss = _tree_rss(proc)
+                rss = _tree_rss(proc) + (_tree_rss(server, proportional=True) if server else 0)
                 if rss > peak[0]:
                     peak[0], peak[1] = rss, time.time()
                 stop.wait(0.2)
@@ -154,13 +193,15 @@ def measure(
         if watcher:
             watcher.join()
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = _server_cpu(server) - sc0
     return {
         "cmd": " ".join(str(c) for c in cmd),
         "rc": rc,
         "wall_s": round(wall, 3),
         "cpu_user_s": round(ru1.ru_utime - ru0.ru_utime, 3),
         "cpu_sys_s": round(ru1.ru_stime - ru0.ru_stime, 3),
-        "cpu_s": round((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime), 3),
+        "cpu_s": round((ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime) + server_cpu, 3),
+        "server_cpu_s": round(server_cpu, 3) if server else None,
         "peak_rss_bytes": peak[0],
         "peak_rss_at": peak[1],
         "watched_after_s": round(seen_at[0], 3) if seen_at else None,
@@ -567,12 +608,16 @@ def p3jr_run(
     seen: set[str],
     district: str | None = None,
     watch: Callable[[], bool] | None = None,
+    siaga: dict | None = None,
 ) -> dict:
     cmd = [str(P3JR), "run", "--landing", str(landing), "--data-dir", str(data)]
     if district:
         cmd += ["--district", district]
-    log(f"{name}: {' '.join(cmd[1:])}")
-    m = measure(cmd, logs / f"{name}.log", watch=watch)
+    log(f"{name}: {' '.join(cmd[1:])}" + (" (through p3jr siaga)" if siaga else ""))
+    env = {"P3JR_SIAGA_SOCKET": str(siaga["socket"])} if siaga else None
+    m = measure(cmd, logs / f"{name}.log", env=env, watch=watch, server=siaga["process"] if siaga else None)
+    if siaga:
+        m["siaga_ready_s"] = siaga["ready_s"]
     runs = dagster_runs(data, seen)
     m.update(summarize_runs(runs, m["wall_s"], m["peak_rss_at"]))
     status = "ok" if m["rc"] == 0 else f"FAILED rc={m['rc']}"
@@ -662,11 +707,12 @@ def pick_incremental(gen_landing: Path, summary: dict, smallest: bool = False, e
 
 def correct_csv(gen_landing: Path, run_landing: Path, pick: dict) -> dict:
     """Rewrite the file in the run's landing with jumlah_anggota_keluarga of one accepted row +1
-    (same encoding, delimiter and line endings; written beside and renamed over the hard link)."""
+    (same encoding, delimiter and line endings; written beside and renamed over the hard link). The
+    row is the first one still holding its generated value: every call is a new +1 correction."""
     from sources import readers, readers_csv
 
     k, name = pick["district"], pick["file"]
-    src = gen_landing / k / name
+    src = run_landing / k / name
     data = src.read_bytes()
     text, enc = readers_csv.decode(data)
     delim = readers_csv.sniff_delimiter(text)
@@ -731,6 +777,7 @@ def run_incremental(
     name: str = "incremental",
     smallest: bool = False,
     exclude: str | None = None,
+    siaga: dict | None = None,
 ) -> dict:
     pick = pick_incremental(gen_landing, summary, smallest=smallest, exclude=exclude)
     db = data / "published" / "p3jr.duckdb"
@@ -749,7 +796,7 @@ def run_incremental(
             return False  # not there yet, or being swapped
         return row is not None and row[0] == expected
 
-    m = p3jr_run(run_landing, data, logs, name, seen, district=pick["district"], watch=published_has_it)
+    m = p3jr_run(run_landing, data, logs, name, seen, district=pick["district"], watch=published_has_it, siaga=siaga)
     t0 = time.perf_counter()
     after = published_query(db, JIWA_SQL, [pick["district"]])
     verify_s = time.perf_counter() - t0
@@ -927,20 +974,32 @@ def bench_size(args: argparse.Namespace, work: Path, size_factor: float, main: b
 
     out["incremental"] = run_incremental(gen_landing, landing, data, summary, logs, seen)
     if main:
-        try:  # the same correction in the smallest district: what a small kabupaten waits for
-            out["incremental_small"] = run_incremental(
-                gen_landing,
-                landing,
-                data,
-                summary,
-                logs,
-                seen,
-                name="incremental_small",
-                smallest=True,
-                exclude=out["incremental"]["pick"]["district"],
+
+        def smallest(name: str, siaga: dict | None = None) -> dict | None:
+            """The same correction in the smallest district: what a small kabupaten waits for."""
+            try:
+                return run_incremental(
+                    gen_landing,
+                    landing,
+                    data,
+                    summary,
+                    logs,
+                    seen,
+                    name=name,
+                    smallest=True,
+                    exclude=out["incremental"]["pick"]["district"],
+                    siaga=siaga,
+                )
+            except RuntimeError as exc:  # a landing with one CSV district only (tiny scales)
+                log(f"{name}: skipped ({exc})")
+                return None
+
+        out["incremental_small"] = smallest("incremental_small")
+        with siaga_server(run_dir, logs) as siaga:  # the same corrections, with the libraries already imported
+            out["incremental_siaga"] = run_incremental(
+                gen_landing, landing, data, summary, logs, seen, name="incremental_siaga", siaga=siaga
             )
-        except RuntimeError as exc:  # a landing with one CSV district only (tiny scales)
-            log(f"incremental_small: skipped ({exc})")
+            out["incremental_siaga_small"] = smallest("incremental_siaga_small", siaga)
         out["no_change"] = p3jr_run(landing, data, logs, "no_change", seen)
         log(f"analyst queries: {args.query_runs} runs each")
         out["queries"] = time_queries(data / "published" / "p3jr.duckdb", args.query_runs)
@@ -973,6 +1032,25 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
 
+# The one-value corrections (bench_size): cold, then through `p3jr siaga`; largest and smallest district.
+INCREMENTAL_RUNS = {
+    "incremental": "incremental",
+    "incremental_small": "incremental (smallest)",
+    "incremental_siaga": "incremental (siaga)",
+    "incremental_siaga_small": "incremental (siaga, smallest)",
+}
+
+
+def _visible_measured(inc: dict) -> str:
+    if inc.get("visible_after_s") is not None:
+        return f"{inc['visible_after_s']:.1f} s visible, run ends after {inc['wall_s']:.1f} s"
+    return f"{inc['wall_until_visible_s']:.1f} s (change NOT seen while running)"
+
+
+def _visible_within(inc: dict, seconds: float) -> bool:
+    return inc["visible_in_published"] and (inc.get("visible_after_s") or inc["wall_until_visible_s"]) <= seconds
+
+
 def evaluate_targets(m: dict, scaling: list[dict] | None = None) -> list[dict]:
     full = m["full"]
     floor_wall = m.get("floor", {}).get("wall_s")
@@ -983,8 +1061,7 @@ def evaluate_targets(m: dict, scaling: list[dict] | None = None) -> list[dict]:
     r_pf = peer["wall_s"] / full["wall_s"] if peer and peer.get("rc") == 0 else None
     peak = max(
         full["peak_rss_bytes"],
-        m["incremental"]["peak_rss_bytes"],
-        (m.get("incremental_small") or {}).get("peak_rss_bytes", 0),
+        *((m.get(k) or {}).get("peak_rss_bytes", 0) for k in INCREMENTAL_RUNS),
         m.get("no_change", {}).get("peak_rss_bytes", 0),
     )
     inc = m["incremental"]
@@ -996,13 +1073,20 @@ def evaluate_targets(m: dict, scaling: list[dict] | None = None) -> list[dict]:
         },
         {
             "target": TARGETS["incremental"],
-            "measured": (
-                f"{inc['visible_after_s']:.1f} s visible, run ends after {inc['wall_s']:.1f} s"
-                if inc.get("visible_after_s") is not None
-                else f"{inc['wall_until_visible_s']:.1f} s (change NOT seen while running)"
-            ),
-            "ok": inc["visible_in_published"] and (inc.get("visible_after_s") or inc["wall_until_visible_s"]) <= 20,
+            "measured": _visible_measured(inc),
+            "ok": _visible_within(inc, 20),
         },
+        *(
+            [
+                {
+                    "target": TARGETS["incremental_siaga"],
+                    "measured": _visible_measured(m["incremental_siaga"]),
+                    "ok": _visible_within(m["incremental_siaga"], 20),
+                }
+            ]
+            if m.get("incremental_siaga")
+            else []
+        ),
         {
             "target": TARGETS["no_change"],
             "measured": f"{m['no_change']['wall_s']:.1f} s" if "no_change" in m else "-",
@@ -1154,6 +1238,14 @@ def render(result: dict) -> str:
             f"| incremental, smallest district (`--district {sm['pick']['district']}`, {sm['pick']['district_rows']:,} rows) | "
             f"{sm['wall_s']:.2f} | {sm['cpu_s']:.2f} | {sm['peak_rss_bytes'] / MB:.0f} | {_visible(sm)} |"
         )
+    for key, how in (("incremental_siaga", "largest"), ("incremental_siaga_small", "smallest")):
+        if m.get(key):
+            w = m[key]
+            L.append(
+                f"| incremental via `p3jr siaga`, {how} district (`--district {w['pick']['district']}`) | {w['wall_s']:.2f} | "
+                f"{w['cpu_s']:.2f} | {w['peak_rss_bytes'] / MB:.0f} | {_visible(w)}; server ready {w['siaga_ready_s']:.1f} s "
+                "before (once); CPU and RSS include the server |"
+            )
     if "no_change" in m:
         nc = m["no_change"]
         L.append(
@@ -1197,9 +1289,7 @@ def render(result: dict) -> str:
     L.append("")
     L.append("## Dagster step times (s, from the event log)")
     L.append("")
-    runs = {"full": full, "incremental": inc}
-    if m.get("incremental_small"):
-        runs["incremental (smallest)"] = m["incremental_small"]
+    runs = {"full": full, **{label: m[k] for k, label in INCREMENTAL_RUNS.items() if m.get(k)}}
     if "no_change" in m:
         runs["no change"] = m["no_change"]
     L.extend(_steps_table(runs))
@@ -1232,7 +1322,8 @@ def render(result: dict) -> str:
         L.append("")
     L.append("## Incremental change")
     L.append("")
-    for one in (inc, m.get("incremental_small")):
+    for key in INCREMENTAL_RUNS:
+        one = m.get(key)
         if not one:
             continue
         e, pk = one["edit"], one["pick"]
@@ -1243,7 +1334,7 @@ def render(result: dict) -> str:
             else f"rank {pk['district_rank_by_rows']} from the {size}: the ones before it sent no CSV file"
         )
         L.append(
-            f"- District {pk['district']} ({pk['district_rows']:,} rows; {why}), file `{pk['file']}` ({pk['file_bytes'] / 1024:.0f} KiB, {pk['file_rows']} rows, "
+            f"- {INCREMENTAL_RUNS[key]}: district {pk['district']} ({pk['district_rows']:,} rows; {why}), file `{pk['file']}` ({pk['file_bytes'] / 1024:.0f} KiB, {pk['file_rows']} rows, "
             f"{e['encoding']}, delimiter `{e['delimiter']!s}`): row {e['baris']} `jumlah_anggota_keluarga` {e['from']} → {e['to']}, "
             f"re-serialised byte-identical otherwise: {e['roundtrip_identical']}. Published `marts.backlog_kabupaten.jumlah_jiwa` "
             f"{one['jumlah_jiwa_before']} → {one['jumlah_jiwa_after']} ({'visible' if one['visible_in_published'] else 'NOT visible'})."
@@ -1276,7 +1367,7 @@ def stdout_table(result: dict) -> str:
     rows = []
     if "floor" in m:
         rows.append(("floor", m["floor"]["wall_s"], m["floor"]["cpu_s"], m["floor"]["peak_rss_bytes"]))
-    for k in ("full", "incremental", "incremental_small", "no_change", "peer"):
+    for k in ("full", *INCREMENTAL_RUNS, "no_change", "peer"):
         if m.get(k):
             rows.append((k, m[k]["wall_s"], m[k]["cpu_s"], m[k]["peak_rss_bytes"]))
     out = [f"{'measurement':18} {'wall s':>9} {'CPU s':>9} {'peak MB':>9}"]

@@ -429,13 +429,20 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.portal.cli import add_parser as add_portal_parser  # `p3jr portal ...` (issue 15)
 
     add_portal_parser(sub)
+    from orchestration.siaga import add_parser as add_siaga_parser  # `p3jr siaga`
+
+    add_siaga_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
 
 def console() -> None:
-    """The `p3jr` command (and `python -m orchestration.cli`, how the portal starts a run)."""
-    exit_without_final_collections(main())
+    """The `p3jr` command (and `python -m orchestration.cli`, how the portal starts a run). A `run` goes
+    to the `p3jr siaga` server when P3JR_SIAGA_SOCKET names one that answers (lib/warm.py)."""
+    from orchestration.lib.warm import delegate_run
+
+    rc = delegate_run(sys.argv[1:])
+    exit_without_final_collections(main() if rc is None else rc)
 
 
 if __name__ == "__main__":

@@ -164,6 +164,21 @@ def settings_env() -> dict[str, str]:
     return dict(SETTINGS_ENV)
 
 
+# `p3jr siaga` listens here; `p3jr run` goes through it when set (orchestration/lib/warm.py).
+SIAGA_SOCKET_VAR = "P3JR_SIAGA_SOCKET"
+
+
+def environment() -> dict[str, str]:
+    """The whole environment: `p3jr siaga`'s client hands it to the run forked for it."""
+    return dict(os.environ)
+
+
+def replace_environment(env: dict[str, str]) -> None:
+    """A run forked by `p3jr siaga` takes its client's environment, not the server's."""
+    os.environ.clear()
+    os.environ.update(env)
+
+
 def cli_default(var: str, default: str | None = None) -> str | None:
     """A command-line option's default from the environment (`p3jr run --data-dir` etc.); an empty
     variable counts as unset (see settings_env)."""

@@ -29,13 +29,54 @@ os.environ.update(
 os.environ.setdefault("P3JR_PSEUDONYM_KEY", "p3jr-kunci-uji-bukan-rahasia")
 
 SMALL_SEED = 7
+# pytest imports this file as `conftest`; tests import `tests.conftest`. One module object, so the
+# session's state (the siaga server below) exists once per process.
+sys.modules.setdefault("tests.conftest" if __name__ == "conftest" else "conftest", sys.modules[__name__])
+
+
+class Siaga:
+    """One `p3jr siaga` server per pytest process (started on first use, stopped at exit): `run_cli`'s
+    `p3jr run` goes through it, as it does where an operator keeps one running. The cold start has
+    tests of its own (test_bad_nights, test_crash_recovery, the bench)."""
+
+    proc: subprocess.Popen | None = None
+    socket: Path | None = None
+
+    @classmethod
+    def path(cls) -> Path:
+        if cls.proc is None or cls.proc.poll() is not None:
+            import atexit
+            import tempfile
+            import time
+
+            root = Path(tempfile.mkdtemp(prefix="p3jr-siaga-"))
+            cls.socket = root / "siaga.sock"
+            log = open(root / "siaga.log", "wb")  # noqa: SIM115 - the server's life
+            cls.proc = subprocess.Popen(
+                [str(BIN / "p3jr"), "siaga", "--socket", str(cls.socket)], cwd=ROOT, stdout=log, stderr=log
+            )
+            atexit.register(cls.stop)
+            deadline = time.monotonic() + 180
+            while not cls.socket.exists():
+                if cls.proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"p3jr siaga did not start:\n{(root / 'siaga.log').read_text()[-3000:]}")
+                time.sleep(0.1)
+        return cls.socket
+
+    @classmethod
+    def stop(cls) -> None:
+        if cls.proc is not None and cls.proc.poll() is None:
+            cls.proc.terminate()
+            cls.proc.wait(timeout=30)
 
 
 def run_cli(
-    *args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900
+    *args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900, warm: bool = True
 ) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env_extra or {})}
     env.pop("P3JR_WAREHOUSE_PATH", None)
+    if warm and args[:1] == ("run",):
+        env["P3JR_SIAGA_SOCKET"] = str(Siaga.path())
     proc = subprocess.run(
         [str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

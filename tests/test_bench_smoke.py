@@ -70,7 +70,16 @@ def test_bench_small_end_to_end(tmp_path):
     md = latest.read_text(encoding="utf-8")
 
     # every measurement row, with numeric wall / CPU / peak RSS
-    for label in ("floor", "full", "incremental (", "incremental, smallest district", "no change", "peer"):
+    for label in (
+        "floor",
+        "full",
+        "incremental (",
+        "incremental, smallest district",
+        "incremental via `p3jr siaga`, largest",
+        "incremental via `p3jr siaga`, smallest",
+        "no change",
+        "peer",
+    ):
         cells = _row(md, label)
         for c in cells[1:4]:
             assert re.fullmatch(NUM, c), (label, cells)
@@ -90,7 +99,15 @@ def test_bench_small_end_to_end(tmp_path):
     m = raw["main"]
     assert m["rows"]["xlsx"] > 0 and m["rows"]["csv"] > 0
     assert m["floor"]["rows_xlsx"] > 0 and m["floor"]["rows_csv"] > 0 and m["floor"]["skipped"] >= 1
-    for key in ("full", "incremental", "incremental_small", "no_change", "peer"):
+    for key in (
+        "full",
+        "incremental",
+        "incremental_small",
+        "incremental_siaga",
+        "incremental_siaga_small",
+        "no_change",
+        "peer",
+    ):
         assert m[key]["rc"] == 0, key
         assert m[key]["wall_s"] > 0 and m[key]["peak_rss_bytes"] > 0, key
     assert m["full"]["cpu_s"] > 0
@@ -104,6 +121,15 @@ def test_bench_small_end_to_end(tmp_path):
     small, large = m["incremental_small"], m["incremental"]
     assert small["visible_in_published"] is True and small["pick"]["district"] != large["pick"]["district"]
     assert small["pick"]["district_rows"] <= large["pick"]["district_rows"]
+    # ... and again through `p3jr siaga`: another row of the same files, +1 again, done by the server's
+    # children (their CPU is counted), and the client spent less time outside the Dagster run
+    for key, cold in (("incremental_siaga", large), ("incremental_siaga_small", small)):
+        w = m[key]
+        assert w["visible_in_published"] is True and w["pick"]["district"] == cold["pick"]["district"], key
+        assert w["edit"]["baris"] != cold["edit"]["baris"], key
+        assert w["jumlah_jiwa_before"] == cold["jumlah_jiwa_after"], key
+        assert w["server_cpu_s"] > 1 and w["siaga_ready_s"] > 0, key
+        assert w["outside_run_s"] < cold["outside_run_s"], key
     # the scaling row at 1 x is the main measurement
     [one] = raw["scaling"]
     assert one["size_factor"] == 1.0 and one["rows"] == m["rows"]["total"]

@@ -4,7 +4,8 @@ dagster-dbt starts `dbt build` as a child process and the step holds the warehou
 for it. If the run worker is killed (out of memory, a restart of the code location), the kernel
 drops the lock with it, but a plain child would go on writing the warehouse without the lock
 while the next run starts. This wrapper asks the kernel to kill dbt when its parent dies
-(`PR_SET_PDEATHSIG`) and then runs dbt in this same process.
+(`PR_SET_PDEATHSIG`) and then runs dbt in this same process, or, when a `p3jr siaga` server serves
+the run, in a child forked from it that dies with this process (lib/warm.py).
 
 It also lets every warehouse reuse one parse state (see `_parse_state_ignores_warehouse_location`).
 """
@@ -29,13 +30,22 @@ def main() -> None:
         pass
     if os.getppid() != parent:  # the parent died before the signal was armed
         sys.exit(128 + int(signal.SIGKILL))
+    from orchestration.lib.warm import delegate_dbt
+
+    rc = delegate_dbt(sys.argv[1:])  # forked from `p3jr siaga` when one serves this run; dies with us
+    exit_without_final_collections(run_dbt(sys.argv[1:]) if rc is None else rc)
+
+
+def run_dbt(args: list[str]) -> int:
+    """dbt's own command line in this process; its exit code."""
     _parse_state_ignores_warehouse_location()
     from dbt.cli.main import cli
 
     try:
-        cli(args=sys.argv[1:], prog_name="dbt")  # click exits (SystemExit) with dbt's code
+        cli(args=args, prog_name="dbt")  # click exits (SystemExit) with dbt's code
     except SystemExit as done:
-        exit_without_final_collections(done.code)
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
 
 
 def _parse_state_ignores_warehouse_location() -> None:
