@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -604,14 +605,8 @@ def test_the_workbook_written_when_changed_is_the_one_write_feedback_writes(con,
             assert rows_a == rows_b, ws.title
 
 
-def test_the_asset_reports_what_it_rewrote(con, tmp_path):
-    import dagster as dg
-
-    from orchestration.defs.quality.umpan_balik import umpan_balik_kabupaten
-    from orchestration.defs.resources import SettingsResource, WarehouseResource
-    from orchestration.lib.runs import FORCE_TAG
-    from orchestration.settings import SETTINGS_ENV
-
+def _warehouse_file(con, tmp_path) -> Path:
+    """The fixture's tables in a warehouse file under ``tmp_path/data``, with what the asset reads."""
     con.execute("ALTER TABLE ingestion.file_registry ADD COLUMN folder VARCHAR")
     con.execute("UPDATE ingestion.file_registry SET folder = kode_kabupaten")
     con.execute("CREATE SCHEMA marts")
@@ -622,6 +617,59 @@ def test_the_asset_reports_what_it_rewrote(con, tmp_path):
     con.execute(f"ATTACH '{db}' AS gudang")
     con.execute("COPY FROM DATABASE memory TO gudang")
     con.execute("DETACH gudang")
+    return db
+
+
+def test_worker_processes_write_what_one_process_writes(con, tmp_path):
+    """The province night shares the workbooks between worker processes (feedback_pool): the same
+    workbooks, digests and results as writing them one after the other, each from the plan taken here."""
+    from orchestration.lib.reports.feedback_digest import digest_path
+    from orchestration.lib.reports.feedback_pool import write_all_feedback
+
+    db = _warehouse_file(con, tmp_path)
+    one = write_all_feedback(db, tmp_path / "a", workers=1)
+    two = write_all_feedback(db, tmp_path / "b", workers=2, min_rows=0)
+    assert [(r.kode_kabupaten, r.written, r.reason) for r in one] == [(k, True, "file_tidak_ada") for k in DISTRICTS]
+    assert [(r.kode_kabupaten, r.written, r.reason) for r in two] == [(k, True, "file_tidak_ada") for k in DISTRICTS]
+    assert [r.path for r in two] == [tmp_path / "b" / k / f"umpan_balik_{k}.xlsx" for k in DISTRICTS]
+    for kode in DISTRICTS:
+        assert digest_path(tmp_path / "a", kode).read_text() == digest_path(tmp_path / "b", kode).read_text()
+        a = openpyxl.load_workbook(tmp_path / "a" / kode / f"umpan_balik_{kode}.xlsx")
+        b = openpyxl.load_workbook(tmp_path / "b" / kode / f"umpan_balik_{kode}.xlsx")
+        assert a.sheetnames == b.sheetnames
+        for ws in a.worksheets:
+            rows_a, rows_b = _values(ws), _values(b[ws.title])
+            if ws.title == "Ringkasan":  # the time it was written
+                rows_a, rows_b = ([r for r in rows if r[0] != "Dibuat"] for rows in (rows_a, rows_b))
+            assert rows_a == rows_b, (kode, ws.title)
+    # planned again: nothing changed, so nothing is written (and no worker started)
+    again = write_all_feedback(db, tmp_path / "b", workers=2, min_rows=0)
+    assert [(r.kode_kabupaten, r.written, r.reason) for r in again] == [(k, False, "tidak_berubah") for k in DISTRICTS]
+
+
+def test_workers_only_for_several_workbooks_with_enough_rows():
+    from orchestration.lib.reports.feedback_digest import Digest, FeedbackPlan
+    from orchestration.lib.reports.feedback_pool import worker_count
+
+    def plans(*rows):
+        return [FeedbackPlan(f"53.{i:02d}", "dipaksa", (), Digest("x"), None, None, n) for i, n in enumerate(rows)]
+
+    assert worker_count(plans(90_000), 2, 50_000) == 1  # one workbook: no process to share it with
+    assert worker_count(plans(20_000, 20_000), 2, 50_000) == 1  # starting workers costs more
+    assert worker_count(plans(40_000, 20_000), 2, 50_000) == 2
+    assert worker_count(plans(40_000, 20_000), 4, 50_000) == 2  # never more workers than workbooks
+    assert worker_count(plans(40_000, 20_000, 1), 3, 0) == 3
+
+
+def test_the_asset_reports_what_it_rewrote(con, tmp_path):
+    import dagster as dg
+
+    from orchestration.defs.quality.umpan_balik import umpan_balik_kabupaten
+    from orchestration.defs.resources import SettingsResource, WarehouseResource
+    from orchestration.lib.runs import FORCE_TAG
+    from orchestration.settings import SETTINGS_ENV
+
+    _warehouse_file(con, tmp_path)
     settings = SettingsResource(
         **{**dict.fromkeys(SETTINGS_ENV, ""), "data_dir": str(tmp_path / "data"), "pseudonym_key": "kunci-uji"}
     )

@@ -371,6 +371,20 @@ def test_parallel_reader_gives_the_same_rows_as_reading_in_process(env):
     assert res.rows_current["rumah_tangga"] == 50 and len(res.rejected) == 1
 
 
+def test_one_file_is_read_in_process(env):
+    """A district's one corrected file is read where it is loaded: a worker process would only add its
+    start-up (an interpreter and the readers' imports) to the correction's wait."""
+    write_csv(env["landing"] / "53.01" / "a.csv", 3)
+    scan = changes.scan(env["landing"], districts=["53.01"])
+    files = [parallel.PendingRead(env["landing"] / "53.01" / n, e.size, e.sha256) for n, e in scan["53.01"].items()]
+    reader = parallel.ParallelReader(10**8, workers=2, min_total_bytes=0)
+    try:
+        reader.submit(files)
+        assert reader._pool is None and reader.results_for(files) == {}  # the loader reads it itself
+    finally:
+        reader.close()
+
+
 def test_parallel_reader_reads_at_most_a_window_ahead_of_the_loading(env):
     """Read results wait in the loading process until their district is loaded: the reader keeps at
     most `window` files in flight or waiting, and still answers every district in full."""

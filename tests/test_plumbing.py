@@ -175,3 +175,20 @@ def test_a_reader_outside_the_writer_never_fails_the_writer(tmp_path):
         assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 1
     with writer_lock(path), pytest.raises(WarehouseBusy), connect(path, read_only=True):
         pass
+
+
+def test_every_warehouse_connection_has_the_connection_settings_dbt_too(tmp_path):
+    """The pipeline's connections and dbt's (profiles.yml) carry the same CONNECTION_SETTINGS: a dbt model
+    replacing a district must not vacuum while the Python steps do not (or the other way round)."""
+    import yaml
+
+    from orchestration.lib.warehouse import CONNECTION_SETTINGS, open_duckdb
+
+    con = open_duckdb(tmp_path / "w.duckdb")
+    try:
+        for name, value in CONNECTION_SETTINGS.items():
+            assert con.execute(f"SELECT current_setting('{name}')").fetchone()[0] == value, name
+    finally:
+        con.close()
+    profile = yaml.safe_load((ROOT / "dbt_project" / "profiles.yml").read_text())["p3jr"]["outputs"]["dev"]
+    assert {k: profile["settings"].get(k) for k in CONNECTION_SETTINGS} == CONNECTION_SETTINGS

@@ -1032,6 +1032,39 @@ def test_write_outcomes_replaces_only_its_kind(con):
     assert gate.reason_counts(con, "ev_rp") == {"nilai_tidak_dikenal": 1}
 
 
+def test_released_rows_take_the_evaluated_table_only_when_it_replaces_everything():
+    """A first or full run renames the evaluated rows into quality.rilis_* instead of copying 1.3 M rows;
+    whenever a row would be kept (another district, a held one) they are copied as before."""
+    from orchestration.lib.gate.decision import _replace_rows
+
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA quality")
+    c.execute("CREATE TEMP TABLE semua AS SELECT unnest(['53.01', '53.71']) AS kode")
+    c.execute("CREATE TEMP TABLE satu AS SELECT unnest(['53.71']) AS kode")
+
+    def evaluated(*rows) -> None:
+        values = ", ".join(f"('{k}', {b})" for k, b in rows)
+        c.execute(f"CREATE OR REPLACE TABLE quality.ev AS SELECT * FROM (VALUES {values}) t(kode_kabupaten, baris)")
+
+    def released() -> list[tuple]:
+        return c.execute("SELECT * FROM quality.rilis ORDER BY ALL").fetchall()
+
+    def evaluated_left() -> bool:
+        return bool(c.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ev'").fetchone()[0])
+
+    evaluated(("53.01", 1), ("53.71", 2))
+    _replace_rows(c, "quality.rilis", "quality.ev", "semua", "semua", take=True)  # first run
+    assert released() == [("53.01", 1), ("53.71", 2)] and not evaluated_left()
+    evaluated(("53.71", 3))
+    _replace_rows(c, "quality.rilis", "quality.ev", "satu", "satu", take=True)  # 53.01 is kept
+    assert released() == [("53.01", 1), ("53.71", 3)] and evaluated_left()
+    evaluated(("53.01", 4), ("53.71", 5))
+    _replace_rows(c, "quality.rilis", "quality.ev", "semua", "satu", take=True)  # 53.01 evaluated, not released
+    assert released() == [("53.71", 5)] and evaluated_left()
+    _replace_rows(c, "quality.rilis", "quality.ev", "semua", "semua", take=True)
+    assert released() == [("53.01", 4), ("53.71", 5)] and not evaluated_left()
+
+
 def test_message_templates_filled_from_contract(con):
     r = one(con, {"penghasilan_per_bulan": "x"}, kind="rumah_tangga")
     assert r["alasan"] == []

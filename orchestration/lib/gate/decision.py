@@ -134,12 +134,14 @@ def gate_districts(
             f"CREATE OR REPLACE TEMP TABLE _gate_src_{kind} AS SELECT * FROM raw.{kind} "
             f"WHERE kode_kabupaten IN (SELECT kode FROM _gate_districts)"
         )
-        evaluate(con, kind, f"_gate_src_{kind}", f"_gate_eval_{kind}")
+        evaluate(con, kind, f"_gate_src_{kind}", _evaluated(kind))
 
     counts = {
         r[0]: (r[1], r[2])
         for r in con.execute(
-            "SELECT kode_kabupaten, count(*), count(*) FILTER (WHERE len(alasan) > 0) FROM _gate_eval_rumah_tangga GROUP BY 1"
+            "SELECT kode_kabupaten, count(*), count(*) FILTER (WHERE len(alasan) > 0) FROM "
+            + _evaluated("rumah_tangga")
+            + " GROUP BY 1"
         ).fetchall()
     }
     stats = []
@@ -221,18 +223,33 @@ def gate_districts(
         )
         for kind in contract.KINDS:
             # every evaluated district leaves the held table; the held ones come back with their current rows
-            _replace_rows(con, f"quality.rilis_{kind}", f"_gate_eval_{kind}", "_gate_release", "_gate_release")
-            _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", f"_gate_eval_{kind}", "_gate_districts", "_gate_held")
-    for kind in contract.KINDS:  # scratch (a table, not TEMP: at province scale it spills less)
-        con.execute(f"DROP TABLE IF EXISTS _gate_eval_{kind}")
+            _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", _evaluated(kind), "_gate_districts", "_gate_held")
+            _replace_rows(con, f"quality.rilis_{kind}", _evaluated(kind), "_gate_release", "_gate_release", take=True)
+    for kind in contract.KINDS:
+        con.execute(f"DROP TABLE IF EXISTS {_evaluated(kind)}")
     return decisions
 
 
-def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, source: str, delete_for: str, insert_for: str) -> None:
+def _evaluated(kind: str) -> str:
+    """The scratch table of the evaluated rows: a table, not TEMP (at province scale it spills less), in
+    the schema of the tables it fills, so that ``_replace_rows`` can rename it into one of them."""
+    return f"quality._gate_eval_{kind}"
+
+
+def _replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, delete_for: str, insert_for: str, *, take: bool = False
+) -> None:
     """Delete the rows of the districts in ``delete_for`` and insert ``source``'s rows of ``insert_for``.
-    Columns the rules added since the table was created are added first (old warehouses)."""
+    Columns the rules added since the table was created are added first (old warehouses). ``take``: when
+    that would leave exactly ``source`` (every row is replaced, every evaluated row inserted: a first run,
+    a full one), ``source`` is renamed into ``table`` instead of copied: at province scale the copy writes
+    1.3 M rows again (about 8 s)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {source} LIMIT 0")
     schema, name = table.split(".")
+    if take and _replaces_everything(con, table, source, delete_for, insert_for):
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"ALTER TABLE {source} RENAME TO {quote_ident(name)}")
+        return
     have = {
         r[0]
         for r in con.execute(
@@ -247,6 +264,26 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, source: str, delet
     con.execute(
         f"INSERT INTO {table} BY NAME SELECT * FROM {source} WHERE kode_kabupaten IN (SELECT kode FROM {insert_for})"
     )
+
+
+def _replaces_everything(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, delete_for: str, insert_for: str
+) -> bool:
+    """Whether deleting ``delete_for``'s rows from ``table`` empties it and ``insert_for`` covers every row
+    of ``source``, in the same schema, with no column of ``table`` missing from ``source``."""
+    if table.split(".")[0] != source.split(".")[0]:
+        return False
+
+    def count(relation: str, districts: str) -> int:
+        return con.execute(
+            f"SELECT count(*) FROM {relation} WHERE kode_kabupaten IS NULL "
+            f"OR kode_kabupaten NOT IN (SELECT kode FROM {districts})"
+        ).fetchone()[0]
+
+    columns = [
+        {r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {t})").fetchall()} for t in (table, source)
+    ]
+    return columns[0] <= columns[1] and count(table, delete_for) == 0 and count(source, insert_for) == 0
 
 
 def _hold_text(outcome: gx.ExpectationOutcome, stats: dict) -> str:

@@ -56,8 +56,8 @@ class ParallelReader:
 
     def submit(self, files: list[PendingRead]) -> None:
         """``files`` in the order ``results_for`` will ask for them."""
-        if self.workers < 2 or sum(f.size for f in files) < self.min_total_bytes:
-            return  # small jobs: starting processes costs more than it saves
+        if self.workers < 2 or len(files) < 2 or sum(f.size for f in files) < self.min_total_bytes:
+            return  # one file, or small ones: starting processes costs more than it saves (a correction)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 

@@ -30,7 +30,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.files import GROUP_FILE_MODE, atomic_target, ensure_private_dir
-from orchestration.lib.gate import HELD_QUARANTINE, HELD_WARNINGS
 from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports.feedback_sheets import (
     Writer,
@@ -39,7 +38,7 @@ from orchestration.lib.reports.feedback_sheets import (
     write_karantina,
     write_peringatan,
 )
-from orchestration.lib.reports.feedback_summary import proyeksi_row, summary, write_ringkasan
+from orchestration.lib.reports.feedback_summary import list_tables, proyeksi_row, summary, write_ringkasan
 from orchestration.lib.reports.query import fetch_rows
 
 # personal data: the service account and its group, never other users
@@ -102,9 +101,7 @@ def write_feedback(
             },
         )
         w = Writer(wb)
-        # A held district fixes its current files: it sees their rows, not the version still in use.
-        held = summary(con, kode).get("status") == "ditahan"
-        quarantine, warnings = (HELD_QUARANTINE, HELD_WARNINGS) if held else ("quality.karantina", "quality.peringatan")
+        quarantine, warnings = list_tables(summary(con, kode))
         if proyeksi is None:
             proyeksi = proyeksi_row(con, kode)
         write_ringkasan(wb, w, con, kode, capaian, proyeksi, labels or Labels.load(), quarantine, warnings)

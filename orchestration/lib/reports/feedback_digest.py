@@ -37,7 +37,6 @@ from typing import Any
 import duckdb
 
 from orchestration.lib.files import atomic_write
-from orchestration.lib.gate import HELD_QUARANTINE, HELD_WARNINGS
 from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports.feedback import FEEDBACK_FILE_MODE, feedback_path, registry_rows, write_feedback
 from orchestration.lib.reports.feedback_sheets import STATUS_LABEL, catatan_rows
@@ -47,6 +46,7 @@ from orchestration.lib.reports.feedback_summary import (
     _district_name,
     _plain,
     count_rows,
+    list_tables,
     proyeksi_row,
     summary,
 )
@@ -166,8 +166,7 @@ def feedback_digest(
     if proyeksi is None:
         proyeksi = proyeksi_row(con, kode)
     st = summary(con, kode)
-    held = st.get("status") == "ditahan"
-    quarantine, warnings = (HELD_QUARANTINE, HELD_WARNINGS) if held else ("quality.karantina", "quality.peringatan")
+    quarantine, warnings = list_tables(st)
     cap = {k: _plain(v) for k, v in (capaian or {}).items()}
     files_cols, file_rows = files if files is not None else registry_rows(con, kode)
     reasons = contract.reasons()
@@ -199,7 +198,21 @@ def feedback_digest(
     return Digest(_hash(sorted(bagian.items())), bagian)
 
 
-def write_feedback_if_changed(
+@dataclass(frozen=True)
+class FeedbackPlan:
+    """A district whose workbook :func:`plan_feedback` decided to write: why, the digest to record after
+    it, what the workbook is given, and its list rows (karantina + peringatan: what writing it costs)."""
+
+    kode_kabupaten: str
+    reason: str
+    changed: tuple[str, ...]
+    digest: Digest
+    capaian: dict | None
+    proyeksi: dict | None
+    list_rows: int
+
+
+def plan_feedback(
     con: duckdb.DuckDBPyConnection,
     kode_kabupaten: str,
     out_dir: Path,
@@ -209,10 +222,10 @@ def write_feedback_if_changed(
     labels: Labels | None = None,
     force: bool = False,
     today: date | None = None,
-) -> FeedbackWrite:
-    """Write the district's workbook (``feedback.write_feedback``) when forced, when it is missing, or when
-    its digest differs from the one recorded beside it; then record the new digest. ``today``: the date the
-    digest compares the deadline with (tests; the workbook always uses the current date)."""
+) -> FeedbackPlan | FeedbackWrite:
+    """THE rule for rewriting a workbook: when forced, when it is missing, or when its digest differs from
+    the one recorded beside it. A :class:`FeedbackWrite` when nothing is to be written. ``today``: the date
+    the digest compares the deadline with (tests; the workbook always uses the current date)."""
     kode = kode_kabupaten
     files = registry_rows(con, kode)
     if not files[1]:
@@ -241,7 +254,24 @@ def write_feedback_if_changed(
         )
     else:
         return FeedbackWrite(kode, target, False, "tidak_berubah")
-    path = write_feedback(con, kode, out_dir, capaian=capaian, proyeksi=proyeksi, labels=labels)
+    list_rows = sum(count_rows(con, table, kode) for table in list_tables(summary(con, kode)))
+    return FeedbackPlan(kode, reason, changed, digest, capaian, proyeksi, list_rows)
+
+
+def write_planned(con: duckdb.DuckDBPyConnection, plan: FeedbackPlan, out_dir: Path, labels: Labels) -> FeedbackWrite:
+    """Write the planned workbook, then record its digest."""
+    kode = plan.kode_kabupaten
+    path = write_feedback(con, kode, out_dir, capaian=plan.capaian, proyeksi=plan.proyeksi, labels=labels)
     # after the workbook: a crash in between leaves the old digest, so the next run rewrites once more
-    atomic_write(digest_path(out_dir, kode), digest.text(), FEEDBACK_FILE_MODE)
-    return FeedbackWrite(kode, path, True, reason, changed)
+    atomic_write(digest_path(out_dir, kode), plan.digest.text(), FEEDBACK_FILE_MODE)
+    return FeedbackWrite(kode, path, True, plan.reason, plan.changed)
+
+
+def write_feedback_if_changed(
+    con: duckdb.DuckDBPyConnection, kode_kabupaten: str, out_dir: Path, *, labels: Labels | None = None, **plan: Any
+) -> FeedbackWrite:
+    """Write the district's workbook (``feedback.write_feedback``) when :func:`plan_feedback` says so, then
+    record the new digest. ``plan``: the other keyword arguments of :func:`plan_feedback`."""
+    labels = labels or Labels.load()
+    planned = plan_feedback(con, kode_kabupaten, out_dir, labels=labels, **plan)
+    return write_planned(con, planned, out_dir, labels) if isinstance(planned, FeedbackPlan) else planned

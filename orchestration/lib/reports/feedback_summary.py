@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.lib.gate import HELD_QUARANTINE, HELD_WARNINGS
 from orchestration.lib.publish.data_dictionary import Labels
 from orchestration.lib.reports.feedback_sheets import Writer
 from orchestration.lib.reports.query import fetch_rows
@@ -58,6 +59,14 @@ def summary(con: duckdb.DuckDBPyConnection, kode: str) -> dict[str, Any]:
         if rows:
             out = dict(zip(cols, rows[0]))
     return out
+
+
+def list_tables(st: dict[str, Any]) -> tuple[str, str]:
+    """The quarantine and warning tables a district's workbook lists, from its ``summary`` row: a held
+    district fixes its current files, so it sees their rows, not the version still in use."""
+    if st.get("status") == "ditahan":
+        return HELD_QUARANTINE, HELD_WARNINGS
+    return "quality.karantina", "quality.peringatan"
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str, kode: str) -> int:
