@@ -130,6 +130,19 @@ def test_bench_small_end_to_end(tmp_path):
         assert w["jumlah_jiwa_before"] == cold["jumlah_jiwa_after"], key
         assert w["server_cpu_s"] > 1 and w["siaga_ready_s"] > 0, key
         assert w["outside_run_s"] < cold["outside_run_s"], key
+    # the deleted rows the replaced tables still store (connections do not vacuum), read from the warehouse
+    kept = m["deleted_rows"]
+    assert set(kept) == {
+        "raw.rumah_tangga",
+        "quality.rilis_rumah_tangga",
+        "quality.rumah_tangga_diterima",
+        "intermediate.int_rumah_tangga_kriteria",
+    }
+    assert all(d["deleted"] >= 0 for d in kept.values())
+    households = m["published_totals"]["households"]
+    assert kept["quality.rumah_tangga_diterima"]["rows"] == kept["intermediate.int_rumah_tangga_kriteria"]["rows"]
+    assert kept["quality.rumah_tangga_diterima"]["rows"] == households
+    assert re.search(rf"- deleted rows still stored after the corrections .*raw\.rumah_tangga [\d,]+ \({NUM}%\)", md)
     # the scaling row at 1 x is the main measurement
     [one] = raw["scaling"]
     assert one["size_factor"] == 1.0 and one["rows"] == m["rows"]["total"]
