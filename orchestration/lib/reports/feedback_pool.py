@@ -79,7 +79,8 @@ def _write_in_workers(db_path: Path, plans: list[FeedbackPlan], out_dir: Path, n
     ) as pool:
         largest_first = sorted(plans, key=lambda p: -p.list_rows)
         futures = [pool.submit(_write_one, plan, str(out_dir)) for plan in largest_first]
-        return {f.result().kode_kabupaten: f.result() for f in futures}
+        results = [f.result() for f in futures]  # a worker's exception fails the step here
+    return {r.kode_kabupaten: r for r in results}
 
 
 _reader: duckdb.DuckDBPyConnection | None = None
