@@ -1065,6 +1065,29 @@ def test_released_rows_take_the_evaluated_table_only_when_it_replaces_everything
     assert released() == [("53.01", 4), ("53.71", 5)] and not evaluated_left()
 
 
+def test_a_correction_of_few_rows_evaluates_in_memory(monkeypatch):
+    """The evaluated rows stay in a TEMP table when other districts' released rows are kept (they are
+    copied into quality.rilis_* anyway) and they are few; a first or full run, or a big one, evaluates
+    into the warehouse (it may rename its scratch table into place)."""
+    from orchestration.lib.gate import decision
+
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA quality")
+    c.execute("CREATE TEMP TABLE _gate_districts AS SELECT unnest(['53.71']) AS kode")
+    for kind in contract.KINDS:
+        c.execute(f"CREATE TEMP TABLE _gate_src_{kind} AS SELECT '53.71' AS kode_kabupaten FROM range(3)")
+    assert decision._scratch_in_memory(c) is False  # nothing released yet: a first run
+    for kind in contract.KINDS:
+        c.execute(f"CREATE TABLE quality.rilis_{kind} AS SELECT '53.71' AS kode_kabupaten")
+    assert decision._scratch_in_memory(c) is False  # only the evaluated district: replaced whole
+    c.execute("INSERT INTO quality.rilis_rumah_tangga VALUES ('53.01')")
+    assert decision._scratch_in_memory(c) is True  # 53.01 is kept: a correction
+    monkeypatch.setattr(decision, "IN_MEMORY_MAX_ROWS", 5)
+    assert decision._scratch_in_memory(c) is False  # 6 evaluated rows: too many for memory
+    assert decision._evaluated("rumah_tangga", True) == "_gate_eval_rumah_tangga"
+    assert decision._evaluated("rumah_tangga", False).startswith("quality.")
+
+
 def test_message_templates_filled_from_contract(con):
     r = one(con, {"penghasilan_per_bulan": "x"}, kind="rumah_tangga")
     assert r["alasan"] == []

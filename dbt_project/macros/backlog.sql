@@ -1,6 +1,6 @@
 {#
-    The measures shared by backlog_kabupaten / _kecamatan / _desa, aggregated over
-    int_rumah_tangga_kriteria rows aliased `rt` (may be LEFT JOINed: counts are 0, not NULL).
+    The backlog measures, aggregated once per desa over int_rumah_tangga_kriteria rows aliased `rt`
+    (int_agregat_desa) and added up from there by backlog_desa / _kecamatan / _kabupaten.
 
     Unknown stays unknown (the BSPS rule itself is written once, in int_rumah_tangga_kriteria):
     - jumlah_kk is the contract's total with an empty jumlah_kk counted as 1 KK;
@@ -8,22 +8,43 @@
       NULL when there is none; backlog_kepenghunian_tidak_diketahui counts the others;
     - indikatif_layak_bsps + tidak_memenuhi_syarat_bsps + bsps_tidak_diketahui = jumlah_rumah_tangga.
 #}
+
+{# THE list: (column, aggregate over the households `rt`, 0 when there is none). Every measure is a count
+   or a sum, so the sum of the desa's values is the value of their kecamatan or kabupaten. #}
+{% macro daftar_ukuran_backlog(rt) -%}
+    {%- set hitung = 'sum(case when ' ~ rt ~ '.{} then 1 else 0 end)' -%}
+    {{ return([
+        ('jumlah_rumah_tangga', 'count(' ~ rt ~ '.nik_hash)', true),
+        ('jumlah_jiwa', 'sum(' ~ rt ~ '.jumlah_anggota_keluarga)', true),
+        ('jumlah_kk', 'sum(' ~ rt ~ '.jumlah_kk)', true),
+        ('backlog_kepemilikan', hitung.replace('{}', 'is_backlog_kepemilikan'), true),
+        ('backlog_kepemilikan_rumah_lain_tidak_diketahui', hitung.replace('{}', 'is_backlog_kepemilikan_rumah_lain_tidak_diketahui'), true),
+        ('backlog_kepenghunian', 'sum(' ~ rt ~ '.backlog_kepenghunian)', false),
+        ('backlog_kepenghunian_tidak_diketahui', hitung.replace(rt ~ '.{}', 'not ' ~ rt ~ '.jumlah_kk_diketahui'), true),
+        ('jumlah_rtlh', hitung.replace('{}', 'is_rtlh'), true),
+        ('tidak_layak_ketahanan_bangunan', hitung.replace(rt ~ '.{}', 'not ' ~ rt ~ '.layak_ketahanan_bangunan'), true),
+        ('tidak_layak_luas', hitung.replace(rt ~ '.{}', 'not ' ~ rt ~ '.layak_luas'), true),
+        ('tidak_layak_air_minum', hitung.replace(rt ~ '.{}', 'not ' ~ rt ~ '.layak_air_minum'), true),
+        ('tidak_layak_sanitasi', hitung.replace(rt ~ '.{}', 'not ' ~ rt ~ '.layak_sanitasi'), true),
+        ('indikatif_layak_bsps', hitung.replace('{}', "status_bsps = 'layak'"), true),
+        ('tidak_memenuhi_syarat_bsps', hitung.replace('{}', "status_bsps = 'tidak_memenuhi_syarat'"), true),
+        ('bsps_tidak_diketahui', hitung.replace('{}', "status_bsps = 'tidak_diketahui'"), true),
+    ]) }}
+{%- endmacro %}
+
+{# The measures over the household rows `rt` (int_agregat_desa). #}
 {% macro ukuran_backlog(rt='rt') -%}
-    cast(count({{ rt }}.nik_hash) as bigint) as jumlah_rumah_tangga,
-    cast(coalesce(sum({{ rt }}.jumlah_anggota_keluarga), 0) as bigint) as jumlah_jiwa,
-    cast(coalesce(sum({{ rt }}.jumlah_kk), 0) as bigint) as jumlah_kk,
-    cast(coalesce(sum(case when {{ rt }}.is_backlog_kepemilikan then 1 else 0 end), 0) as bigint) as backlog_kepemilikan,
-    cast(coalesce(sum(case when {{ rt }}.is_backlog_kepemilikan_rumah_lain_tidak_diketahui then 1 else 0 end), 0) as bigint) as backlog_kepemilikan_rumah_lain_tidak_diketahui,
-    cast(sum({{ rt }}.backlog_kepenghunian) as bigint) as backlog_kepenghunian,
-    cast(coalesce(sum(case when not {{ rt }}.jumlah_kk_diketahui then 1 else 0 end), 0) as bigint) as backlog_kepenghunian_tidak_diketahui,
-    cast(coalesce(sum(case when {{ rt }}.is_rtlh then 1 else 0 end), 0) as bigint) as jumlah_rtlh,
-    cast(coalesce(sum(case when not {{ rt }}.layak_ketahanan_bangunan then 1 else 0 end), 0) as bigint) as tidak_layak_ketahanan_bangunan,
-    cast(coalesce(sum(case when not {{ rt }}.layak_luas then 1 else 0 end), 0) as bigint) as tidak_layak_luas,
-    cast(coalesce(sum(case when not {{ rt }}.layak_air_minum then 1 else 0 end), 0) as bigint) as tidak_layak_air_minum,
-    cast(coalesce(sum(case when not {{ rt }}.layak_sanitasi then 1 else 0 end), 0) as bigint) as tidak_layak_sanitasi,
-    cast(coalesce(sum(case when {{ rt }}.status_bsps = 'layak' then 1 else 0 end), 0) as bigint) as indikatif_layak_bsps,
-    cast(coalesce(sum(case when {{ rt }}.status_bsps = 'tidak_memenuhi_syarat' then 1 else 0 end), 0) as bigint) as tidak_memenuhi_syarat_bsps,
-    cast(coalesce(sum(case when {{ rt }}.status_bsps = 'tidak_diketahui' then 1 else 0 end), 0) as bigint) as bsps_tidak_diketahui
+    {%- for kolom, agregat, nol in daftar_ukuran_backlog(rt) %}
+    cast({{ 'coalesce(' ~ agregat ~ ', 0)' if nol else agregat }} as bigint) as {{ kolom }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{# The same measures added up over int_agregat_desa rows aliased `a` (may be LEFT JOINed: counts are 0,
+   backlog_kepenghunian NULL, where there is no row). #}
+{% macro jumlah_ukuran_backlog(a='a') -%}
+    {%- for kolom, _, nol in daftar_ukuran_backlog('rt') %}
+    cast({{ 'coalesce(sum(' ~ a ~ '.' ~ kolom ~ '), 0)' if nol else 'sum(' ~ a ~ '.' ~ kolom ~ ')' }} as bigint) as {{ kolom }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#

@@ -37,15 +37,21 @@
     group by sumber.kode_kabupaten
 {%- endmacro %}
 
+{# One row per district of a relation whose rows carry their district's fingerprint. #}
+{% macro sidik_tersimpan(relasi) -%}
+    select distinct kode_kabupaten, sidik_kabupaten from {{ relasi }}
+{%- endmacro %}
+
 {# pre_hook, in the model's transaction: delete the districts whose input fingerprint changed or that
-   left the input. #}
-{% macro hapus_kabupaten_berubah(relasi) -%}
+   left the input. `bersidik`: the input is itself a per-district model whose rows carry the fingerprint
+   (int_agregat_desa over int_rumah_tangga_kriteria): read it, do not hash every row again. #}
+{% macro hapus_kabupaten_berubah(relasi, bersidik=false) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where kode_kabupaten not in (
             select sekarang.kode_kabupaten
-            from ({{ sidik_per_kabupaten(relasi) }}) as sekarang
-            inner join (select distinct kode_kabupaten, sidik_kabupaten from {{ this }}) as tersimpan
+            from ({{ sidik_tersimpan(relasi) if bersidik else sidik_per_kabupaten(relasi) }}) as sekarang
+            inner join ({{ sidik_tersimpan(this) }}) as tersimpan
                 on sekarang.kode_kabupaten = tersimpan.kode_kabupaten
                 and sekarang.sidik_kabupaten = tersimpan.sidik_kabupaten
         )

@@ -9,9 +9,10 @@
 with rumah_tangga as (
     select
         kode_kabupaten,
-        count(distinct nik_hash) as rumah_tangga_valid,
-        avg(rasio_keterisian) as rata_rata_keterisian
-    from {{ ref('int_rumah_tangga_kriteria') }}
+        sum(rumah_tangga_valid) as rumah_tangga_valid,
+        cast(sum(total_rasio_keterisian) as double precision)
+        / cast(sum(jumlah_rasio_keterisian) as double precision) as rata_rata_keterisian
+    from {{ ref('int_agregat_desa') }}
     group by kode_kabupaten
 ),
 

@@ -1,12 +1,12 @@
 -- One row per desa/kelurahan with at least one accepted household (see backlog_kecamatan).
 with agregat as (
     select
-        rt.kode_kabupaten,
-        rt.kode_kecamatan,
-        rt.kode_desa,
-        {{ ukuran_backlog('rt') }}
-    from {{ ref('int_rumah_tangga_kriteria') }} as rt
-    group by rt.kode_kabupaten, rt.kode_kecamatan, rt.kode_desa
+        a.kode_kabupaten,
+        a.kode_kecamatan,
+        a.kode_desa,
+        {{ jumlah_ukuran_backlog('a') }}
+    from {{ ref('int_agregat_desa') }} as a
+    group by a.kode_kabupaten, a.kode_kecamatan, a.kode_desa
 ),
 
 kabupaten as (

@@ -11,10 +11,10 @@ agregat as (
     select
         kabupaten.kode_kabupaten,
         kabupaten.nama_kabupaten,
-        {{ ukuran_backlog('rt') }}
+        {{ jumlah_ukuran_backlog('a') }}
     from kabupaten
-    left join {{ ref('int_rumah_tangga_kriteria') }} as rt
-        on kabupaten.kode_kabupaten = rt.kode_kabupaten
+    left join {{ ref('int_agregat_desa') }} as a
+        on kabupaten.kode_kabupaten = a.kode_kabupaten
     group by kabupaten.kode_kabupaten, kabupaten.nama_kabupaten
 )
 

@@ -2,11 +2,11 @@
 -- not zero: "not surveyed yet" must not read as "no backlog").
 with agregat as (
     select
-        rt.kode_kabupaten,
-        rt.kode_kecamatan,
-        {{ ukuran_backlog('rt') }}
-    from {{ ref('int_rumah_tangga_kriteria') }} as rt
-    group by rt.kode_kabupaten, rt.kode_kecamatan
+        a.kode_kabupaten,
+        a.kode_kecamatan,
+        {{ jumlah_ukuran_backlog('a') }}
+    from {{ ref('int_agregat_desa') }} as a
+    group by a.kode_kabupaten, a.kode_kecamatan
 ),
 
 kabupaten as (

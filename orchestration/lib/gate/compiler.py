@@ -126,8 +126,10 @@ def evaluate(
     target: str,
     *,
     kolom_kabupaten_baris: str = KOLOM_KABUPATEN_BARIS,
+    temporary: bool = False,
 ) -> None:
-    """Evaluate every row of ``source`` (raw text columns + provenance) into table ``target``."""
+    """Evaluate every row of ``source`` (raw text columns + provenance) into table ``target`` (a TEMP
+    table when ``temporary``)."""
     if kind not in contract.KINDS:
         raise ValueError(f"jenis tidak dikenal: {kind}")
     cols = _columns_of(con, source)
@@ -139,4 +141,4 @@ def evaluate(
     if missing:
         raise ValueError(f"{source}: kolom tidak ada: {missing}")
     sql = build_sql(kind, source, cols, kolom_kabupaten_baris=kolom_kabupaten_baris)
-    con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
+    con.execute(f"CREATE OR REPLACE {'TEMP ' if temporary else ''}TABLE {target} AS {sql}")

@@ -134,13 +134,15 @@ def gate_districts(
             f"CREATE OR REPLACE TEMP TABLE _gate_src_{kind} AS SELECT * FROM raw.{kind} "
             f"WHERE kode_kabupaten IN (SELECT kode FROM _gate_districts)"
         )
-        evaluate(con, kind, f"_gate_src_{kind}", _evaluated(kind))
+    in_memory = _scratch_in_memory(con)
+    for kind in contract.KINDS:
+        evaluate(con, kind, f"_gate_src_{kind}", _evaluated(kind, in_memory), temporary=in_memory)
 
     counts = {
         r[0]: (r[1], r[2])
         for r in con.execute(
             "SELECT kode_kabupaten, count(*), count(*) FILTER (WHERE len(alasan) > 0) FROM "
-            + _evaluated("rumah_tangga")
+            + _evaluated("rumah_tangga", in_memory)
             + " GROUP BY 1"
         ).fetchall()
     }
@@ -223,17 +225,38 @@ def gate_districts(
         )
         for kind in contract.KINDS:
             # every evaluated district leaves the held table; the held ones come back with their current rows
-            _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", _evaluated(kind), "_gate_districts", "_gate_held")
-            _replace_rows(con, f"quality.rilis_{kind}", _evaluated(kind), "_gate_release", "_gate_release", take=True)
+            scratch = _evaluated(kind, in_memory)
+            _replace_rows(con, f"quality.{HELD_PREFIX}{kind}", scratch, "_gate_districts", "_gate_held")
+            _replace_rows(con, f"quality.rilis_{kind}", scratch, "_gate_release", "_gate_release", take=not in_memory)
     for kind in contract.KINDS:
-        con.execute(f"DROP TABLE IF EXISTS {_evaluated(kind)}")
+        con.execute(f"DROP TABLE IF EXISTS {_evaluated(kind, in_memory)}")
     return decisions
 
 
-def _evaluated(kind: str) -> str:
-    """The scratch table of the evaluated rows: a table, not TEMP (at province scale it spills less), in
-    the schema of the tables it fills, so that ``_replace_rows`` can rename it into one of them."""
-    return f"quality._gate_eval_{kind}"
+# A run that evaluates at most this many raw rows, and keeps other districts' released rows, evaluates
+# into memory (about 2.5 x the largest district of the province).
+IN_MEMORY_MAX_ROWS = 250_000
+
+
+def _scratch_in_memory(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the evaluated rows can stay in a TEMP table: a correction of a few districts keeps the
+    other districts' released rows, so its evaluated rows are copied into ``quality.rilis_*`` whatever
+    happens, and writing them to the warehouse first costs a write more (0.7 s for the largest district).
+    A first or full run may instead rename its scratch table into place (``_replace_rows``'s ``take``)."""
+    if not all(table_exists(con, "quality", f"rilis_{kind}") for kind in contract.KINDS):
+        return False
+    evaluated = sum(con.execute(f"SELECT count(*) FROM _gate_src_{kind}").fetchone()[0] for kind in contract.KINDS)
+    kept = con.execute(
+        "SELECT count(*) FROM quality.rilis_rumah_tangga WHERE kode_kabupaten NOT IN (SELECT kode FROM _gate_districts)"
+    ).fetchone()[0]
+    return kept > 0 and evaluated <= IN_MEMORY_MAX_ROWS
+
+
+def _evaluated(kind: str, in_memory: bool = False) -> str:
+    """The scratch table of the evaluated rows. A big evaluation goes to a table in the warehouse, not
+    TEMP (at province scale it spills less), in the schema of the tables it fills, so that
+    ``_replace_rows`` can rename it into one of them; a small one (``_scratch_in_memory``) to TEMP."""
+    return f"_gate_eval_{kind}" if in_memory else f"quality._gate_eval_{kind}"
 
 
 def _replace_rows(
