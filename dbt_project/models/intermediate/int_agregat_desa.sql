@@ -19,9 +19,10 @@ select
     {{ ukuran_backlog('rt') }},
     -- nik_hash is unique in the province (a blocking rule of stg_rumah_tangga): the desa's counts add up
     cast(count(distinct rt.nik_hash) as bigint) as rumah_tangga_valid,
-    -- rasio_keterisian is a multiple of 1/8: its sum is exact in any order, and sum / count is the mean
-    cast(sum(rt.rasio_keterisian) as double precision) as total_rasio_keterisian,
-    cast(count(rt.rasio_keterisian) as bigint) as jumlah_rasio_keterisian,
+    -- rasio_keterisian is a multiple of 1/8: its sum is exact in any order; divided by jumlah_rumah_tangga
+    -- (rasio_keterisian and nik_hash are both required, blocking rules of int_rumah_tangga_kriteria) it
+    -- is the mean
+    cast(sum(rt.rasio_keterisian) as double precision) as jumlah_rasio_keterisian,
     min(rt.sidik_kabupaten) as sidik_kabupaten
 from {{ ref('int_rumah_tangga_kriteria') }} as rt
 {{- hanya_kabupaten_baru() }}

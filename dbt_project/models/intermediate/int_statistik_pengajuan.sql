@@ -10,8 +10,8 @@ with rumah_tangga as (
     select
         kode_kabupaten,
         sum(rumah_tangga_valid) as rumah_tangga_valid,
-        cast(sum(total_rasio_keterisian) as double precision)
-        / cast(sum(jumlah_rasio_keterisian) as double precision) as rata_rata_keterisian
+        cast(sum(jumlah_rasio_keterisian) as double precision)
+        / cast(sum(jumlah_rumah_tangga) as double precision) as rata_rata_keterisian
     from {{ ref('int_agregat_desa') }}
     group by kode_kabupaten
 ),
