@@ -1,12 +1,7 @@
--- One row per desa/kelurahan with at least one accepted household (see backlog_kecamatan).
+-- One row per desa/kelurahan with at least one accepted household (see backlog_kecamatan); the measures
+-- are int_agregat_desa's, which already has one row per desa.
 with agregat as (
-    select
-        a.kode_kabupaten,
-        a.kode_kecamatan,
-        a.kode_desa,
-        {{ jumlah_ukuran_backlog('a') }}
-    from {{ ref('int_agregat_desa') }} as a
-    group by a.kode_kabupaten, a.kode_kecamatan, a.kode_desa
+    select * from {{ ref('int_agregat_desa') }}
 ),
 
 kabupaten as (
