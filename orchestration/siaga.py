@@ -58,6 +58,7 @@ def preload() -> None:
 
     defs.resolve_job_def(REFRESH_JOB)
     _get_context()
+    charts.warm_up()
 
 
 def serve(path: Path, root: Path) -> int:

@@ -146,6 +146,34 @@ def test_reports_read_only_and_replace_previous(published, tmp_path):
     assert "0,25 × cakupan" in second["markdown_preview"]
 
 
+def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(published, tmp_path):
+    """The weights are printed on the capaian chart only: changing them redraws that chart (a new file
+    swapped in) and keeps the RTLH and projection charts as they are; the same build again keeps all."""
+    from orchestration.lib.reports.charts import DIGEST_KEY, png_text
+
+    reports = tmp_path / "reports"
+    names = ("grafik_capaian", "grafik_rtlh", "grafik_proyeksi")
+
+    def identity(out: dict) -> dict:
+        return {n: (os.stat(out[n]).st_ino, os.stat(out[n]).st_mtime_ns) for n in names}
+
+    first = build_official_reports(published, reports)
+    drawn = identity(first)
+    digests = {n: png_text(Path(first[n]), DIGEST_KEY) for n in names}
+    assert all(digests.values())
+    assert identity(build_official_reports(published, reports)) == drawn
+    equal = {"cakupan": 0.25, "akurasi": 0.25, "kelengkapan": 0.25, "ketepatan_waktu": 0.25}
+    reweighted = build_official_reports(published, reports, bobot=equal)
+    assert {n for n in names if identity(reweighted)[n] != drawn[n]} == {"grafik_capaian"}
+    assert png_text(Path(reweighted["grafik_capaian"]), DIGEST_KEY) != digests["grafik_capaian"]
+    # a chart that is not what this build would draw (damaged, replaced by hand) is drawn again
+    Path(reweighted["grafik_rtlh"]).write_bytes(b"bukan png")
+    again = build_official_reports(published, reports, bobot=equal)
+    assert Path(again["grafik_rtlh"]).read_bytes()[:8] == PNG_MAGIC
+    assert png_text(Path(again["grafik_rtlh"]), DIGEST_KEY) == digests["grafik_rtlh"]
+    assert identity(again)["grafik_proyeksi"] == drawn["grafik_proyeksi"]
+
+
 def test_reports_missing_database(tmp_path):
     with pytest.raises(FileNotFoundError):
         build_official_reports(tmp_path / "tidak_ada.duckdb", tmp_path / "reports")

@@ -213,9 +213,13 @@ def quote_literal(value: object) -> str:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """A table or view of that name (DuckDB's catalog functions: information_schema.tables, a view over
+    them and more, took ~4x as long; a run asks ~125 times)."""
     return bool(
         con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2) "
+            "OR EXISTS (SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = $2)",
+            [schema, table],
         ).fetchone()[0]
     )
 

@@ -14,7 +14,8 @@ sees half a file):
 Column headers are the labels of the column dictionary (``config: meta: label`` of each mart column
 in the dbt YAML, the same source as docs/kamus_data.md); nothing here retypes a column label.
 Numbers use the Indonesian style (thousands dot, decimal comma, ``Rp``), times are WITA and say so.
-Each chart PNG carries its title in the PNG text chunk ``Title``.
+Each chart PNG carries its title in the PNG text chunk ``Title``; a chart whose figures and drawing
+code did not change since the last build is kept, not drawn again (``charts.digest``).
 
 Unknown is never shown as 0: a NULL in the backlog marts (e.g. ``estimasi_kebutuhan_bsps_rupiah``
 when too many households have an unknown BSPS eligibility, ``backlog_kepenghunian`` when no
@@ -309,20 +310,21 @@ def build_official_reports(
             info=info,
         ),
     )
-    titles: dict[str, str] = {}
 
-    def chart(name: str, draw):
-        return _replace(reports_dir / f"{name}.png", lambda p: titles.__setitem__(name, draw(p)))
+    def chart(name: str, draw, *inputs) -> Path:
+        final = reports_dir / f"{name}.png"
+        sidik = charts.digest(draw, *inputs)
+        if charts.png_text(final, charts.DIGEST_KEY) == sidik:
+            return final  # drawn from the same figures by the same code: kept as it is
+        return _replace(final, lambda p: draw(p, *inputs, sidik=sidik))
 
-    png_cap = chart("grafik_capaian", lambda p: charts.chart_capaian(p, chart_cap, weights, info["tanggal_data"]))
-    png_rtlh = chart("grafik_rtlh", lambda p: charts.chart_rtlh(p, chart_rtlh, info["tanggal_data"]))
+    png_cap = chart("grafik_capaian", charts.chart_capaian, chart_cap, weights, info["tanggal_data"])
+    png_rtlh = chart("grafik_rtlh", charts.chart_rtlh, chart_rtlh, info["tanggal_data"])
     out = {"xlsx": str(xlsx), "grafik_capaian": str(png_cap), "grafik_rtlh": str(png_rtlh)}
     if chart_proj:
+        batas = info.get("batas_waktu_proyeksi")
         out["grafik_proyeksi"] = str(
-            chart(
-                "grafik_proyeksi",
-                lambda p: charts.chart_proyeksi(p, chart_proj, info["tanggal_data"], info.get("batas_waktu_proyeksi")),
-            )
+            chart("grafik_proyeksi", charts.chart_proyeksi, chart_proj, info["tanggal_data"], batas)
         )
     markdown = _markdown(md_rows, top_n, weights, published_at, len(md_rows), labels)
     md = _replace(reports_dir / "peringkat.md", lambda p: p.write_text(markdown, encoding="utf-8"))
