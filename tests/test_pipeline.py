@@ -170,6 +170,24 @@ def test_published_database_holds_no_personal_data(small_run):
         assert con.execute("SELECT count(*) FROM marts.capaian_pendataan").fetchone()[0] == 22
 
 
+def test_published_marts_carry_the_dbt_descriptions(small_run):
+    """An analyst reads what a mart and each of its columns mean in the file itself (duckdb_tables() /
+    duckdb_columns().comment): the descriptions of the dbt YAML, every mart, every documented column."""
+    from orchestration.lib.publish.data_dictionary import default_manifest, load_mart_docs
+
+    docs = load_mart_docs(default_manifest())
+    expected = {(t, None): d["description"] for t, d in docs.items() if d["description"]}
+    expected |= {(t, c): v["description"] for t, d in docs.items() for c, v in d["columns"].items() if v["description"]}
+    with duckdb.connect(str(small_run["published"]), read_only=True) as con:
+        rows = con.execute(
+            "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = 'marts' UNION ALL "
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts'"
+        ).fetchall()
+        found = {(t, c): text for t, c, text in rows}
+    assert set(docs) == {t for t, c in found if c is None} and len(expected) > 100  # every published mart
+    assert {k: found.get(k) for k in expected} == expected
+
+
 def test_summary_names_every_district_and_the_ranking(small_run):
     out = small_run["stdout"]
     assert "SELESAI" in out

@@ -32,11 +32,15 @@ FRESHNESS = dg.FreshnessPolicy.time_window(warn_window=timedelta(hours=26), fail
 def database_analis(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.MaterializeResult:
+    from orchestration.lib.publish.data_dictionary import default_manifest
     from orchestration.lib.publish.database import publish_database
 
     s = settings.get()
     with warehouse.connect() as con:  # the writer lock: nothing writes the warehouse while it is copied
-        info = publish_database(warehouse.db_path(), s.published_db, warehouse_con=con)
+        # the column descriptions come from the dbt YAML through the manifest (no persist_docs)
+        info = publish_database(
+            warehouse.db_path(), s.published_db, warehouse_con=con, manifest_json=default_manifest()
+        )
         state.write_marker(s, state.input_fingerprint(con), context.run.run_id)
     context.log.info(f"published {s.published_db}")
     return dg.MaterializeResult(

@@ -83,7 +83,7 @@ def _copy_table(
     docs: dict | None,
 ) -> None:
     """CREATE TABLE dst.dst_schema.name AS SELECT * FROM src.src_schema.name, and carry the
-    descriptions: warehouse comments (dbt persist_docs), overridden by the dbt manifest."""
+    descriptions: the dbt manifest's, else a comment the warehouse table carries (none from dbt: no persist_docs)."""
     target = f"{quote_ident(dst)}.{quote_ident(dst_schema)}.{quote_ident(name)}"
     con.execute(
         f"CREATE TABLE {target} AS SELECT {_analyst_select(con, src, src_schema, name)} "
