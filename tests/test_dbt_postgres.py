@@ -366,6 +366,36 @@ def test_every_mart_equals_the_duckdb_mart(pg_build):
     assert not problems, json.dumps(problems, indent=1, default=str)
 
 
+def test_postgres_marts_carry_the_dbt_descriptions(pg_build):
+    """Analysts query the PostgreSQL marts themselves (deploy/README.md): every mart and documented column
+    carries its YAML description as a comment. The DuckDB build writes none (the publish step does)."""
+    assert pg_build["proc"].returncode == 0, "dbt build failed (see test_dbt_build_on_postgres_passes_every_node)"
+    expected = {}
+    for node in _marts(pg_build["target"]):
+        rel = (node["schema"], node["alias"])
+        expected[(*rel, None)] = node["description"]
+        expected |= {(*rel, c): col["description"] for c, col in node["columns"].items() if col["description"]}
+    pg = pg_build["server"].connect(pg_build["pg"]["dbname"])
+    try:
+        with pg.cursor() as cur:
+            cur.execute(
+                "select n.nspname, c.relname, null, obj_description(c.oid, 'pg_class') from pg_class c "
+                "join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'marts' and c.relkind = 'r' "
+                "union all select table_schema, table_name, column_name, "
+                "col_description(format('%I.%I', table_schema, table_name)::regclass, ordinal_position) "
+                "from information_schema.columns where table_schema = 'marts'"
+            )
+            found = {(s, t, c): text for s, t, c, text in cur.fetchall()}
+    finally:
+        pg.close()
+    assert len(expected) > 100 and all(expected.values())
+    assert {k: found.get(k) for k in expected} == expected
+    with duckdb.connect(str(pg_build["warehouse"]), read_only=True) as duck:
+        assert duck.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'marts' and comment is not null"
+        ).fetchone() == (0,)
+
+
 def test_operator_command_builds_the_marts_on_postgres(postgres_server, small_run, tmp_path):
     """`p3jr gudang-postgres` (deploy/README.md) loads the sources and builds on PostgreSQL, leaving
     the DuckDB manifest the code location reads untouched."""
