@@ -13,6 +13,10 @@ export P3JR_PSEUDONYM_KEY ?= p3jr-demo-bukan-rahasia
 LANDING ?= sources/landing
 DATA ?= data
 SCALE ?= demo
+# The parsed dbt project (see $(DBT_MANIFEST) below) and the files it is parsed from, with their folders
+# (a deleted file makes its folder newer).
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_PROJECT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune -o -print)
 
 .PHONY: install test-deps demo run ui test lint bench dbt-parse docs clean chromium postgres libreoffice
 
@@ -23,7 +27,7 @@ $(BIN)/p3jr: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[deploy]"
 	touch $(BIN)/p3jr
 
-install: $(BIN)/p3jr dbt-parse
+install: $(BIN)/p3jr $(DBT_MANIFEST)
 
 # The test extras (pytest, playwright driver, psutil, openpyxl) only where tests run.
 $(VENV)/.test-deps: $(BIN)/p3jr
@@ -33,9 +37,13 @@ $(VENV)/.test-deps: $(BIN)/p3jr
 test-deps: $(VENV)/.test-deps
 
 # The dbt manifest is built at install time, never committed; its parse state (through p3jr-dbt, as the
-# pipeline runs dbt) is what a new warehouse's first build starts from.
-dbt-parse: $(BIN)/p3jr
+# pipeline runs dbt) is what a new warehouse's first build starts from. Parsed again only when a file of
+# the project (not its target/ or logs/) or the installed packages are newer than it.
+$(DBT_MANIFEST): $(BIN)/p3jr $(DBT_PROJECT_FILES)
 	cd dbt_project && DBT_PROFILES_DIR=. ../$(BIN)/p3jr-dbt parse --quiet
+	touch $@
+
+dbt-parse: $(DBT_MANIFEST)
 
 demo: install
 	@if [ -z "$$(find $(LANDING) -mindepth 2 -type f 2>/dev/null | head -1)" ]; then \

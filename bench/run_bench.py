@@ -997,6 +997,9 @@ def bench_size(args: argparse.Namespace, work: Path, size_factor: float, main: b
 
         def smallest(name: str, siaga: dict | None = None) -> dict | None:
             """The same correction in the smallest district: what a small kabupaten waits for."""
+            if args.largest_only:
+                log(f"{name}: skipped (--largest-only)")
+                return None
             try:
                 return run_incremental(
                     gen_landing,
@@ -1433,6 +1436,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"), help="where the report and JSON go")
     ap.add_argument("--query-runs", type=int, default=5)
     ap.add_argument("--skip-peer", action="store_true", help="do not run the pandas peer (for quick checks only)")
+    ap.add_argument(
+        "--largest-only",
+        action="store_true",
+        help="correct a value in the largest district only, not also in the smallest (the same runs on "
+        "another district; the test suite's smoke run)",
+    )
     args = ap.parse_args(argv)
 
     work, out = Path(args.work).resolve(), Path(args.out).resolve()

@@ -37,7 +37,7 @@ sys.modules.setdefault("tests.conftest" if __name__ == "conftest" else "conftest
 class Siaga:
     """One `p3jr siaga` server per pytest process (started on first use, stopped at exit): `run_cli`'s
     `p3jr run` goes through it, as it does where an operator keeps one running. The cold start has
-    tests of its own (test_bad_nights, test_crash_recovery, the bench)."""
+    tests of its own (test_crash_recovery, test_warm, the bench)."""
 
     proc: subprocess.Popen | None = None
     socket: Path | None = None
