@@ -16,7 +16,7 @@ SCALE ?= demo
 # The parsed dbt project (see $(DBT_MANIFEST) below) and the files it is parsed from, with their folders
 # (a deleted file makes its folder newer).
 DBT_MANIFEST := dbt_project/target/manifest.json
-DBT_PROJECT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune -o -print)
+DBT_PROJECT_FILES := $(shell find dbt_project -mindepth 1 \( -path dbt_project/target -o -path dbt_project/logs \) -prune -o -print)
 
 .PHONY: install test-deps demo run ui test lint bench dbt-parse docs clean chromium postgres libreoffice
 
@@ -86,8 +86,14 @@ lint: test-deps
 	cd dbt_project && P3JR_WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests/singular --processes 2
 
 # (`install` has just parsed the dbt project: the manifest the tests load is current.)
-test: install test-deps chromium postgres libreoffice lint
-	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder
+# The linters run beside the tests (the suite leaves about a fifth of the two cores idle while its
+# tests wait on servers); their output follows the tests', and either failing fails `make test`.
+test: install test-deps chromium postgres libreoffice
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder; tests=$$?; \
+	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
+	if [ $$linted -ne 0 ]; then echo "make lint GAGAL / failed (see above)" >&2; fi; \
+	exit $$(( tests || linted ))
 
 bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt --sizes 1,2
