@@ -86,14 +86,8 @@ lint: test-deps
 	cd dbt_project && P3JR_WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests/singular --processes 2
 
 # (`install` has just parsed the dbt project: the manifest the tests load is current.)
-# The linters run beside the tests (the suite leaves about a fifth of the two cores idle while its
-# tests wait on servers); their output follows the tests', and either failing fails `make test`.
-test: install test-deps chromium postgres libreoffice
-	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder; tests=$$?; \
-	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
-	if [ $$linted -ne 0 ]; then echo "make lint GAGAL / failed (see above)" >&2; fi; \
-	exit $$(( tests || linted ))
+test: install test-deps chromium postgres libreoffice lint
+	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder
 
 bench: install test-deps
 	$(BIN)/python bench/run_bench.py --scale ntt --sizes 1,2
