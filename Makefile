@@ -85,7 +85,7 @@ lint: test-deps
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	cd dbt_project && P3JR_WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests/singular --processes 2
 
-# (`install` has just parsed the dbt project: the manifest the tests load is current.)
+# (`install` has made the manifest the tests load current: parsed again if the dbt project changed.)
 test: install test-deps chromium postgres libreoffice lint
 	$(BIN)/pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadgroup --no-loadscope-reorder
 

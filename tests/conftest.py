@@ -70,13 +70,22 @@ class Siaga:
             cls.proc.wait(timeout=30)
 
 
+def cli_env(env_extra: dict | None = None, *, warm: bool = False) -> dict[str, str]:
+    """The environment of a `p3jr` a test starts: this one's, without the warehouse path an in-process run
+    may have left in it; ``warm``: its `p3jr run` goes through the suite's `p3jr siaga`."""
+    from orchestration.settings import SIAGA_SOCKET_VAR
+
+    env = {**os.environ, **(env_extra or {})}
+    env.pop("P3JR_WAREHOUSE_PATH", None)
+    if warm:
+        env[SIAGA_SOCKET_VAR] = str(Siaga.path())
+    return env
+
+
 def run_cli(
     *args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900, warm: bool = True
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, **(env_extra or {})}
-    env.pop("P3JR_WAREHOUSE_PATH", None)
-    if warm and args[:1] == ("run",):
-        env["P3JR_SIAGA_SOCKET"] = str(Siaga.path())
+    env = cli_env(env_extra, warm=warm and args[:1] == ("run",))
     proc = subprocess.run(
         [str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

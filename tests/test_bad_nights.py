@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from filelock import FileLock, Timeout
 
-from tests.conftest import BIN, ROOT, Siaga, run_cli
+from tests.conftest import BIN, ROOT, cli_env, run_cli
 from tests.test_gate import rows, write
 
 
@@ -233,7 +233,7 @@ def _held_submissions_keep_every_row_visible(landing: Path, data: Path) -> None:
     first = subprocess.Popen(
         [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data), "--force"],
         cwd=ROOT,
-        env={**os.environ, "P3JR_SIAGA_SOCKET": str(Siaga.path())},  # as run_cli: through the warm server
+        env=cli_env(warm=True),  # as run_cli: through the warm server
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run_bench import TARGETS, evaluate_targets, pick_incremental, render
+from bench.run_bench import TARGETS, ensure_landing, evaluate_targets, pick_incremental, render
 
 ROOT = Path(__file__).resolve().parent.parent
 NUM = r"\d+(?:\.\d+)?"
@@ -112,8 +112,8 @@ def test_bench_small_end_to_end(tmp_path):
     assert m["incremental"]["jumlah_jiwa_after"] == m["incremental"]["jumlah_jiwa_before"] + 1
     # `make bench` corrects the smallest district that sent a CSV too: a different, smaller one
     large = m["incremental"]
-    generated = work / "landing_small_seed1_f1"
-    summary = json.loads((generated / "_manifest" / "summary.json").read_text(encoding="utf-8"))
+    generated, summary, generation = ensure_landing(work, "small", 1, 1.0)  # the one the benchmark made
+    assert generation["reused"]
     small = pick_incremental(generated, summary, smallest=True, exclude=large["pick"]["district"])
     assert small["district"] != large["pick"]["district"] and small["district_rows"] <= large["pick"]["district_rows"]
     # ... and again through `p3jr siaga`: another row of the same files, +1 again, done by the server's

@@ -8,7 +8,6 @@ completes, and its marts equal those of an uninterrupted run on the same files.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import duckdb
 import psutil
 import pytest
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, cli_env
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +31,7 @@ def _instance(data: Path):
 
 
 def _start(landing: Path, data: Path, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "P3JR_WAREHOUSE_PATH"}
+    env = cli_env()  # cold: the kills below are of the run's own process
     log = data.parent / f"run_{time.monotonic_ns()}.log"
     with open(log, "w") as fh:
         proc = subprocess.Popen(

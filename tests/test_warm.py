@@ -17,7 +17,7 @@ import pytest
 
 from orchestration import siaga
 from orchestration.lib import warm
-from tests.conftest import BIN, ROOT, Siaga, run_cli
+from tests.conftest import BIN, ROOT, Siaga, cli_env, run_cli
 from tests.test_gate import rows, write
 from tests.test_incremental_equivalence import _marts
 
@@ -58,12 +58,10 @@ def test_killed_client_takes_its_run_and_dbt_with_it(tmp_path):
     landing, data = tmp_path / "landing", tmp_path / "data"
     for kode, desa, kec in (("53.01", "53.01.04.2003", "530104"), ("53.02", "53.02.01.2001", "530201")):
         write(landing / kode / "data.csv", rows(desa, kec, 1, 30))
-    env = {**os.environ, "P3JR_SIAGA_SOCKET": str(Siaga.path())}
-    env.pop("P3JR_WAREHOUSE_PATH", None)
     client = subprocess.Popen(
         [str(BIN / "p3jr"), "run", "--landing", str(landing), "--data-dir", str(data)],
         cwd=ROOT,
-        env=env,
+        env=cli_env(warm=True),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
