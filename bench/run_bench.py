@@ -768,11 +768,11 @@ JIWA_SQL = "SELECT jumlah_jiwa, jumlah_rumah_tangga FROM marts.backlog_kabupaten
 
 
 # The 1.3 M-row tables a correction replaces one district of (orchestration/lib/warehouse.py: connections do
-# not vacuum, so the deleted rows of row groups not deleted whole stay in the file).
+# not vacuum, so the deleted rows of row groups not deleted whole stay in the file). The accepted rows are
+# a view of the released ones.
 REPLACED_TABLES = (
     "raw.rumah_tangga",
     "quality.rilis_rumah_tangga",
-    "quality.rumah_tangga_diterima",
     "intermediate.int_rumah_tangga_kriteria",
 )
 

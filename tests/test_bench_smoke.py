@@ -129,13 +129,11 @@ def test_bench_small_end_to_end(tmp_path):
     assert set(kept) == {
         "raw.rumah_tangga",
         "quality.rilis_rumah_tangga",
-        "quality.rumah_tangga_diterima",
         "intermediate.int_rumah_tangga_kriteria",
     }
     assert all(d["deleted"] >= 0 for d in kept.values())
     households = m["published_totals"]["households"]
-    assert kept["quality.rumah_tangga_diterima"]["rows"] == kept["intermediate.int_rumah_tangga_kriteria"]["rows"]
-    assert kept["quality.rumah_tangga_diterima"]["rows"] == households
+    assert kept["intermediate.int_rumah_tangga_kriteria"]["rows"] == households
     assert re.search(rf"- deleted rows still stored after the corrections .*raw\.rumah_tangga [\d,]+ \({NUM}%\)", md)
     # the scaling row at 1 x is the main measurement
     [one] = raw["scaling"]

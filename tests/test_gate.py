@@ -79,7 +79,10 @@ def test_failing_run_level_checks_stop_marts_and_publish(tmp_path, monkeypatch):
 
     def broken_resolve(con, **kwargs):
         counts = real_resolve(con, **kwargs)
-        con.execute("UPDATE quality.rumah_tangga_diterima SET material_atap = 'bukan_nilai_baku' WHERE rowid = 0")
+        # the accepted rows are a view of the released ones: one accepted row's released row changes
+        con.execute("""UPDATE quality.rilis_rumah_tangga r SET material_atap = 'bukan_nilai_baku'
+            FROM (SELECT file_hash, sheet, baris FROM quality.rumah_tangga_diterima LIMIT 1) a
+            WHERE r.file_hash = a.file_hash AND r.sheet IS NOT DISTINCT FROM a.sheet AND r.baris = a.baris""")
         return counts
 
     monkeypatch.setattr(gate, "resolve_province", broken_resolve)

@@ -200,7 +200,7 @@ def test_base_row_passes_with_typed_values(con):
     assert r["kondisi_dinding"] == "rusak_ringan" and r["usulan_program"] == "bsps_peningkatan"
     assert r["tanggal_pendataan"] == date(2025, 3, 1)
     assert r["latitude"] == pytest.approx(-10.18) and r["longitude"] == pytest.approx(123.61)
-    assert json.loads(r["nilai_asli"])["penghasilan_per_bulan"] == "Rp 1.500.000"
+    assert r["nilai_asli"]["penghasilan_per_bulan"] == "Rp 1.500.000"
 
 
 def test_nilai_asli_on_every_row(con):
@@ -216,10 +216,10 @@ def test_nilai_asli_on_every_row(con):
         unique_nik=False,
     )
     assert all(r["nilai_asli"] is not None for r in rows)
-    asli = json.loads(rows[2]["nilai_asli"])
+    asli = rows[2]["nilai_asli"]
     assert asli["luas_lantai_m2"] == "luas" and asli["penghasilan_per_bulan"] == "Rp 1.500.000"
     assert set(asli) == set(contract.column_names("rumah_tangga"))
-    assert json.loads(rows[3]["nilai_asli"])["nik"] == "'5301041203850999"
+    assert rows[3]["nilai_asli"]["nik"] == "'5301041203850999"
 
 
 def test_output_columns_match_architecture(con):
@@ -783,7 +783,7 @@ def test_realisasi_base_passes(con):
     )
     assert r["kode_desa"] is None
     r = one(con, {gate.KOLOM_KABUPATEN_BARIS: "53.02"}, kind="realisasi_program")
-    asli = json.loads(r["nilai_asli"])
+    asli = r["nilai_asli"]
     assert asli["kode_kabupaten"] == "53.02" and set(asli) == set(contract.column_names("realisasi_program"))
 
 
@@ -845,8 +845,9 @@ def _dup_setup(con, rows: list[dict], times: dict[str, datetime]) -> list[dict]:
     gate.evaluate(con, "rumah_tangga", "raw_dup", "ev_dup")
     con.execute("CREATE OR REPLACE TABLE ft (file_hash VARCHAR, waktu_file TIMESTAMP)")
     con.executemany("INSERT INTO ft VALUES (?, ?)", list(times.items()))
-    gate.resolve_duplicates(con, "ev_dup", "ft")
-    return fetch(con, "ev_dup")
+    gate.duplicate_losers(con, "ev_dup", "ft", "kalah")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ev_dup_hasil AS {gate.with_duplicates('ev_dup', 'kalah')}")
+    return fetch(con, "ev_dup_hasil")
 
 
 def _losers(rows: list[dict]) -> set[tuple]:
@@ -944,7 +945,7 @@ def test_duplicates_deterministic_under_shuffle(con, seed):
         "h4": datetime(2024, 12, 1),
     }
     expected = _losers(_dup_setup(con, base_rows, times))
-    winners_expected = {(r["nik"], r["file_hash"], r["baris"]) for r in fetch(con, "ev_dup") if r["alasan"] == []}
+    winners_expected = {(r["nik"], r["file_hash"], r["baris"]) for r in fetch(con, "ev_dup_hasil") if r["alasan"] == []}
     assert len(winners_expected) == 6 and len(expected) == 34
     shuffled = list(base_rows)
     random.Random(seed).shuffle(shuffled)
@@ -974,12 +975,14 @@ def test_write_outcomes(con):
     assert rows_raw[1] == rows_raw[2]
     gate.evaluate(con, "rumah_tangga", "raw_rt", "ev")
     con.execute("CREATE TABLE ft AS SELECT 'f' || repeat('f', 63) AS file_hash, TIMESTAMP '2025-01-01' AS waktu_file")
-    gate.resolve_duplicates(con, "ev", "ft")
-    counts = gate.write_outcomes(con, "rumah_tangga", "ev")
+    gate.duplicate_losers(con, "ev", "ft", "kalah")
+    con.execute(f"CREATE TEMP VIEW diterima AS {gate.accepted_sql('rumah_tangga', 'ev', 'kalah')}")
+    counts = gate.write_outcomes(con, "rumah_tangga", gate.with_duplicates("ev", "kalah"), accepted="diterima")
     assert counts == {"dibaca": 6, "diterima": 3, "karantina": 3, "peringatan": 3}
     assert counts["dibaca"] == counts["diterima"] + counts["karantina"]
+    assert con.execute("SELECT count(*) FROM ev").fetchone()[0] == 6  # the evaluated rows are not rewritten
 
-    acc_cols = [d[0] for d in con.execute("SELECT * FROM quality.rumah_tangga_diterima LIMIT 0").description]
+    acc_cols = [d[0] for d in con.execute("SELECT * FROM diterima LIMIT 0").description]
     assert acc_cols == gate.output_columns("rumah_tangga")
     k = con.execute(
         "SELECT baris, alasan, kolom, pesan, nilai_asli FROM quality.karantina "
@@ -1005,12 +1008,7 @@ def test_write_outcomes(con):
     ]
     assert w[2][3] == "Isian opsional 'jenis_kelamin' tidak valid dan dikosongkan"
     # pseudonymised: no raw NIK in the hash column
-    assert (
-        con.execute(
-            "SELECT count(*) FROM quality.rumah_tangga_diterima WHERE nik_hash = nik OR nik_hash IS NULL"
-        ).fetchone()[0]
-        == 0
-    )
+    assert con.execute("SELECT count(*) FROM diterima WHERE nik_hash = nik OR nik_hash IS NULL").fetchone()[0] == 0
 
 
 def test_write_outcomes_replaces_only_its_kind(con):
@@ -1028,7 +1026,6 @@ def test_write_outcomes_replaces_only_its_kind(con):
         ("realisasi_program", 1),
         ("rumah_tangga", 1),
     ]
-    assert con.execute("SELECT count(*) FROM quality.realisasi_program_diterima").fetchone()[0] == 2
     assert gate.reason_counts(con, "ev_rp") == {"nilai_tidak_dikenal": 1}
 
 
@@ -1065,6 +1062,23 @@ def test_released_rows_take_the_evaluated_table_only_when_it_replaces_everything
     assert released() == [("53.01", 4), ("53.71", 5)] and not evaluated_left()
 
 
+def test_a_full_evaluation_reads_the_raw_table_itself():
+    """Every district in the raw table evaluated (a first or full run): the rules read ``raw.<jenis>``
+    itself; otherwise a copy of the evaluated districts' rows, and only theirs."""
+    from orchestration.lib.gate import decision
+
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA raw")
+    c.execute("CREATE TABLE raw.rumah_tangga AS SELECT unnest(['53.01', '53.71', NULL]) AS kode_kabupaten")
+    c.execute("CREATE TEMP TABLE _gate_districts AS SELECT unnest(['53.01', '53.71']) AS kode")
+    assert decision._source(c, "rumah_tangga") == "_gate_src_rumah_tangga"  # a row without a district
+    c.execute("DELETE FROM raw.rumah_tangga WHERE kode_kabupaten IS NULL")
+    assert decision._source(c, "rumah_tangga") == "raw.rumah_tangga"
+    c.execute("CREATE OR REPLACE TEMP TABLE _gate_districts AS SELECT '53.71' AS kode")
+    assert decision._source(c, "rumah_tangga") == "_gate_src_rumah_tangga"
+    assert c.execute("SELECT * FROM _gate_src_rumah_tangga").fetchall() == [("53.71",)]
+
+
 def test_a_correction_of_few_rows_evaluates_in_memory(monkeypatch):
     """The evaluated rows stay in a TEMP table when other districts' released rows are kept (they are
     copied into quality.rilis_* anyway) and they are few; a first or full run, or a big one, evaluates
@@ -1076,14 +1090,15 @@ def test_a_correction_of_few_rows_evaluates_in_memory(monkeypatch):
     c.execute("CREATE TEMP TABLE _gate_districts AS SELECT unnest(['53.71']) AS kode")
     for kind in contract.KINDS:
         c.execute(f"CREATE TEMP TABLE _gate_src_{kind} AS SELECT '53.71' AS kode_kabupaten FROM range(3)")
-    assert decision._scratch_in_memory(c) is False  # nothing released yet: a first run
+    sources = {kind: f"_gate_src_{kind}" for kind in contract.KINDS}
+    assert decision._scratch_in_memory(c, sources) is False  # nothing released yet: a first run
     for kind in contract.KINDS:
         c.execute(f"CREATE TABLE quality.rilis_{kind} AS SELECT '53.71' AS kode_kabupaten")
-    assert decision._scratch_in_memory(c) is False  # only the evaluated district: replaced whole
+    assert decision._scratch_in_memory(c, sources) is False  # only the evaluated district: replaced whole
     c.execute("INSERT INTO quality.rilis_rumah_tangga VALUES ('53.01')")
-    assert decision._scratch_in_memory(c) is True  # 53.01 is kept: a correction
+    assert decision._scratch_in_memory(c, sources) is True  # 53.01 is kept: a correction
     monkeypatch.setattr(decision, "IN_MEMORY_MAX_ROWS", 5)
-    assert decision._scratch_in_memory(c) is False  # 6 evaluated rows: too many for memory
+    assert decision._scratch_in_memory(c, sources) is False  # 6 evaluated rows: too many for memory
     assert decision._evaluated("rumah_tangga", True) == "_gate_eval_rumah_tangga"
     assert decision._evaluated("rumah_tangga", False).startswith("quality.")
 

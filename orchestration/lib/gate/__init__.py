@@ -5,8 +5,8 @@ province-wide outcome (NIK dedup, accepted / quarantined / warnings). One module
 - ``lookups``     lookup tables the rules join against (areas, enum aliases, reasons, provinces)
 - ``planners``    one SQL planner per contract column type, behind a dispatch dict
 - ``compiler``    assembles the planners into one SELECT per sheet kind; ``evaluate``
-- ``duplicates``  province-wide NIK dedup
-- ``outcomes``    accepted / quarantine / warning tables with Indonesian messages
+- ``duplicates``  province-wide NIK dedup (the losers' keys)
+- ``outcomes``    accepted rows (a view) / quarantine / warning tables with Indonesian messages
 - ``decision``    per-district release or hold (GX suite ``pengajuan_kabupaten``)
 - ``province``    the province-wide step and the reconciliation invariant
 - ``fingerprint`` when the rules changed (contract data + generated SQL)
@@ -26,13 +26,14 @@ from orchestration.lib.gate.decision import (
     gate_districts,
     undecided_districts,
 )
-from orchestration.lib.gate.duplicates import resolve_duplicates
+from orchestration.lib.gate.duplicates import duplicate_losers, with_duplicates
 from orchestration.lib.gate.fingerprint import RULES_VERSION, contract_fingerprint
 from orchestration.lib.gate.lookups import install
 from orchestration.lib.gate.outcomes import (
     HELD_PREFIX,
     HELD_QUARANTINE,
     HELD_WARNINGS,
+    accepted_sql,
     reason_counts,
     write_outcomes,
 )
@@ -47,8 +48,10 @@ __all__ = [
     "RULES_VERSION",
     "SUBMISSION_SUITE",
     "GateDecision",
+    "accepted_sql",
     "build_sql",
     "contract_fingerprint",
+    "duplicate_losers",
     "ensure_schema",
     "evaluate",
     "gate_districts",
@@ -56,8 +59,8 @@ __all__ = [
     "output_columns",
     "reason_counts",
     "reconciliation",
-    "resolve_duplicates",
     "resolve_province",
     "undecided_districts",
+    "with_duplicates",
     "write_outcomes",
 ]

@@ -1,5 +1,8 @@
 """Province-wide step: NIK dedup of the released rows, outcome tables, reconciliation.
 
+The accepted rows are views (``quality.<jenis>_diterima``): the released rows (``quality.rilis_*``)
+without a reason and not a NIK contest's loser (``LOSERS``). Only the losers, the quarantine and the
+warnings are written, so a full night does not copy 1.3 M released rows again (about 5 s).
 The per-district status (quality.status_pengajuan) is a dbt model built from these tables and the
 gate's decisions (dbt_project/models/quality/status_pengajuan.sql)."""
 
@@ -7,17 +10,22 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.gate.compiler import output_columns
 from orchestration.lib.gate.decision import ensure_schema
-from orchestration.lib.gate.duplicates import resolve_duplicates
+from orchestration.lib.gate.duplicates import LOSER_KEYS, duplicate_losers, key_match, with_duplicates
 from orchestration.lib.gate.lookups import install_message_lookups
-from orchestration.lib.gate.outcomes import HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, write_outcomes
+from orchestration.lib.gate.outcomes import HELD_PREFIX, HELD_QUARANTINE, HELD_WARNINGS, accepted_sql, write_outcomes
 from orchestration.lib.warehouse import table_exists, transaction
 from sources import contract
 
 # The release of every district the outcome tables reflect (gerbang_kabupaten.dirilis_pada when this step
 # last ran): a district whose release is newer is re-decided, the others keep their rows.
 PROCESSED = "quality.rilis_terproses"
+# The released household rows that lost a NIK contest (their keys, ``duplicates.LOSER_KEYS``).
+LOSERS = "quality.baris_duplikat_nik"
+
+
+def accepted_view(kind: str) -> str:
+    return f"quality.{kind}_diterima"
 
 
 def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> dict:
@@ -28,32 +36,53 @@ def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> d
     whose duplicate outcome can change). ``full`` (or no record of the last call): every row."""
     ensure_schema(con)
     install_message_lookups(con)  # this step runs on its own connection: the gate's TEMP tables are gone
+    _drop_accepted_tables(con)
     changed = None if full else _released_since_last_call(con)
-    if changed is None:
-        for kind in contract.KINDS:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}")
-    else:
+    scope = {kind: f"quality.rilis_{kind}" for kind in contract.KINDS}
+    if changed is not None:
         con.execute("CREATE OR REPLACE TEMP TABLE _prov_changed AS SELECT unnest(?::VARCHAR[]) AS kode", [changed])
-        con.execute("""CREATE OR REPLACE TEMP TABLE _prov_nik AS
+        # The NIKs whose contest can change: the changed districts' new rows (a new competitor), and every
+        # loser's (its winner may be an old row of a changed district, gone from the released rows now).
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _prov_nik AS
             SELECT nik FROM quality.rilis_rumah_tangga
             WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) AND len(alasan) = 0 AND nik IS NOT NULL
-            UNION SELECT nik FROM quality.rumah_tangga_diterima
-            WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) AND nik IS NOT NULL""")
+            UNION SELECT r.nik FROM quality.rilis_rumah_tangga r SEMI JOIN {LOSERS} k ON {key_match("k", "r")}
+            WHERE r.nik IS NOT NULL""")
         con.execute("""CREATE OR REPLACE TEMP TABLE _prov_rumah_tangga AS SELECT * FROM quality.rilis_rumah_tangga
             WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed) OR nik IN (SELECT nik FROM _prov_nik)""")
         for kind in contract.KINDS:
             if kind != "rumah_tangga":
                 con.execute(f"""CREATE OR REPLACE TEMP TABLE _prov_{kind} AS SELECT * FROM quality.rilis_{kind}
                     WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed)""")
+        scope = {kind: f"_prov_{kind}" for kind in contract.KINDS}
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _file_times AS
            SELECT file_hash, min(waktu_file) AS waktu_file FROM ingestion.file_registry GROUP BY 1"""
     )
-    resolve_duplicates(con, "_prov_rumah_tangga", "_file_times")
+    duplicate_losers(con, scope["rumah_tangga"], "_file_times", "_prov_kalah")
     only = None if changed is None else "_prov_changed"
+    keys = ", ".join(LOSER_KEYS)
     # one transaction: the accepted rows, the quarantine and the warnings never disagree on disk
     with transaction(con):
-        counts = {kind: write_outcomes(con, kind, f"_prov_{kind}", only=only) for kind in contract.KINDS}
+        if changed is None:
+            con.execute(f"CREATE OR REPLACE TABLE {LOSERS} AS SELECT {keys} FROM _prov_kalah")
+        else:
+            con.execute(f"""DELETE FROM {LOSERS} t WHERE kode_kabupaten IN (SELECT kode FROM _prov_changed)
+                OR EXISTS (SELECT 1 FROM _prov_rumah_tangga e WHERE {key_match("t", "e")})""")
+            con.execute(f"INSERT INTO {LOSERS} SELECT {keys} FROM _prov_kalah")
+        for kind in contract.KINDS:
+            select = accepted_sql(kind, f"quality.rilis_{kind}", LOSERS if kind == "rumah_tangga" else None)
+            con.execute(f"CREATE OR REPLACE VIEW {accepted_view(kind)} AS {select}")
+        counts = {
+            kind: write_outcomes(
+                con,
+                kind,
+                with_duplicates(scope[kind], "_prov_kalah") if kind == "rumah_tangga" else scope[kind],
+                accepted=accepted_view(kind),
+                only=only,
+            )
+            for kind in contract.KINDS
+        }
         for kind in contract.KINDS:
             # Held submissions: the same outcome, in their own tables (no province-wide NIK dedup: they
             # are not released, so they cannot win or lose against released rows).
@@ -61,12 +90,7 @@ def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> d
                 f"CREATE TABLE IF NOT EXISTS quality.{HELD_PREFIX}{kind} AS SELECT * FROM quality.rilis_{kind} LIMIT 0"
             )
             held = write_outcomes(
-                con,
-                kind,
-                f"quality.{HELD_PREFIX}{kind}",
-                accepted=None,
-                quarantine=HELD_QUARANTINE,
-                warnings=HELD_WARNINGS,
+                con, kind, f"quality.{HELD_PREFIX}{kind}", quarantine=HELD_QUARANTINE, warnings=HELD_WARNINGS
             )
             counts[kind]["karantina_kiriman_ditahan"] = held["karantina"]
         con.execute(
@@ -76,23 +100,26 @@ def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> d
     return counts
 
 
+def _drop_accepted_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse from before the accepted rows were views has them as tables: dropped (with the
+    record of the last call, so every row is decided again into the views)."""
+    for kind in contract.KINDS:
+        kept = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' AND table_name = ? "
+            "AND table_type = 'BASE TABLE'",
+            [f"{kind}_diterima"],
+        ).fetchone()[0]
+        if kept:
+            con.execute(f"DROP TABLE {accepted_view(kind)}")
+            con.execute(f"DROP TABLE IF EXISTS {PROCESSED}")
+
+
 def _released_since_last_call(con: duckdb.DuckDBPyConnection) -> list[str] | None:
-    """Districts whose release is not the one the outcome tables reflect; ``None``: every row (no record, or
-    an accepted table whose columns are not the contract's any more: a contract change rebuilds them)."""
-    needed = [("quality", PROCESSED.split(".")[1])] + [("quality", f"{k}_diterima") for k in contract.KINDS]
+    """Districts whose release is not the one the outcome tables reflect; ``None``: every row (no record
+    of the last call)."""
+    needed = [tuple(t.split(".")) for t in (PROCESSED, LOSERS)]
     if not all(table_exists(con, schema, table) for schema, table in needed):
         return None
-    for kind in contract.KINDS:
-        have = [
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'quality' "
-                "AND table_name = ? ORDER BY ordinal_position",
-                [f"{kind}_diterima"],
-            ).fetchall()
-        ]
-        if have != list(output_columns(kind)):
-            return None
     return [
         r[0]
         for r in con.execute(f"""SELECT kode_kabupaten FROM quality.gerbang_kabupaten g
