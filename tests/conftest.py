@@ -70,12 +70,12 @@ class Siaga:
             cls.proc.wait(timeout=30)
 
 
-def cli_env(env_extra: dict | None = None, *, warm: bool = False) -> dict[str, str]:
-    """The environment of a `p3jr` a test starts: this one's, without the warehouse path an in-process run
-    may have left in it; ``warm``: its `p3jr run` goes through the suite's `p3jr siaga`."""
+def cli_env(env_extra: dict | None = None, *, warm: bool = False, base: dict | None = None) -> dict[str, str]:
+    """The environment of a `p3jr` a test starts: this one's (or ``base``), without the warehouse path an
+    in-process run may have left in it; ``warm``: its `p3jr run` goes through the suite's `p3jr siaga`."""
     from orchestration.settings import SIAGA_SOCKET_VAR
 
-    env = {**os.environ, **(env_extra or {})}
+    env = {**(os.environ if base is None else base), **(env_extra or {})}
     env.pop("P3JR_WAREHOUSE_PATH", None)
     if warm:
         env[SIAGA_SOCKET_VAR] = str(Siaga.path())
@@ -83,9 +83,14 @@ def cli_env(env_extra: dict | None = None, *, warm: bool = False) -> dict[str, s
 
 
 def run_cli(
-    *args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 900, warm: bool = True
+    *args: str,
+    env_extra: dict | None = None,
+    check: bool = True,
+    timeout: int = 900,
+    warm: bool = True,
+    base_env: dict | None = None,
 ) -> subprocess.CompletedProcess:
-    env = cli_env(env_extra, warm=warm and args[:1] == ("run",))
+    env = cli_env(env_extra, warm=warm and args[:1] == ("run",), base=base_env)
     proc = subprocess.run(
         [str(BIN / "p3jr"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -144,14 +149,53 @@ def small_landing(tmp_path_factory) -> Path:
     return build_once(tmp_path_factory, "landing_small", _generate_small)[0]
 
 
+def _build_small_run(tmp_path_factory, env: dict | None = None) -> tuple[Path, Path, dict]:
+    """The small landing zone and `p3jr run` on it, once per session. ``env``: a snapshot of the
+    environment, for a build outside the tests' own thread (they change ``os.environ`` meanwhile); that
+    run is cold, so it does not start the suite's `p3jr siaga` from another thread."""
+    landing = build_once(tmp_path_factory, "landing_small", _generate_small)[0]
+
+    def run(data: Path) -> dict:
+        args = ("run", "--landing", str(landing), "--data-dir", str(data))
+        return {"stdout": run_cli(*args, base_env=env, warm=env is None).stdout}
+
+    data, result = build_once(tmp_path_factory, "data_small", run)
+    return landing, data, result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _small_run_in_background(request, tmp_path_factory):
+    """Under pytest-xdist both workers used to wait for the session's small run at the same moment (17-23 s
+    of setup each, in the first test that needs it): it is built in the background from the start instead,
+    while each worker's first test runs. The other worker's thread waits on the build's lock and returns.
+    A failed build is left to the fixture, which builds it again and fails that test."""
+    import threading
+
+    wanted = os.environ.get("PYTEST_XDIST_WORKER") and any(
+        "small_run" in item.fixturenames for item in request.session.items
+    )
+    thread = None
+    if wanted:
+        tmp_path_factory.getbasetemp()
+        env = dict(os.environ)
+
+        def build() -> None:
+            try:
+                _build_small_run(tmp_path_factory, env)
+            except Exception:  # noqa: BLE001 - the fixture builds again and reports it
+                pass
+
+        thread = threading.Thread(target=build, name="small-run", daemon=True)
+        thread.start()
+    yield
+    if thread is not None:
+        thread.join(timeout=900)
+
+
 @pytest.fixture(scope="session")
 def small_run(small_landing, tmp_path_factory) -> dict:
     """`p3jr run` exactly as a data officer runs it, on the small landing zone."""
-
-    def run(data: Path) -> dict:
-        return {"stdout": run_cli("run", "--landing", str(small_landing), "--data-dir", str(data)).stdout}
-
-    data, result = build_once(tmp_path_factory, "data_small", run)
+    _, data, result = _build_small_run(tmp_path_factory)
     return {
         "landing": small_landing,
         "data": data,
