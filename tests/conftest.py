@@ -144,16 +144,20 @@ def _generate_small(folder: Path) -> dict:
     return {}
 
 
+def _build_small_landing(tmp_path_factory) -> Path:
+    return build_once(tmp_path_factory, "landing_small", _generate_small)[0]
+
+
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory) -> Path:
-    return build_once(tmp_path_factory, "landing_small", _generate_small)[0]
+    return _build_small_landing(tmp_path_factory)
 
 
 def _build_small_run(tmp_path_factory, env: dict | None = None) -> tuple[Path, Path, dict]:
     """The small landing zone and `p3jr run` on it, once per session. ``env``: a snapshot of the
     environment, for a build outside the tests' own thread (they change ``os.environ`` meanwhile); that
     run is cold, so it does not start the suite's `p3jr siaga` from another thread."""
-    landing = build_once(tmp_path_factory, "landing_small", _generate_small)[0]
+    landing = _build_small_landing(tmp_path_factory)
 
     def run(data: Path) -> dict:
         args = ("run", "--landing", str(landing), "--data-dir", str(data))
@@ -193,11 +197,11 @@ def _small_run_in_background(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def small_run(small_landing, tmp_path_factory) -> dict:
+def small_run(tmp_path_factory) -> dict:
     """`p3jr run` exactly as a data officer runs it, on the small landing zone."""
-    _, data, result = _build_small_run(tmp_path_factory)
+    landing, data, result = _build_small_run(tmp_path_factory)
     return {
-        "landing": small_landing,
+        "landing": landing,
         "data": data,
         "stdout": result["stdout"],
         "warehouse": data / "warehouse" / "p3jr.duckdb",

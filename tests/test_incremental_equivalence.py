@@ -72,10 +72,17 @@ def _same_outcome_as_a_full_resolve(warehouse: Path, copy: Path) -> None:
         incremental = _outcome(con)
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        # no record of the last call (a warehouse from before the record, or a lost one): every row again
-        con.execute("DROP TABLE quality.rilis_terproses")
+        # a warehouse from before the accepted rows were views (they were tables): every row again, into views
+        con.execute("CREATE TABLE quality._lama AS SELECT * FROM quality.rumah_tangga_diterima")
+        con.execute("DROP VIEW quality.rumah_tangga_diterima")
+        con.execute("ALTER TABLE quality._lama RENAME TO rumah_tangga_diterima")
         counts = gate.resolve_province(con)
         assert counts["kabupaten_diputuskan_ulang"] is None
+        kinds = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = 'quality' "
+            "AND table_name IN ('rumah_tangga_diterima', 'realisasi_program_diterima')"
+        ).fetchall()
+        assert kinds == [("VIEW",), ("VIEW",)], kinds
         full = _outcome(con)
     assert all(incremental[t] for t in OUTCOME_TABLES)
     for t in OUTCOME_TABLES:

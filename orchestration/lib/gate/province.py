@@ -103,15 +103,12 @@ def resolve_province(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> d
 def _drop_accepted_tables(con: duckdb.DuckDBPyConnection) -> None:
     """A warehouse from before the accepted rows were views has them as tables: dropped (with the
     record of the last call, so every row is decided again into the views)."""
-    for kind in contract.KINDS:
-        kept = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' AND table_name = ? "
-            "AND table_type = 'BASE TABLE'",
-            [f"{kind}_diterima"],
-        ).fetchone()[0]
-        if kept:
-            con.execute(f"DROP TABLE {accepted_view(kind)}")
-            con.execute(f"DROP TABLE IF EXISTS {PROCESSED}")
+    tables = [accepted_view(k) for k in contract.KINDS]
+    old = [t for t in tables if table_exists(con, *t.split("."), views=False)]
+    for table in old:
+        con.execute(f"DROP TABLE {table}")
+    if old:
+        con.execute(f"DROP TABLE IF EXISTS {PROCESSED}")
 
 
 def _released_since_last_call(con: duckdb.DuckDBPyConnection) -> list[str] | None:
