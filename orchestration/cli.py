@@ -7,9 +7,9 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC
 from pathlib import Path
 
+from orchestration.lib import prewarm
 from orchestration.lib.dbt_cli import ensure_manifest
 from orchestration.lib.files import ensure_private_dir
 from orchestration.lib.processes import exit_without_final_collections, process_identity
@@ -105,11 +105,13 @@ def run_pipeline(
         first, last = (work[0], work[-1]) if work else (district_codes()[0], district_codes()[-1])
         if work and not quiet:
             print(f"Kabupaten dengan perubahan / districts with changes: {' '.join(work)}")
+        prewarm.for_districts(len(work or district_codes()), len(district_codes()))
         if first == last:
             return [job.execute_in_process(instance=instance, partition_key=first, tags=tags, raise_on_error=False)]
         return [
             job.execute_in_process(instance=instance, tags={**tags, **range_tags(first, last)}, raise_on_error=False)
         ]
+    prewarm.for_districts(len(districts), len(district_codes()))
     return [
         job.execute_in_process(instance=instance, partition_key=d, tags=tags, raise_on_error=False) for d in districts
     ]
@@ -154,35 +156,6 @@ def print_summary(results) -> None:
     print(f"  buka dengan   : .venv/bin/duckdb -readonly {s.published_db}")
     print(f"Laporan         : {s.reports_dir}")
     print(f"Dagster UI      : make ui  (DAGSTER_HOME={s.dagster_home})")
-
-
-def _record_alert(run_id: str, run, error: str, steps: list[str]) -> None:
-    from datetime import datetime
-
-    from orchestration.lib import alerts
-
-    alert = alerts.build_alert(
-        run_id, run.job_name if run else "p3jr_refresh", error, steps, dict(run.tags) if run else {}, datetime.now(UTC)
-    )
-    try:
-        alerts.write_alert_record(alert, load_settings().data_dir / alerts.ALERTS_SUBDIR)
-    except OSError as exc:
-        print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
-    url = load_settings().alert_webhook_url
-    if url:
-        alerts.post_webhook(url, alert)
-
-
-def _alert_cli_failure(results) -> None:
-    """A failed CLI run alerts like a failed deployed run (the run-failure sensor only sees the daemon's)."""
-    from orchestration.lib.runs import failed_steps
-
-    for r in results:
-        if not r.success:
-            steps = failed_steps(r)
-            _record_alert(
-                r.run_id, r.dagster_run, steps[0][1] if steps else "run gagal / run failed", [s for s, _ in steps]
-            )
 
 
 def _check_districts(codes: list[str] | None) -> int:
@@ -233,6 +206,7 @@ def _recover(instance, wait: float) -> int:
     """End runs whose process died (their slot would block this one forever), then refuse to queue
     silently behind a live run: say which run holds the writer slot."""
     from orchestration.instance import recovery as run_recovery
+    from orchestration.lib import alerts
 
     for dead in run_recovery.recover_dead_runs(instance):
         msg = (
@@ -242,7 +216,7 @@ def _recover(instance, wait: float) -> int:
             f"failed, its slot freed; this run redoes its work."
         )
         print(msg)
-        _record_alert(dead.run_id, instance.get_run_by_id(dead.run_id), msg, [dead.step] if dead.step else [])
+        alerts.record_cli_alert(dead.run_id, instance.get_run_by_id(dead.run_id), msg, [dead.step] if dead.step else [])
     deadline = time.monotonic() + wait
     while holders := run_recovery.slot_holders(instance):
         if time.monotonic() >= deadline:
@@ -289,7 +263,14 @@ def _run_locked(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if _unchanged_without_instance(args):
         return _nothing_changed_message(t0)
+    prewarm.start()  # GX on the other core while Dagster is imported here (lib/prewarm.py)
+    try:
+        return _run_started(args, t0)
+    finally:
+        prewarm.stop()
 
+
+def _run_started(args: argparse.Namespace, t0: float) -> int:
     import dagster as dg
 
     from orchestration.lib import state
@@ -313,7 +294,9 @@ def _run_locked(args: argparse.Namespace) -> int:
     state.record_cli_runs(load_settings(), [r.run_id for r in results], all(r.success for r in results))
     print_summary(results)
     if not all(r.success for r in results):
-        _alert_cli_failure(results)
+        from orchestration.lib import alerts
+
+        alerts.alert_cli_failures(results)
     print(f"Waktu / wall time: {time.perf_counter() - t0:.1f} s")
     return 0 if all(r.success for r in results) else 1
 

@@ -179,6 +179,16 @@ def replace_environment(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
+def set_siaga_socket(path: str | None) -> str | None:
+    """Point this process's children (the run's `p3jr-dbt`) at a server, or at none; the value before."""
+    before = os.environ.get(SIAGA_SOCKET_VAR)
+    if path is None:
+        os.environ.pop(SIAGA_SOCKET_VAR, None)
+    else:
+        os.environ[SIAGA_SOCKET_VAR] = path
+    return before
+
+
 def cli_default(var: str, default: str | None = None) -> str | None:
     """A command-line option's default from the environment (`p3jr run --data-dir` etc.); an empty
     variable counts as unset (see settings_env)."""

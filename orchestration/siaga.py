@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.processes import die_with_parent
 from orchestration.lib.warm import DBT, FORWARDED_SIGNALS, STALE, recv_message, send_message
 from orchestration.settings import replace_environment
 
@@ -61,13 +62,20 @@ def preload() -> None:
     charts.warm_up()
 
 
-def serve(path: Path, root: Path) -> int:
-    """Listen at ``path`` (mode 0600) until SIGTERM/SIGINT; fork one child per request."""
+def preload_dbt() -> None:
+    """What a `p3jr-dbt` imports (the server `p3jr run` starts for its own dbt build, lib/prewarm.py)."""
+    import dbt.adapters.duckdb  # noqa: F401
+    import dbt.cli.main  # noqa: F401
+
+
+def serve(path: Path, root: Path, only_dbt: bool = False) -> int:
+    """Listen at ``path`` (mode 0600) until SIGTERM/SIGINT; fork one child per request. ``only_dbt``:
+    dbt alone is imported, and a `p3jr run` request is refused (its client runs cold)."""
     if _listening(path):
         print(f"p3jr siaga: sudah ada yang mendengar di {path} / another server listens there", file=sys.stderr)
         return 1
     t0 = time.perf_counter()
-    preload()
+    preload_dbt() if only_dbt else preload()
     threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     if threads:  # a thread at fork time may hold a lock the child then waits on forever
         print(f"p3jr siaga: thread aktif saat fork / threads alive at fork: {threads}", file=sys.stderr)
@@ -102,7 +110,7 @@ def serve(path: Path, root: Path) -> int:
                     stale = True  # refuse, let the running children finish, then start again on new code
                     _refuse(conn)
                 else:
-                    _start_child(conn, listener, children)
+                    _start_child(conn, listener, children, only_dbt)
             _reap(children)
     except KeyboardInterrupt:
         stopping = True
@@ -157,16 +165,20 @@ def _refuse(conn: socket.socket) -> None:
     conn.close()
 
 
-def _start_child(conn: socket.socket, listener: socket.socket, children: dict[int, socket.socket]) -> None:
+def _start_child(
+    conn: socket.socket, listener: socket.socket, children: dict[int, socket.socket], only_dbt: bool = False
+) -> None:
     try:
         _msg, fds, _flags, _addr = socket.recv_fds(conn, 16, 3)
         request = recv_message(conn)
     except (OSError, ValueError):
         conn.close()
         return
-    if len(fds) != 3:
+    if len(fds) != 3 or (only_dbt and list(request.get("argv") or [])[:1] != [DBT]):
         for fd in fds:
             os.close(fd)
+        if len(fds) == 3:
+            send_message(conn, {STALE: True})  # not what this server preloaded: the client runs cold
         conn.close()
         return
     sys.stdout.flush()
@@ -282,10 +294,19 @@ def add_parser(sub) -> None:
         help=f"socket Unix tempat mendengar; `p3jr run` memakainya bila {SIAGA_SOCKET_VAR} menunjuk ke sana",
     )
 
+    p.add_argument(
+        "--hanya-dbt",
+        action="store_true",
+        help="hanya dbt, berhenti bersama prosesnya; dipakai `p3jr run` untuk koreksi / dbt only, ends with its "
+        "parent: what `p3jr run` starts for a correction's dbt build",
+    )
+
     def run(args) -> int:
         if not args.socket:
             print(f"Tentukan --socket atau {SIAGA_SOCKET_VAR} / set the socket path", file=sys.stderr)
             return 2
-        return serve(Path(args.socket).resolve(), PROJECT_ROOT)
+        if args.hanya_dbt and not die_with_parent(signal.SIGTERM):
+            return 0  # the run that wanted it has already ended
+        return serve(Path(args.socket).resolve(), PROJECT_ROOT, only_dbt=args.hanya_dbt)
 
     p.set_defaults(func=run)

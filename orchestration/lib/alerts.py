@@ -251,3 +251,30 @@ def deliver_alert(alert: Mapping[str, Any], log: Any = logger) -> None:
     url = load_settings().alert_webhook_url
     if url:
         log.info(f"p3jr alert webhook {'terkirim' if post_webhook(url, alert) else 'GAGAL'}")
+
+
+def record_cli_alert(run_id: str, run, error: str, steps: list[str]) -> None:
+    """What the run-failure sensor does for a deployed run, for a `p3jr run` (the sensor sees only the
+    daemon's runs): record the alert, and send it when a webhook is set."""
+    alert = build_alert(
+        run_id, run.job_name if run else "p3jr_refresh", error, steps, dict(run.tags) if run else {}, datetime.now(UTC)
+    )
+    try:
+        write_alert_record(alert, load_settings().data_dir / ALERTS_SUBDIR)
+    except OSError as exc:
+        print(f"peringatan / warning: alert tidak dapat dicatat / could not be recorded: {exc}")
+    url = load_settings().alert_webhook_url
+    if url:
+        post_webhook(url, alert)
+
+
+def alert_cli_failures(results) -> None:
+    """One alert per failed run of a `p3jr run` (its Dagster results), naming the failed steps."""
+    from orchestration.lib.runs import failed_steps
+
+    for r in results:
+        if not r.success:
+            steps = failed_steps(r)
+            record_cli_alert(
+                r.run_id, r.dagster_run, steps[0][1] if steps else "run gagal / run failed", [s for s, _ in steps]
+            )

@@ -12,23 +12,14 @@ It also lets every warehouse reuse one parse state (see `_parse_state_ignores_wa
 
 from __future__ import annotations
 
-import ctypes
-import os
 import signal
 import sys
 
-from orchestration.lib.processes import exit_without_final_collections
-
-PR_SET_PDEATHSIG = 1
+from orchestration.lib.processes import die_with_parent, exit_without_final_collections
 
 
 def main() -> None:
-    parent = os.getppid()
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: plain dbt
-        pass
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if not die_with_parent(signal.SIGKILL):  # the parent died before the signal was armed
         sys.exit(128 + int(signal.SIGKILL))
     from orchestration.lib.warm import delegate_dbt
 

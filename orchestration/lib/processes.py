@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import signal
 import sys
 from typing import NoReturn
 
@@ -64,3 +66,18 @@ def exit_without_final_collections(code: int | str | None) -> NoReturn:
     to free memory the operating system frees anyway. atexit handlers and buffer flushing still run."""
     gc.freeze()
     sys.exit(code)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(signum: int = signal.SIGKILL) -> bool:
+    """Ask the kernel to send ``signum`` to this process when the thread that started it ends. False
+    when the parent already died before that was armed (the caller exits); True otherwise, also where
+    the call does not exist (not Linux)."""
+    parent = os.getppid()
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    return os.getppid() == parent

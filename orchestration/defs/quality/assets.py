@@ -9,7 +9,7 @@ import dagster as dg
 from orchestration.defs.ingestion.assets import FILE_REGISTRY, RAW_REALISASI, RAW_RUMAH_TANGGA
 from orchestration.defs.ingestion.partitions import district_partitions
 from orchestration.defs.resources import SettingsResource, WarehouseResource
-from orchestration.lib import gate
+from orchestration.lib import gate, gx
 from orchestration.lib.runs import FORCE_TAG
 from orchestration.lib.warehouse import release_memory
 from orchestration.settings import WRITER_POOL, today
@@ -92,6 +92,7 @@ def gate_district_submissions(
                 "FROM quality.gerbang_kabupaten"
             ).fetchall()
         }
+    gx.stop_worker()  # the gate was its only user: its memory is free before the dbt step
     rows = ["| kabupaten | keputusan | baris dibaca | karantina | alasan ditahan |", "|---|---|---|---|---|"]
     for d in decisions:
         if d.status == "ditahan":

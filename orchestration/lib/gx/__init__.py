@@ -9,6 +9,7 @@ from orchestration.lib.gx.runner import (
     warm_up,
 )
 from orchestration.lib.gx.suites import SUITE_NAMES, build_suite_dicts, build_suites, load_suite_json, suite_path
+from orchestration.lib.gx.worker import stop as stop_worker
 
 __all__ = [
     "BLOCKING_SEVERITY",
@@ -20,6 +21,7 @@ __all__ = [
     "load_suite_json",
     "run_per_group",
     "run_suite",
+    "stop_worker",
     "suite_path",
     "warm_up",
 ]

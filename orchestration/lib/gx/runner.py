@@ -17,10 +17,12 @@ import json
 import math
 import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestration.lib.gx import worker
 from orchestration.lib.gx.suites import suite_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,11 +115,14 @@ def _get_context() -> Any:
         return _context
 
 
-def warm_up() -> threading.Thread:
+def warm_up() -> threading.Thread | None:
     """Import GX and build the context in a background thread (it takes ~5 s). The ingestion step calls
     this before reading files: it mostly waits on its reader processes and DuckDB (both without the GIL),
     so the gate, which needs GX next, does not start by importing it. `_get_context` holds the lock:
-    a validation that starts earlier waits for the same context instead of building a second one."""
+    a validation that starts earlier waits for the same context instead of building a second one.
+    Nothing when a worker process has GX (worker.py)."""
+    if worker.running():
+        return None
     thread = threading.Thread(target=_get_context, name="gx-warm-up", daemon=True)
     thread.start()
     return thread
@@ -351,6 +356,11 @@ def run_per_group(
 ) -> dict[Any, SuiteResult]:
     """Judge each group of rows (e.g. one row per district submission) alone, with one context and one
     validation definition for the whole set (and one validation, when the suite allows it)."""
+    if worker.running():  # a cold correction: GX lives in its own process (worker.py)
+        try:
+            return worker.call(run_per_group, suite_name, df, group_col, expectations_dir=expectations_dir)
+        except BrokenProcessPool:
+            pass  # the worker died: judged here, the same way
     prep = _prepare(suite_name, expectations_dir)
     frame = df.reset_index(drop=True)
     keys = frame[group_col].astype(object).where(frame[group_col].notna(), None)
