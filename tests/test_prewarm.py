@@ -69,6 +69,22 @@ def test_gx_worker_judges_as_this_process_does_and_gives_back_the_work_when_it_d
     assert sorted(k for k, (ok, _n, _r) in via_worker.items() if not ok) == ["53.03", "53.07"]
 
 
+def test_gx_worker_ends_with_the_run_that_started_it():
+    code = (
+        "import time\nfrom orchestration.lib.gx import worker\n"
+        "worker.start()\nworker._pool.submit(worker._ready).result()\n"
+        "print(next(iter(worker._pool._processes)), flush=True)\ntime.sleep(600)\n"
+    )
+    run = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, text=True)
+    try:
+        gx_worker = psutil.Process(int(run.stdout.readline()))
+        run.kill()  # killed as a run is (out of memory, a restart): no exit handler runs
+        run.wait(timeout=30)
+        gx_worker.wait(timeout=30)  # TimeoutExpired: the worker outlived its run
+    finally:
+        run.kill()
+
+
 def _dbt_server(sock, parent_code: str = "") -> subprocess.Popen:
     """`p3jr siaga --hanya-dbt`, as `p3jr run` starts it; with ``parent_code``, from a parent process
     that runs that code after starting it."""

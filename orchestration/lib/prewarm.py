@@ -13,7 +13,7 @@ and its dbt build imports dbt-core (~2.5 s) before it starts. Instead, one at a 
 Only for a correction: together they hold ~0.5 GB, and a run over most of the province peaks in its dbt
 step, where that would count. Neither is needed for a right answer: a helper that is not ready or died
 leaves its work to the run's process, as without helpers. Both end with the run (and with its process
-if it is killed: parent-death signal, pipes closed).
+if it is killed: the parent-death signal).
 """
 
 from __future__ import annotations

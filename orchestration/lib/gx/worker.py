@@ -11,6 +11,8 @@ holds a run's largest memory.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +20,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 _pool: ProcessPoolExecutor | None = None
+
+
+def _die_with_parent() -> None:
+    """A worker whose run was killed ends too (its pool would otherwise wait on the run forever)."""
+    from orchestration.lib.processes import die_with_parent
+
+    if not die_with_parent(signal.SIGKILL):
+        os._exit(1)
 
 
 def _ready() -> bool:
@@ -33,8 +43,8 @@ def start() -> bool:
     global _pool
     if _pool is not None or "great_expectations" in sys.modules:
         return False
-    _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    _pool.submit(_ready)
+    _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent)
+    _pool.submit(_ready)  # spawns the worker from this thread: its exit is what the worker watches
     return True
 
 
