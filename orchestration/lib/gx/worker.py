@@ -65,7 +65,15 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def stop() -> None:
+    """End the worker now, even while it still imports GX: a run over the province stops it before its
+    first step, and a graceful shutdown would wait for that import (up to ~3 s)."""
     global _pool
     pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if pool is None:
+        return
+    workers = list((pool._processes or {}).values())  # Python 3.14 has pool.terminate_workers()
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
