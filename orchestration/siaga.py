@@ -154,9 +154,11 @@ def _drain(children: dict[int, socket.socket]) -> None:
         pass
 
 
-def _refuse(conn: socket.socket) -> None:
+def _refuse(conn: socket.socket, fds: list[int] | None = None) -> None:
+    """Answer "stale": the client runs cold. ``fds``: the client's descriptors, already received."""
     try:
-        _msg, fds, _flags, _addr = socket.recv_fds(conn, 16, 3)
+        if fds is None:
+            _msg, fds, _flags, _addr = socket.recv_fds(conn, 16, 3)
         for fd in fds:
             os.close(fd)
         send_message(conn, {STALE: True})
@@ -174,12 +176,13 @@ def _start_child(
     except (OSError, ValueError):
         conn.close()
         return
-    if len(fds) != 3 or (only_dbt and list(request.get("argv") or [])[:1] != [DBT]):
+    if len(fds) != 3:
         for fd in fds:
             os.close(fd)
-        if len(fds) == 3:
-            send_message(conn, {STALE: True})  # not what this server preloaded: the client runs cold
         conn.close()
+        return
+    if only_dbt and list(request.get("argv") or [])[:1] != [DBT]:
+        _refuse(conn, fds)  # not what this server preloaded
         return
     sys.stdout.flush()
     sys.stderr.flush()

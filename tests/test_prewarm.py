@@ -85,12 +85,10 @@ def test_gx_worker_ends_with_the_run_that_started_it():
         run.kill()
 
 
-def _dbt_server(sock, parent_code: str = "") -> subprocess.Popen:
-    """`p3jr siaga --hanya-dbt`, as `p3jr run` starts it; with ``parent_code``, from a parent process
-    that runs that code after starting it."""
+def _dbt_server(sock, parent_code: str) -> subprocess.Popen:
+    """`p3jr siaga --hanya-dbt`, started as `p3jr run` starts it, from a parent process that then runs
+    ``parent_code``; the parent prints the server's pid."""
     cmd = [sys.executable, "-m", "orchestration.cli", "siaga", "--hanya-dbt", "--socket", str(sock)]
-    if not parent_code:
-        return subprocess.Popen(cmd, cwd=ROOT, env=cli_env(), stdout=subprocess.DEVNULL)
     code = f"import subprocess, sys, time\np = subprocess.Popen({cmd!r})\nprint(p.pid, flush=True)\n{parent_code}"
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, text=True)
 
